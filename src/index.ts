@@ -1,0 +1,10 @@
+// Worker entry: the router for HTTP, and (as they arrive) the actor classes and cron jobs.
+
+import { createApp } from "./router/app.ts";
+import { apiRoutes } from "./router/routes/index.ts";
+
+const app = createApp(apiRoutes);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,64 @@
+// The stateless edge: request id, security headers, CORS, body limit, identity-header
+// stripping, then the routes. Routes come in as data so tests can add fixtures to the same
+// stack the Worker serves.
+
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { ApiError } from "../shared/errors.ts";
+import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
+import { requirePrincipal } from "./auth/authenticate.ts";
+import type { AppContext, AppEnv } from "./context.ts";
+import { renderDocsPage } from "./docs-page.ts";
+import { parseInput, readJsonBody } from "./input.ts";
+import { corsPolicy } from "./middleware/cors.ts";
+import { onError } from "./middleware/errors.ts";
+import { stripIdentityHeaders } from "./middleware/identity-headers.ts";
+import { requestBodyLimit } from "./middleware/limits.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import type { RouteDefinition } from "./route.ts";
+
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", "data:"],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promise<Response> {
+  const principal = spec.auth === "public" ? null : await requirePrincipal(c, spec.auth);
+  const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
+  const query = spec.query ? parseInput("query", spec.query, c.req.query()) : undefined;
+  const body = spec.body ? parseInput("body", spec.body, await readJsonBody(c)) : undefined;
+  return handler(c, { principal, params, query, body });
+}
+
+export function createApp(routes: readonly RouteDefinition[]): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ headerName: "x-request-id", limitLength: REQUEST_ID_MAX_LENGTH }));
+  app.use(secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY }));
+  app.use(corsPolicy);
+  app.use(stripIdentityHeaders);
+  app.use(requestBodyLimit);
+
+  for (const route of routes) {
+    app.on(route.spec.method.toUpperCase(), route.spec.path, (c) => handle(c, route));
+  }
+
+  const openApi = buildOpenApiDocument(routes);
+  app.get("/openapi.json", (c) => c.json(openApi));
+  app.get("/docs", (c) => c.html(renderDocsPage(openApi)));
+
+  app.notFound(async (c) => {
+    // Pages and their files live in public/; the API never falls through to them.
+    if (c.req.method === "GET" && !c.req.path.startsWith("/v1/")) {
+      const asset = await c.env.ASSETS.fetch(c.req.raw);
+      if (asset.status !== 404) return asset;
+    }
+    return onError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`), c);
+  });
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,37 @@
+// Turns a request's credentials into a Principal, or throws a 401 with a code saying why.
+// Identity never comes from a plain header: see middleware/identity-headers.ts.
+
+import { jwtConfig } from "../../shared/config.ts";
+import { ApiError } from "../../shared/errors.ts";
+import type { Principal, PrincipalType } from "../../shared/schemas/principal.ts";
+import type { AppContext } from "../context.ts";
+import { verifyUserJwt } from "./jwt.ts";
+import { hasServiceSignature, verifyServiceCall } from "./service.ts";
+
+export async function authenticate(c: AppContext): Promise<Principal> {
+  // A signed call is judged by its signature alone, whatever else it carries.
+  if (hasServiceSignature(c)) return verifyServiceCall(c);
+  const authorization = c.req.header("authorization");
+  if (!authorization) {
+    throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
+  }
+  return verifyUserJwt(match[1], jwtConfig(c.env));
+}
+
+/** Authenticates and checks the principal is one of the kinds a route admits. */
+export async function requirePrincipal(
+  c: AppContext,
+  allowed: readonly PrincipalType[],
+): Promise<Principal> {
+  const principal = await authenticate(c);
+  if (!allowed.includes(principal.type)) {
+    throw new ApiError("FORBIDDEN", `This route is not open to ${principal.type} principals.`, {
+      allowed,
+    });
+  }
+  return principal;
+}

@@ -1,0 +1,48 @@
+// Parses path parameters, query strings and JSON bodies with the shared valibot schemas.
+// Malformed JSON is INVALID_JSON; a value that fails its schema is INVALID_REQUEST naming the
+// field, so a client can fix its request without reading server logs.
+
+import * as v from "valibot";
+import { ApiError } from "../shared/errors.ts";
+import type { AppContext } from "./context.ts";
+
+export type InputSchema = v.GenericSchema;
+export type InputLocation = "path" | "query" | "body";
+
+export function parseInput<S extends InputSchema>(
+  location: InputLocation,
+  schema: S,
+  value: unknown,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, value, { abortPipeEarly: true });
+  if (result.success) return result.output;
+  const errors = result.issues.map((issue) => ({
+    field: v.getDotPath(issue) ?? location,
+    message: issue.message,
+  }));
+  const [first] = errors;
+  throw new ApiError("INVALID_REQUEST", `${location} ${first?.field}: ${first?.message}`, {
+    location,
+    errors,
+  });
+}
+
+export async function readJsonBody(c: AppContext): Promise<unknown> {
+  const text = c.req.raw.body ? await c.req.text() : "";
+  if (text.trim() === "") {
+    throw new ApiError("INVALID_JSON", "The request needs a JSON body.");
+  }
+  const contentType = c.req.header("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new ApiError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Send the body with content-type application/json.",
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : "unparseable";
+    throw new ApiError("INVALID_JSON", `The request body is not valid JSON: ${reason}`);
+  }
+}

@@ -1,0 +1,74 @@
+// A route is data (method, path, who may call it, its schemas and responses) plus a handler.
+// The same definition registers the Hono route and generates its OpenAPI operation, so the
+// document cannot drift from what the router enforces.
+
+import type * as v from "valibot";
+import type { Principal, PrincipalType } from "../shared/schemas/principal.ts";
+import type { AppContext } from "./context.ts";
+import type { InputSchema } from "./input.ts";
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+/** "public" routes skip authentication; others list the principal kinds they admit. */
+export type Access = "public" | readonly PrincipalType[];
+
+export interface ResponseSpec {
+  description: string;
+  schema?: v.GenericSchema;
+  /** Media type when not JSON, e.g. "text/html". */
+  mediaType?: string;
+}
+
+export interface RouteSpec<
+  A extends Access,
+  P extends InputSchema | undefined,
+  Q extends InputSchema | undefined,
+  B extends InputSchema | undefined,
+> {
+  method: HttpMethod;
+  /** Hono path syntax: `/v1/creations/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+}
+
+type Output<S> = S extends InputSchema ? v.InferOutput<S> : undefined;
+
+export interface RouteInput<A extends Access, P, Q, B> {
+  principal: A extends "public" ? null : Principal;
+  params: Output<P>;
+  query: Output<Q>;
+  body: Output<B>;
+}
+
+export type RouteHandler<A extends Access, P, Q, B> = (
+  c: AppContext,
+  input: RouteInput<A, P, Q, B>,
+) => Response | Promise<Response>;
+
+export interface RouteDefinition {
+  spec: RouteSpec<
+    Access,
+    InputSchema | undefined,
+    InputSchema | undefined,
+    InputSchema | undefined
+  >;
+  // biome-ignore lint/suspicious/noExplicitAny: the concrete input type is checked in defineRoute.
+  handler: RouteHandler<Access, any, any, any>;
+}
+
+export function defineRoute<
+  const A extends Access,
+  P extends InputSchema | undefined = undefined,
+  Q extends InputSchema | undefined = undefined,
+  B extends InputSchema | undefined = undefined,
+>(spec: RouteSpec<A, P, Q, B>, handler: RouteHandler<A, P, Q, B>): RouteDefinition {
+  return { spec, handler } as unknown as RouteDefinition;
+}

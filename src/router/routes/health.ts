@@ -1,0 +1,17 @@
+import { HealthSchema } from "../../shared/schemas/meta.ts";
+import { defineRoute } from "../route.ts";
+
+export const healthRoutes = [
+  defineRoute(
+    {
+      method: "get",
+      path: "/health",
+      operationId: "getHealth",
+      summary: "Liveness of the router",
+      tag: "meta",
+      auth: "public",
+      responses: { 200: { description: "The router is serving", schema: HealthSchema } },
+    },
+    (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }),
+  ),
+];

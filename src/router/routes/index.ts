@@ -1,0 +1,6 @@
+import type { RouteDefinition } from "../route.ts";
+import { healthRoutes } from "./health.ts";
+import { meRoutes } from "./me.ts";
+
+/** Every route of the public API, in the order the docs list them. */
+export const apiRoutes: readonly RouteDefinition[] = [...healthRoutes, ...meRoutes];

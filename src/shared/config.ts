@@ -1,0 +1,47 @@
+// Reads the Worker's vars and secrets into typed settings, failing with a clear code when a
+// deployment forgot one instead of letting auth silently accept or reject everything.
+
+import { ApiError } from "./errors.ts";
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+export function corsOrigins(env: Env): "*" | string[] {
+  const origins = list(env.CORS_ORIGINS);
+  return origins.includes("*") ? "*" : origins;
+}
+
+/** Newest first: the first secret signs, every listed one verifies (rotation). */
+export function serviceSecrets(env: Env): string[] {
+  return list(env.SERVICE_SECRETS);
+}
+
+export type JwtConfig =
+  | { kind: "jwks"; jwksUrl: string; issuer: string; audience: string }
+  | { kind: "secret"; secret: string; issuer: string | null; audience: string | null };
+
+export function jwtConfig(env: Env): JwtConfig {
+  const issuer = env.AUTH_JWT_ISSUER?.trim() || null;
+  const audience = env.AUTH_JWT_AUDIENCE?.trim() || null;
+  const jwksUrl = env.AUTH_JWKS_URL?.trim();
+  if (jwksUrl) {
+    // Any issuer's keys could be listed at a JWKS URL; without issuer and audience a token
+    // minted for another application would be accepted.
+    if (!issuer || !audience) {
+      throw new ApiError(
+        "SERVER_MISCONFIGURED",
+        "AUTH_JWKS_URL needs AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE",
+      );
+    }
+    return { kind: "jwks", jwksUrl, issuer, audience };
+  }
+  const secret = env.AUTH_JWT_SECRET;
+  if (!secret) {
+    throw new ApiError("SERVER_MISCONFIGURED", "set AUTH_JWT_SECRET or AUTH_JWKS_URL");
+  }
+  return { kind: "secret", secret, issuer, audience };
+}

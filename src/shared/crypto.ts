@@ -1,0 +1,47 @@
+// Small WebCrypto helpers shared by the Worker, the actors and the Node scripts.
+
+const encoder = new TextEncoder();
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let hex = "";
+  for (const byte of view) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Parses lower- or upper-case hex; returns null for anything else, so callers fail closed. */
+export function fromHex(hex: string): Uint8Array | null {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+export function importHmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
+export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  const key = await importHmacKey(secret);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+/**
+ * Checks an HMAC-SHA256 tag. WebCrypto's verify compares in constant time, so a caller
+ * probing byte by byte learns nothing from the response time.
+ */
+export async function verifyHmacSha256(
+  secret: string,
+  message: string,
+  tag: Uint8Array,
+): Promise<boolean> {
+  const key = await importHmacKey(secret);
+  return crypto.subtle.verify("HMAC", key, tag as BufferSource, encoder.encode(message));
+}

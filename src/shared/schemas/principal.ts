@@ -1,0 +1,25 @@
+import * as v from "valibot";
+import { EmailSchema, UserIdSchema } from "../ids.ts";
+
+/** A person signed in with a JWT. */
+export const UserPrincipalSchema = v.object({
+  type: v.literal("user"),
+  id: UserIdSchema,
+  email: v.nullable(EmailSchema),
+  admin: v.boolean(),
+});
+
+/** The platform's own backend, proven by a request signature. */
+export const ServicePrincipalSchema = v.object({
+  type: v.literal("service"),
+  id: v.literal("platform"),
+  /** Which entry of SERVICE_SECRETS matched (0 = newest), to see when an old one is unused. */
+  secret_index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+export const PrincipalSchema = v.variant("type", [UserPrincipalSchema, ServicePrincipalSchema]);
+
+export type UserPrincipal = v.InferOutput<typeof UserPrincipalSchema>;
+export type ServicePrincipal = v.InferOutput<typeof ServicePrincipalSchema>;
+export type Principal = v.InferOutput<typeof PrincipalSchema>;
+export type PrincipalType = Principal["type"];

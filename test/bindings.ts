@@ -1,0 +1,9 @@
+// Secrets the test Worker runs with: fixed, so tests can sign and mint tokens themselves,
+// and independent of any developer's .dev.vars.
+export const TEST_BINDINGS = {
+  AUTH_JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789",
+  SERVICE_SECRETS: "test-service-secret-current,test-service-secret-previous",
+  TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+  STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
+  CORS_ORIGINS: "https://app.example.com,https://studio.example.com",
+} as const;

@@ -1,0 +1,78 @@
+import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { expect } from "vitest";
+import { signRequest } from "../src/shared/service-signature.ts";
+
+export const ORIGIN = "https://troupe.test";
+
+// The loopback binding to the test Worker's default export (test/fixtures/worker.ts).
+const worker = (exports as unknown as { default: Fetcher }).default;
+
+/** Sends a request through the test Worker's real fetch handler. */
+export function api(path: string, init?: RequestInit): Promise<Response> {
+  return worker.fetch(new Request(`${ORIGIN}${path}`, init));
+}
+
+export function jsonInit(method: string, body: unknown, headers: Record<string, string> = {}) {
+  return {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  } satisfies RequestInit;
+}
+
+export interface TokenOptions {
+  sub?: string;
+  email?: string;
+  admin?: boolean;
+  /** Seconds from now; negative for an already expired token. */
+  expiresInSeconds?: number;
+  secret?: string;
+  algorithm?: string;
+}
+
+export async function userToken(options: TokenOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = {};
+  if (options.email) claims.email = options.email;
+  if (options.admin) claims.role = "admin";
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: options.algorithm ?? "HS256" })
+    .setIssuedAt(now - 60)
+    .setExpirationTime(now + (options.expiresInSeconds ?? 3600));
+  if (options.sub !== undefined) jwt.setSubject(options.sub);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? env.AUTH_JWT_SECRET));
+}
+
+export async function bearer(options: TokenOptions = {}) {
+  return { authorization: `Bearer ${await userToken({ sub: "alice", ...options })}` };
+}
+
+/** The signature headers for a service call, signed with the first active secret. */
+export async function serviceHeaders(
+  method: string,
+  pathAndQuery: string,
+  body = "",
+  options: { secret?: string; nowSeconds?: number } = {},
+): Promise<Record<string, string>> {
+  const secret = options.secret ?? env.SERVICE_SECRETS.split(",")[0] ?? "";
+  const { timestamp, signature } = await signRequest(
+    secret,
+    { method, pathAndQuery, body },
+    options.nowSeconds,
+  );
+  return { "troupe-timestamp": timestamp, "troupe-signature": signature };
+}
+
+export async function problemOf(response: Response) {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return (await response.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    code: string;
+    request_id: string;
+    [extension: string]: unknown;
+  };
+}

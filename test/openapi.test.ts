@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { api } from "./helpers.ts";
+
+type OpenApi = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { operationId: string; responses: Record<string, unknown>; security: unknown[] }>
+  >;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+describe("/openapi.json", () => {
+  it("lists every route of the Worker, generated from the route definitions", async () => {
+    const response = await api("/openapi.json");
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as OpenApi;
+    expect(document.openapi).toBe("3.1.0");
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(
+        ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
+      ),
+    );
+    expect(operations).toEqual(["GET /health getHealth", "GET /v1/me getMe"]);
+  });
+
+  it("describes the principal schema, auth and error responses of GET /v1/me", async () => {
+    const document = (await (await api("/openapi.json")).json()) as OpenApi;
+    const me = document.paths["/v1/me"]?.get;
+    expect(me?.security).toEqual([{ userJwt: [] }, { serviceSignature: [] }]);
+    expect(Object.keys(me?.responses ?? {})).toEqual(["200", "401", "403"]);
+    const schema = JSON.stringify(me?.responses["200"]);
+    expect(schema).toContain('"const":"user"');
+    expect(schema).toContain('"const":"service"');
+    expect(Object.keys(document.components.securitySchemes)).toEqual([
+      "userJwt",
+      "serviceSignature",
+    ]);
+  });
+});
+
+describe("/docs", () => {
+  it("renders the reference as self-contained HTML with every operation and error code", async () => {
+    const response = await api("/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    const page = await response.text();
+    expect(page).toContain('id="getMe"');
+    expect(page).toContain("<code>/v1/me</code>");
+    expect(page).toContain('id="error-INVALID_SIGNATURE"');
+    // Works offline: nothing is loaded from another host.
+    expect(page).not.toMatch(/(src|href)="https?:/);
+  });
+});

@@ -1,0 +1,22 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { TEST_BINDINGS } from "./test/bindings.ts";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      // The fixture entry re-exports the real Worker and adds test-only actors and routes.
+      main: "./test/fixtures/worker.ts",
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: TEST_BINDINGS,
+        durableObjects: {
+          MIGRATIONS_PROBE: { className: "MigrationsProbe", useSQLite: true },
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+  },
+});
