@@ -2,6 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
 
+// Wrangler checks the secrets listed in wrangler.jsonc against process.env; the test Worker
+// gets them from TEST_BINDINGS, so this only keeps that check quiet and consistent.
+for (const [name, value] of Object.entries(TEST_BINDINGS)) process.env[name] ??= value;
+
 export default defineConfig({
   plugins: [
     cloudflareTest({

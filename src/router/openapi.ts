@@ -104,7 +104,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
       title: "troupe",
       version: API_VERSION,
       description:
-        "The stateful backend of a creation platform. Errors are RFC 9457 problem+json with a stable `code`.",
+        "The stateful backend of a creation platform. Errors are RFC 9457 problem+json with a stable code.",
     },
     paths,
     components: {

@@ -1,0 +1,69 @@
+// Load generation and reporting for `npm run bench`. Bounded by request count and time.
+
+export const WARMUP_REQUESTS = 200;
+export const MEASURED_REQUESTS = 2000;
+export const CONCURRENCY = 8;
+export const SCENARIO_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `requests` calls of `send` with `concurrency` in flight; returns latencies in ms.
+ * @param {() => Promise<Response>} send
+ */
+export async function run(send, requests, concurrency) {
+  const latencies = [];
+  const deadline = Date.now() + SCENARIO_TIMEOUT_MS;
+  let started = 0;
+  let failures = 0;
+  const worker = async () => {
+    while (started < requests && Date.now() < deadline) {
+      started++;
+      const begin = performance.now();
+      const response = await send();
+      await response.arrayBuffer();
+      latencies.push(performance.now() - begin);
+      if (!response.ok) failures++;
+    }
+  };
+  const begin = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, failures, elapsedMs: performance.now() - begin };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function measure(name, send) {
+  await run(send, WARMUP_REQUESTS, CONCURRENCY);
+  const { latencies, failures, elapsedMs } = await run(send, MEASURED_REQUESTS, CONCURRENCY);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    name,
+    requests: latencies.length,
+    failures,
+    rps: (latencies.length / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/** Prints rows with throughput and p50 ratios against the row named `baseline`. */
+export function printTable(title, rows, baseline) {
+  const base = rows.find((row) => row.name === baseline);
+  console.log(`\n${title}  (concurrency ${CONCURRENCY}, ${MEASURED_REQUESTS} requests each)`);
+  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "failures", "p50 ÷ baseline", "req/s ÷ baseline"];
+  const lines = rows.map((row) => [
+    row.name,
+    row.rps.toFixed(0),
+    row.p50.toFixed(2),
+    row.p99.toFixed(2),
+    String(row.failures),
+    (row.p50 / base.p50).toFixed(2),
+    (row.rps / base.rps).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const line of lines) console.log(format(line));
+}

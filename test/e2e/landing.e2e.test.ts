@@ -1,0 +1,52 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
+
+const baseUrl = inject("baseUrl");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("landing page in a real browser", () => {
+  it("shows what troupe is and turns the health indicator green from GET /health", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    const healthCalls: number[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname === "/health") healthCalls.push(response.status());
+    });
+
+    await page.goto(`${baseUrl}/`);
+    expect(await page.title()).toBe("troupe — the stateful backend for creation platforms");
+    await expect.poll(() => page.textContent("#health")).toBe("healthy");
+    expect(await page.getAttribute("#health", "class")).toBe("health health-ok");
+    expect(healthCalls).toEqual([200]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("links to the API reference, which renders every operation offline", async () => {
+    const page = await browser.newPage();
+    const offHost: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(baseUrl)) offHost.push(request.url());
+    });
+    await page.goto(`${baseUrl}/`);
+    await page.click('a[href="/docs"]');
+    await page.waitForURL(`${baseUrl}/docs`);
+    expect(await page.textContent("h1")).toBe("API reference");
+    expect(await page.locator("section.operation").count()).toBeGreaterThanOrEqual(2);
+    expect(await page.textContent("#getMe h3")).toContain("/v1/me");
+    expect(offHost).toEqual([]);
+    await page.close();
+  });
+});
