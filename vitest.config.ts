@@ -22,5 +22,6 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    exclude: ["test/e2e/**", "node_modules/**"],
   },
 });

@@ -51,7 +51,15 @@ export async function measure(name, send) {
 export function printTable(title, rows, baseline) {
   const base = rows.find((row) => row.name === baseline);
   console.log(`\n${title}  (concurrency ${CONCURRENCY}, ${MEASURED_REQUESTS} requests each)`);
-  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "failures", "p50 ÷ baseline", "req/s ÷ baseline"];
+  const header = [
+    "scenario",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "failures",
+    "p50 ÷ baseline",
+    "req/s ÷ baseline",
+  ];
   const lines = rows.map((row) => [
     row.name,
     row.rps.toFixed(0),

@@ -1,8 +1,8 @@
 // `npm run bench`: starts wrangler dev on the bench Worker and prints one table per area,
 // each with ratios against a raw baseline measured in the same run.
 import { SignJWT } from "jose";
-import { readDevVars } from "../scripts/dev-vars.mjs";
 import { startDevServer } from "../scripts/dev-server.mjs";
+import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { measure, printTable } from "./measure.mjs";
 

@@ -32,11 +32,20 @@ export function freePort() {
 export async function startDevServer(options = {}) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "troupe-dev-"));
-  const args = [WRANGLER, "dev", ...(options.script ? [options.script] : []), "--ip", "127.0.0.1", "--port", String(port)];
+  const args = [
+    WRANGLER,
+    "dev",
+    ...(options.script ? [options.script] : []),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+  ];
   args.push("--inspector-port", String(inspectorPort), "--persist-to", state);
   args.push("--env-file", DEV_VARS_EXAMPLE_PATH, "--log-level", "warn");
   args.push("--show-interactive-dev-session=false");
-  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  for (const [name, value] of Object.entries(options.vars ?? {}))
+    args.push("--var", `${name}:${value}`);
 
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -7,7 +7,9 @@ const DEFAULT_PORT = "8787";
 
 if (ensureDevVars()) console.log("Created .dev.vars from .dev.vars.example (development secrets).");
 
-const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+const wrangler = fileURLToPath(
+  new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url),
+);
 const port = process.env.PORT || DEFAULT_PORT;
 const child = spawn(process.execPath, [wrangler, "dev", "--port", port, ...process.argv.slice(2)], {
   stdio: "inherit",

@@ -14,7 +14,8 @@ const { values } = parseArgs({
     ttl: { type: "string", default: String(DEV_TOKEN_TTL_SECONDS) },
   },
 });
-if (!values.sub) fail("usage: npm run --silent token -- --sub <id> [--email <e>] [--admin] [--ttl <s>]");
+if (!values.sub)
+  fail("usage: npm run --silent token -- --sub <id> [--email <e>] [--admin] [--ttl <s>]");
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0) fail("--ttl must be a positive number of seconds");
 
