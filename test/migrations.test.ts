@@ -8,10 +8,10 @@ describe("actor schema migrations", () => {
   it("applies every migration once, in order, before the first call", async () => {
     const probe = env.MIGRATIONS_PROBE.getByName("fresh");
     const { applied, notes } = await probe.schema();
-    expect(applied.map(({ version, name }) => [version, name])).toEqual([
-      [1, "create_notes"],
-      [2, "add_notes_author"],
-      [3, "seed_welcome_note"],
+    expect(applied.map(({ track, version, name }) => [track, version, name])).toEqual([
+      ["actor", 1, "create_notes"],
+      ["actor", 2, "add_notes_author"],
+      ["actor", 3, "seed_welcome_note"],
     ]);
     expect(notes).toEqual([{ id: 1, body: "welcome", author: "migration" }]);
   });
@@ -67,10 +67,10 @@ describe("actor schema migrations", () => {
     renamed[1] = { name: "something_else", sql: "SELECT 1" };
     await runInDurableObject(probe, (_instance, state) => {
       expect(() => applyMigrations(state.storage, renamed)).toThrow(
-        'Migration 2 was applied as "add_notes_author" but is now "something_else"',
+        'actor migration 2 was applied as "add_notes_author" but is now "something_else"',
       );
       expect(() => applyMigrations(state.storage, PROBE_MIGRATIONS.slice(0, 2))).toThrow(
-        "Storage is at schema version 3 but the code knows only 2 migrations",
+        "Storage is at actor schema version 3 but the code knows only 2 migrations",
       );
     });
   });
@@ -92,7 +92,7 @@ describe("actor schema migrations", () => {
         .toArray();
       expect(tables).toEqual([]);
       const versions = state.storage.sql
-        .exec("SELECT MAX(version) AS v FROM _troupe_migrations")
+        .exec("SELECT MAX(version) AS v FROM _troupe_migrations WHERE track = 'actor'")
         .one();
       expect(versions.v).toBe(3);
     });

@@ -1,10 +1,32 @@
 // The base of every troupe actor: one writer per concept, its own SQLite as the source of
-// truth, and a schema brought up to date before the first request is let in.
+// truth, a schema brought up to date before the first request is let in, a scheduler that
+// multiplexes jobs on the one alarm, and an outbox for messages to other actors.
 
 import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
+import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
 import { applyMigrations, type Migration } from "./migrations.ts";
+import {
+  type ActorBinding,
+  INBOX_PRUNE_TASK,
+  OUTBOX_DELIVER_TASK,
+  Outbox,
+  type OutboxEnvelope,
+} from "./outbox.ts";
+import { RUNTIME_MIGRATIONS } from "./runtime-schema.ts";
+import {
+  type DeadLetter,
+  type JobOutcome,
+  type ScheduledJob,
+  type ScheduleRequest,
+  Scheduler,
+  type TaskRegistry,
+  task,
+} from "./scheduler.ts";
 
 export type { Migration } from "./migrations.ts";
+export type { ActorBinding, OutboxEnvelope } from "./outbox.ts";
+export { type JobContext, type JobOutcome, type TaskRegistry, task } from "./scheduler.ts";
 
 export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
   /**
@@ -13,16 +35,72 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
    */
   static readonly migrations: readonly Migration[] = [];
 
+  /** First retry delay of this actor's jobs (outbox deliveries included), unless a task sets one. */
+  static readonly retryBaseMs: number = SCHEDULER_RETRY_BASE_MS;
+
   protected readonly sql: SqlStorage;
+  /** Named task handlers this actor's jobs may run; subclasses override. */
+  protected readonly tasks: TaskRegistry = {};
+  protected readonly scheduler: Scheduler;
+  protected readonly outbox: Outbox;
+
+  private readonly runtimeTasks: TaskRegistry = {
+    [OUTBOX_DELIVER_TASK]: task(v.object({ id: v.string() }), ({ id }) => this.outbox.deliver(id)),
+    [INBOX_PRUNE_TASK]: task(v.null(), () => this.outbox.prune()),
+  };
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    const { migrations } = new.target as unknown as typeof Actor;
+    const { migrations, retryBaseMs } = new.target as unknown as typeof Actor;
+    this.scheduler = new Scheduler(
+      ctx.storage,
+      (name) => this.runtimeTasks[name] ?? this.tasks[name],
+      (outcome) => this.onJobOutcome(outcome),
+      retryBaseMs,
+    );
+    this.outbox = new Outbox(ctx.storage, env, this.scheduler);
     // blockConcurrencyWhile holds every request and alarm until the schema is current, so
     // no method ever sees a half-migrated database.
     void ctx.blockConcurrencyWhile(async () => {
-      applyMigrations(ctx.storage, migrations);
+      applyMigrations(ctx.storage, RUNTIME_MIGRATIONS, "runtime");
+      applyMigrations(ctx.storage, migrations, "actor");
     });
   }
+
+  /** The one alarm: runs every due job, then points itself at the next one. */
+  override async alarm(): Promise<void> {
+    await this.scheduler.runDue();
+  }
+
+  /** Jobs waiting to run, earliest first (RPC, for operators and tests). */
+  listSchedules(): ScheduledJob[] {
+    return this.scheduler.list();
+  }
+
+  /** Jobs that failed every attempt (RPC, for operators and tests). */
+  listDeadLetters(): DeadLetter[] {
+    return this.scheduler.deadLetters();
+  }
+
+  protected schedule(request: ScheduleRequest): number {
+    return this.scheduler.schedule(request);
+  }
+
+  protected cancel(key: string): boolean {
+    return this.scheduler.cancel(key);
+  }
+
+  /** See Outbox.enqueue: call in the same synchronous block as the change that causes it. */
+  protected enqueue(binding: ActorBinding, name: string, method: string, message: unknown): string {
+    return this.outbox.enqueue(binding, name, method, message);
+  }
+
+  /** See Outbox.receiveOnce: applies an outbox message's effect exactly once. */
+  protected receiveOnce<T>(envelope: OutboxEnvelope, apply: (message: unknown) => T) {
+    return this.outbox.receiveOnce(envelope, apply);
+  }
+
+  /** Called inside the transaction that records each job run; override to mirror status. */
+  protected onJobOutcome(_outcome: JobOutcome): void {}
 }

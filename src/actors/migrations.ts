@@ -1,6 +1,7 @@
 // Ordered SQLite schema migrations for actors. A migration's version is its position in the
 // list (1-based); applied versions are recorded with their names, so a list that was edited
-// or reordered after deployment is caught instead of silently skipping a change.
+// or reordered after deployment is caught instead of silently skipping a change. Each list is
+// a track: the runtime's own tables (scheduler, outbox) and the actor's evolve independently.
 
 export interface Migration {
   /** A short, stable name; it must never change once deployed. */
@@ -9,7 +10,10 @@ export interface Migration {
   readonly sql: string;
 }
 
+export type MigrationTrack = "runtime" | "actor";
+
 export interface AppliedMigration {
+  track: MigrationTrack;
   version: number;
   name: string;
   applied_at: number;
@@ -17,10 +21,14 @@ export interface AppliedMigration {
 
 const MIGRATIONS_TABLE = "_troupe_migrations";
 
-export function appliedMigrations(storage: DurableObjectStorage): AppliedMigration[] {
+export function appliedMigrations(
+  storage: DurableObjectStorage,
+  track: MigrationTrack = "actor",
+): AppliedMigration[] {
   return storage.sql
-    .exec<{ version: number; name: string; applied_at: number }>(
-      `SELECT version, name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`,
+    .exec<{ track: MigrationTrack; version: number; name: string; applied_at: number }>(
+      `SELECT track, version, name, applied_at FROM ${MIGRATIONS_TABLE} WHERE track = ? ORDER BY version`,
+      track,
     )
     .toArray();
 }
@@ -32,22 +40,24 @@ export function appliedMigrations(storage: DurableObjectStorage): AppliedMigrati
 export function applyMigrations(
   storage: DurableObjectStorage,
   migrations: readonly Migration[],
+  track: MigrationTrack = "actor",
 ): number[] {
   storage.sql.exec(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
-       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+       track TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
+       applied_at INTEGER NOT NULL, PRIMARY KEY (track, version))`,
   );
-  const applied = appliedMigrations(storage);
+  const applied = appliedMigrations(storage, track);
   if (applied.length > migrations.length) {
     throw new Error(
-      `Storage is at schema version ${applied.length} but the code knows only ${migrations.length} migrations; never delete a deployed migration.`,
+      `Storage is at ${track} schema version ${applied.length} but the code knows only ${migrations.length} migrations; never delete a deployed migration.`,
     );
   }
   for (const record of applied) {
     const expected = migrations[record.version - 1]?.name;
     if (expected !== record.name) {
       throw new Error(
-        `Migration ${record.version} was applied as "${record.name}" but is now "${expected}"; append new migrations instead of editing old ones.`,
+        `${track} migration ${record.version} was applied as "${record.name}" but is now "${expected}"; append new migrations instead of editing old ones.`,
       );
     }
   }
@@ -57,7 +67,8 @@ export function applyMigrations(
     storage.transactionSync(() => {
       storage.sql.exec(migration.sql);
       storage.sql.exec(
-        `INSERT INTO ${MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)`,
+        `INSERT INTO ${MIGRATIONS_TABLE} (track, version, name, applied_at) VALUES (?, ?, ?, ?)`,
+        track,
         version,
         migration.name,
         Date.now(),

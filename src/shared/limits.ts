@@ -17,3 +17,27 @@ export const USER_ID_MAX_LENGTH = 128;
 
 /** Longest email claim accepted. */
 export const EMAIL_MAX_LENGTH = 254;
+
+/** Attempts a scheduled job gets (the first run included) before it is dead-lettered. */
+export const SCHEDULER_MAX_ATTEMPTS = 6;
+
+/** Delay before the first retry; each further retry doubles it. */
+export const SCHEDULER_RETRY_BASE_MS = 2_000;
+
+/** Ceiling for the exponential retry delay. */
+export const SCHEDULER_RETRY_MAX_DELAY_MS = 60 * 60 * 1000;
+
+/** Jobs one alarm runs before re-arming itself for the rest (keeps each alarm short). */
+export const SCHEDULER_JOBS_PER_ALARM_MAX = 256;
+
+/** Jobs one actor may hold at once, outbox deliveries included. */
+export const SCHEDULER_JOBS_MAX = 10_000;
+
+/** Dead letters kept per actor; the oldest are dropped beyond this. */
+export const SCHEDULER_DEAD_LETTERS_MAX = 1_000;
+
+/** Longest error text kept for a failed job. */
+export const SCHEDULER_ERROR_MAX_CHARS = 1_000;
+
+/** How long a receiver remembers outbox message ids it has applied (duplicates are dropped). */
+export const OUTBOX_INBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;

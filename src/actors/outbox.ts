@@ -1,0 +1,103 @@
+// Messages to other actors, written in the same transaction as the local change that causes
+// them and delivered by the scheduler with retries. Every message carries an id; receivers
+// remember the ids they applied, so a repeated delivery has its effect exactly once.
+
+import * as v from "valibot";
+import { OUTBOX_INBOX_RETENTION_MS } from "../shared/limits.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+export const OUTBOX_DELIVER_TASK = "runtime.outbox.deliver";
+export const INBOX_PRUNE_TASK = "runtime.inbox.prune";
+const INBOX_PRUNE_KEY = "runtime:inbox-prune";
+const INBOX_PRUNE_CRON = "17 3 * * *";
+
+/** A binding name; delivery checks it is a Durable Object namespace. (A mapped type picking
+ * only namespaces would be circular, since actor classes mention this type themselves.) */
+export type ActorBinding = Extract<keyof Cloudflare.Env, string>;
+
+export const OutboxEnvelopeSchema = v.object({
+  id: v.pipe(v.string(), v.uuid()),
+  message: v.unknown(),
+});
+export type OutboxEnvelope = v.InferOutput<typeof OutboxEnvelopeSchema>;
+
+type OutboxRow = { id: string; binding: string; name: string; method: string; message: string };
+type EnvelopeReceiver = (envelope: OutboxEnvelope) => Promise<unknown>;
+
+function isNamespace(value: unknown): value is DurableObjectNamespace {
+  return typeof (value as DurableObjectNamespace | undefined)?.getByName === "function";
+}
+
+export class Outbox {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly env: Env,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  /**
+   * Records a message for `method` on the actor `name` of `binding` and schedules its delivery.
+   * Call it in the same synchronous block as the local change (or inside transactionSync):
+   * both are then committed together or not at all.
+   */
+  enqueue(binding: ActorBinding, name: string, method: string, message: unknown): string {
+    const id = crypto.randomUUID();
+    this.storage.sql.exec(
+      "INSERT INTO _troupe_outbox (id, binding, name, method, message, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      id,
+      binding,
+      name,
+      method,
+      JSON.stringify(message ?? null),
+      Date.now(),
+    );
+    this.scheduler.schedule({ key: `outbox:${id}`, task: OUTBOX_DELIVER_TASK, payload: { id }, delayMs: 0 });
+    return id;
+  }
+
+  /** Sends one message; throws (so the scheduler retries) until the receiver accepts it. */
+  async deliver(id: string): Promise<void> {
+    const row = this.storage.sql
+      .exec<OutboxRow>("SELECT * FROM _troupe_outbox WHERE id = ?", id)
+      .toArray()[0];
+    if (!row) return; // delivered before a crash kept the job from being settled
+    const namespace = (this.env as unknown as Record<string, unknown>)[row.binding];
+    if (!isNamespace(namespace)) throw new Error(`${row.binding} is not a Durable Object binding`);
+    const stub = namespace.getByName(row.name) as unknown as Record<string, EnvelopeReceiver>;
+    const receive = stub[row.method];
+    if (typeof receive !== "function") throw new Error(`${row.binding} has no method ${row.method}`);
+    await receive({ id: row.id, message: JSON.parse(row.message) });
+    this.storage.sql.exec("DELETE FROM _troupe_outbox WHERE id = ?", id);
+  }
+
+  pending(): number {
+    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _troupe_outbox").one().n;
+  }
+
+  /**
+   * Applies a received message once. `apply` must be synchronous: it runs in one transaction
+   * with the record of the id, so the effect and the memory of it cannot be separated.
+   */
+  receiveOnce<T>(envelope: unknown, apply: (message: unknown) => T): { applied: boolean; result?: T } {
+    const { id, message } = v.parse(OutboxEnvelopeSchema, envelope);
+    const outcome = this.storage.transactionSync(() => {
+      const seen = this.storage.sql.exec("SELECT id FROM _troupe_inbox WHERE id = ?", id).toArray();
+      if (seen.length > 0) return { applied: false };
+      const result = apply(message);
+      this.storage.sql.exec("INSERT INTO _troupe_inbox (id, received_at) VALUES (?, ?)", id, Date.now());
+      return { applied: true, result };
+    });
+    if (outcome.applied && !this.scheduler.get(INBOX_PRUNE_KEY)) {
+      this.scheduler.schedule({ key: INBOX_PRUNE_KEY, task: INBOX_PRUNE_TASK, cron: INBOX_PRUNE_CRON });
+    }
+    return outcome;
+  }
+
+  /** Forgets ids older than OUTBOX_INBOX_RETENTION_MS; senders give up long before that. */
+  prune(now = Date.now()): number {
+    return this.storage.sql.exec(
+      "DELETE FROM _troupe_inbox WHERE received_at < ?",
+      now - OUTBOX_INBOX_RETENTION_MS,
+    ).rowsWritten;
+  }
+}
