@@ -1,6 +1,9 @@
 // Worker entry: the router for HTTP, and (as they arrive) the actor classes and cron jobs.
 
 import { createApp } from "./router/app.ts";
+
+export { CreationDO } from "./actors/creation/creation-do.ts";
+
 import { apiRoutes } from "./router/routes/index.ts";
 
 const app = createApp(apiRoutes);

@@ -6,4 +6,5 @@ export const TEST_BINDINGS = {
   TOKEN_SECRET: "test-token-secret-0123456789abcdef",
   STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
   CORS_ORIGINS: "https://app.example.com,https://studio.example.com",
+  ALLOW_LOCALHOST_WEBHOOKS: "true",
 } as const;

@@ -1,7 +1,9 @@
 // Bindings that exist only in the test Worker (see vitest.config.ts).
 declare namespace Cloudflare {
   interface Env {
-    MIGRATIONS_PROBE: DurableObjectNamespace<import("./fixtures/migrations-probe.ts").MigrationsProbe>;
+    MIGRATIONS_PROBE: DurableObjectNamespace<
+      import("./fixtures/migrations-probe.ts").MigrationsProbe
+    >;
     SCHEDULER_PROBE: DurableObjectNamespace<import("./fixtures/scheduler-probe.ts").SchedulerProbe>;
     OUTBOX_SENDER: DurableObjectNamespace<import("./fixtures/scheduler-probe.ts").OutboxSender>;
     OUTBOX_RECEIVER: DurableObjectNamespace<import("./fixtures/scheduler-probe.ts").OutboxReceiver>;

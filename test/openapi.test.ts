@@ -21,19 +21,37 @@ describe("/openapi.json", () => {
         ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
       ),
     );
-    expect(operations).toEqual(["GET /health getHealth", "GET /v1/me getMe"]);
+    expect(operations).toEqual([
+      "GET /health getHealth",
+      "GET /v1/me getMe",
+      "POST /v1/creations createCreation",
+      "GET /v1/creations/{id} getCreation",
+      "PATCH /v1/creations/{id} updateCreation",
+      "POST /v1/creations/{id}/rotate-token rotateCreationToken",
+      "POST /v1/creations/{id}/wallet/rotate-token rotateCreationTokenLegacy",
+      "POST /v1/creations/{id}/rotate-webhook-secret rotateWebhookSecret",
+      "GET /v1/creations/{id}/schedules listSchedules",
+      "GET /v1/creations/{id}/schedules/failures listScheduleFailures",
+      "PUT /v1/creations/{id}/schedules/{name} putSchedule",
+      "DELETE /v1/creations/{id}/schedules/{name} deleteSchedule",
+    ]);
   });
 
   it("describes the principal schema, auth and error responses of GET /v1/me", async () => {
     const document = (await (await api("/openapi.json")).json()) as OpenApi;
     const me = document.paths["/v1/me"]?.get;
-    expect(me?.security).toEqual([{ userJwt: [] }, { serviceSignature: [] }]);
+    expect(me?.security).toEqual([
+      { userJwt: [] },
+      { serviceSignature: [] },
+      { creationToken: [] },
+    ]);
     expect(Object.keys(me?.responses ?? {})).toEqual(["200", "401", "403"]);
     const schema = JSON.stringify(me?.responses["200"]);
     expect(schema).toContain('"const":"user"');
     expect(schema).toContain('"const":"service"');
     expect(Object.keys(document.components.securitySchemes)).toEqual([
       "userJwt",
+      "creationToken",
       "serviceSignature",
     ]);
   });

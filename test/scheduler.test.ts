@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { retryDelayMs } from "../src/actors/scheduler.ts";
 import { nextCronRun, shortestCronIntervalSeconds } from "../src/shared/cron.ts";
@@ -16,7 +16,12 @@ describe("scheduler", () => {
     // Due times 3 ms apart, scheduled in a scrambled order.
     const order = Array.from({ length: 100 }, (_, i) => (i * 37) % 100);
     for (const i of order) {
-      await actor.add({ key: `job-${i}`, task: "record", payload: { note: String(i) }, at: start + i * 3 });
+      await actor.add({
+        key: `job-${i}`,
+        task: "record",
+        payload: { note: String(i) },
+        at: start + i * 3,
+      });
     }
     expect(await actor.alarmAt()).toBe(start);
     expect((await actor.listSchedules()).map((job) => job.key)).toEqual(
@@ -35,10 +40,19 @@ describe("scheduler", () => {
     const actor = probe("replace");
     const inOneHour = Date.now() + 3_600_000;
     await actor.add({ key: "k", task: "record", payload: { note: "first" }, at: inOneHour });
-    await actor.add({ key: "k", task: "record", payload: { note: "second" }, at: inOneHour + 60_000 });
+    await actor.add({
+      key: "k",
+      task: "record",
+      payload: { note: "second" },
+      at: inOneHour + 60_000,
+    });
     const jobs = await actor.listSchedules();
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ key: "k", payload: { note: "second" }, due_at: inOneHour + 60_000 });
+    expect(jobs[0]).toMatchObject({
+      key: "k",
+      payload: { note: "second" },
+      due_at: inOneHour + 60_000,
+    });
     expect(await actor.alarmAt()).toBe(inOneHour + 60_000);
 
     await actor.add({ key: "k", task: "record", payload: { note: "third" }, delayMs: 0 });
@@ -58,7 +72,12 @@ describe("scheduler", () => {
 
   it("retries a job that fails twice and applies its effect exactly once", async () => {
     const actor = probe("flaky");
-    await actor.add({ key: "f", task: "flaky", payload: { note: "done", failures: 2 }, delayMs: 0 });
+    await actor.add({
+      key: "f",
+      task: "flaky",
+      payload: { note: "done", failures: 2 },
+      delayMs: 0,
+    });
     await vi.waitFor(async () => expect(await actor.records()).toHaveLength(1), WAIT);
     expect(await actor.records()).toEqual([{ job: "f", note: "done", attempt: 3 }]);
     expect(await actor.attempts("f")).toBe(3);
@@ -99,15 +118,27 @@ describe("scheduler", () => {
 
   it("runs a job that came due while the actor was evicted", async () => {
     const actor = probe("evicted");
-    await actor.add({ key: "e", task: "record", payload: { note: "after eviction" }, delayMs: 200 });
+    await actor.add({
+      key: "e",
+      task: "record",
+      payload: { note: "after eviction" },
+      delayMs: 200,
+    });
     await evictDurableObject(actor);
     await vi.waitFor(async () => expect(await probe("evicted").records()).toHaveLength(1), WAIT);
-    expect(await probe("evicted").records()).toEqual([{ job: "e", note: "after eviction", attempt: 1 }]);
+    expect(await probe("evicted").records()).toEqual([
+      { job: "e", note: "after eviction", attempt: 1 },
+    ]);
   });
 
   it("reschedules a cron job from its expression, not by adding an interval to a late run", async () => {
     const actor = probe("cron");
-    await actor.add({ key: "tick", task: "record", payload: { note: "tick" }, cron: "*/10 * * * *" });
+    await actor.add({
+      key: "tick",
+      task: "record",
+      payload: { note: "tick" },
+      cron: "*/10 * * * *",
+    });
     const [job] = await actor.listSchedules();
     const due = job?.due_at as number;
     expect(new Date(due).getUTCMinutes() % 10).toBe(0);
@@ -139,7 +170,8 @@ describe("scheduler", () => {
 });
 
 describe("cron expressions (UTC)", () => {
-  const after = (expression: string, from: string) => iso(nextCronRun(expression, Date.parse(from)));
+  const after = (expression: string, from: string) =>
+    iso(nextCronRun(expression, Date.parse(from)));
 
   it("crosses a month end", () => {
     expect(after("30 23 31 * *", "2026-11-25T00:00:00Z")).toBe("2026-12-31T23:30:00.000Z");

@@ -4,6 +4,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
+import type { JsonValue } from "../shared/json.ts";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
 import { applyMigrations, type Migration } from "./migrations.ts";
 import {
@@ -92,12 +93,17 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
   }
 
   /** See Outbox.enqueue: call in the same synchronous block as the change that causes it. */
-  protected enqueue(binding: ActorBinding, name: string, method: string, message: unknown): string {
+  protected enqueue(
+    binding: ActorBinding,
+    name: string,
+    method: string,
+    message: JsonValue,
+  ): string {
     return this.outbox.enqueue(binding, name, method, message);
   }
 
   /** See Outbox.receiveOnce: applies an outbox message's effect exactly once. */
-  protected receiveOnce<T>(envelope: OutboxEnvelope, apply: (message: unknown) => T) {
+  protected receiveOnce<T>(envelope: OutboxEnvelope, apply: (message: JsonValue) => T) {
     return this.outbox.receiveOnce(envelope, apply);
   }
 

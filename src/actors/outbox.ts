@@ -3,6 +3,7 @@
 // remember the ids they applied, so a repeated delivery has its effect exactly once.
 
 import * as v from "valibot";
+import { type JsonValue, JsonValueSchema } from "../shared/json.ts";
 import { OUTBOX_INBOX_RETENTION_MS } from "../shared/limits.ts";
 import type { Scheduler } from "./scheduler.ts";
 
@@ -17,7 +18,7 @@ export type ActorBinding = Extract<keyof Cloudflare.Env, string>;
 
 export const OutboxEnvelopeSchema = v.object({
   id: v.pipe(v.string(), v.uuid()),
-  message: v.unknown(),
+  message: JsonValueSchema,
 });
 export type OutboxEnvelope = v.InferOutput<typeof OutboxEnvelopeSchema>;
 
@@ -40,7 +41,7 @@ export class Outbox {
    * Call it in the same synchronous block as the local change (or inside transactionSync):
    * both are then committed together or not at all.
    */
-  enqueue(binding: ActorBinding, name: string, method: string, message: unknown): string {
+  enqueue(binding: ActorBinding, name: string, method: string, message: JsonValue): string {
     const id = crypto.randomUUID();
     this.storage.sql.exec(
       "INSERT INTO _troupe_outbox (id, binding, name, method, message, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -51,7 +52,12 @@ export class Outbox {
       JSON.stringify(message ?? null),
       Date.now(),
     );
-    this.scheduler.schedule({ key: `outbox:${id}`, task: OUTBOX_DELIVER_TASK, payload: { id }, delayMs: 0 });
+    this.scheduler.schedule({
+      key: `outbox:${id}`,
+      task: OUTBOX_DELIVER_TASK,
+      payload: { id },
+      delayMs: 0,
+    });
     return id;
   }
 
@@ -65,7 +71,8 @@ export class Outbox {
     if (!isNamespace(namespace)) throw new Error(`${row.binding} is not a Durable Object binding`);
     const stub = namespace.getByName(row.name) as unknown as Record<string, EnvelopeReceiver>;
     const receive = stub[row.method];
-    if (typeof receive !== "function") throw new Error(`${row.binding} has no method ${row.method}`);
+    if (typeof receive !== "function")
+      throw new Error(`${row.binding} has no method ${row.method}`);
     await receive({ id: row.id, message: JSON.parse(row.message) });
     this.storage.sql.exec("DELETE FROM _troupe_outbox WHERE id = ?", id);
   }
@@ -78,17 +85,28 @@ export class Outbox {
    * Applies a received message once. `apply` must be synchronous: it runs in one transaction
    * with the record of the id, so the effect and the memory of it cannot be separated.
    */
-  receiveOnce<T>(envelope: unknown, apply: (message: unknown) => T): { applied: boolean; result?: T } {
+  receiveOnce<T>(
+    envelope: unknown,
+    apply: (message: JsonValue) => T,
+  ): { applied: boolean; result?: T } {
     const { id, message } = v.parse(OutboxEnvelopeSchema, envelope);
     const outcome = this.storage.transactionSync(() => {
       const seen = this.storage.sql.exec("SELECT id FROM _troupe_inbox WHERE id = ?", id).toArray();
       if (seen.length > 0) return { applied: false };
       const result = apply(message);
-      this.storage.sql.exec("INSERT INTO _troupe_inbox (id, received_at) VALUES (?, ?)", id, Date.now());
+      this.storage.sql.exec(
+        "INSERT INTO _troupe_inbox (id, received_at) VALUES (?, ?)",
+        id,
+        Date.now(),
+      );
       return { applied: true, result };
     });
     if (outcome.applied && !this.scheduler.get(INBOX_PRUNE_KEY)) {
-      this.scheduler.schedule({ key: INBOX_PRUNE_KEY, task: INBOX_PRUNE_TASK, cron: INBOX_PRUNE_CRON });
+      this.scheduler.schedule({
+        key: INBOX_PRUNE_KEY,
+        task: INBOX_PRUNE_TASK,
+        cron: INBOX_PRUNE_CRON,
+      });
     }
     return outcome;
   }

@@ -12,6 +12,7 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
         payload TEXT NOT NULL,
         cron TEXT,
         due_at INTEGER NOT NULL,
+        occurrence_at INTEGER NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_run_at INTEGER,
         last_status TEXT,
@@ -25,6 +26,7 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
         task TEXT NOT NULL,
         payload TEXT NOT NULL,
         cron TEXT,
+        occurrence_at INTEGER NOT NULL,
         attempts INTEGER NOT NULL,
         last_error TEXT NOT NULL,
         failed_at INTEGER NOT NULL

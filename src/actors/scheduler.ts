@@ -4,6 +4,7 @@
 
 import * as v from "valibot";
 import { nextCronRun } from "../shared/cron.ts";
+import type { JsonValue } from "../shared/json.ts";
 import {
   SCHEDULER_DEAD_LETTERS_MAX,
   SCHEDULER_ERROR_MAX_CHARS,
@@ -18,8 +19,8 @@ export interface JobContext {
   key: string;
   /** 1 for the first run of this occurrence, 2 for the first retry, … */
   attempt: number;
-  /** When this occurrence was due (ms). */
-  dueAt: number;
+  /** When this occurrence was first due (ms); the same for all its retries. */
+  occurrenceAt: number;
 }
 
 type TaskRun<S extends v.GenericSchema> = (
@@ -55,15 +56,18 @@ export type TaskRegistry = Record<string, TaskDefinition>;
 export type ScheduleRequest = {
   key: string;
   task: string;
-  payload?: unknown;
+  payload?: JsonValue;
 } & ({ at: number | Date } | { delayMs: number } | { cron: string });
 
 export interface ScheduledJob {
   key: string;
   task: string;
-  payload: unknown;
+  payload: JsonValue;
   cron: string | null;
+  /** When the job runs next: the occurrence itself or its next retry. */
   due_at: number;
+  /** When the current occurrence was first due. */
+  occurrence_at: number;
   attempts: number;
   last_run_at: number | null;
   last_status: "ok" | "error" | null;
@@ -74,8 +78,9 @@ export interface DeadLetter {
   id: number;
   key: string;
   task: string;
-  payload: unknown;
+  payload: JsonValue;
   cron: string | null;
+  occurrence_at: number;
   attempts: number;
   last_error: string;
   failed_at: number;
@@ -85,7 +90,8 @@ export interface DeadLetter {
 export interface JobOutcome {
   key: string;
   task: string;
-  payload: unknown;
+  payload: JsonValue;
+  occurrenceAt: number;
   status: "ok" | "retrying" | "dead";
   attempts: number;
   error: string | null;
@@ -115,16 +121,22 @@ export class Scheduler {
     const sql = this.storage.sql;
     this.storage.transactionSync(() => {
       sql.exec("DELETE FROM _troupe_jobs WHERE key = ?", request.key);
-      const { count } = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM _troupe_jobs").one();
+      const { count } = sql
+        .exec<{ count: number }>("SELECT COUNT(*) AS count FROM _troupe_jobs")
+        .one();
       if (count >= SCHEDULER_JOBS_MAX) {
-        throw new Error(`This actor already holds ${SCHEDULER_JOBS_MAX} jobs (SCHEDULER_JOBS_MAX).`);
+        throw new Error(
+          `This actor already holds ${SCHEDULER_JOBS_MAX} jobs (SCHEDULER_JOBS_MAX).`,
+        );
       }
       sql.exec(
-        `INSERT INTO _troupe_jobs (key, task, payload, cron, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO _troupe_jobs (key, task, payload, cron, due_at, occurrence_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
         request.key,
         request.task,
         JSON.stringify(payload),
         cron,
+        dueAt,
         dueAt,
         now,
       );
@@ -135,13 +147,18 @@ export class Scheduler {
 
   /** Removes a job; returns whether there was one. */
   cancel(key: string): boolean {
-    const removed = this.storage.sql.exec("DELETE FROM _troupe_jobs WHERE key = ?", key).rowsWritten;
+    const removed = this.storage.sql.exec(
+      "DELETE FROM _troupe_jobs WHERE key = ?",
+      key,
+    ).rowsWritten;
     this.arm();
     return removed > 0;
   }
 
   get(key: string): ScheduledJob | null {
-    const row = this.storage.sql.exec<JobRow>("SELECT * FROM _troupe_jobs WHERE key = ?", key).toArray()[0];
+    const row = this.storage.sql
+      .exec<JobRow>("SELECT * FROM _troupe_jobs WHERE key = ?", key)
+      .toArray()[0];
     return row ? toJob(row) : null;
   }
 
@@ -181,18 +198,28 @@ export class Scheduler {
     try {
       if (!definition) throw new Error(`No task named "${row.task}" is registered.`);
       const payload = v.parse(definition.schema, JSON.parse(row.payload));
-      await definition.run(payload, { key: row.key, attempt: row.attempts + 1, dueAt: row.due_at });
+      await definition.run(payload, {
+        key: row.key,
+        attempt: row.attempts + 1,
+        occurrenceAt: row.occurrence_at,
+      });
     } catch (caught) {
       error = describe(caught);
     }
     this.settle(row, definition, error, Date.now());
   }
 
-  private settle(row: JobRow, definition: TaskDefinition | undefined, error: string | null, now: number) {
+  private settle(
+    row: JobRow,
+    definition: TaskDefinition | undefined,
+    error: string | null,
+    now: number,
+  ) {
     const sql = this.storage.sql;
     this.storage.transactionSync(() => {
       // The job may have been cancelled or replaced (same key, new id) while it ran.
-      if (sql.exec("SELECT id FROM _troupe_jobs WHERE id = ?", row.id).toArray().length === 0) return;
+      if (sql.exec("SELECT id FROM _troupe_jobs WHERE id = ?", row.id).toArray().length === 0)
+        return;
       const attempts = row.attempts + 1;
       const maxAttempts = definition?.maxAttempts ?? SCHEDULER_MAX_ATTEMPTS;
       const status = error === null ? "ok" : attempts >= maxAttempts ? "dead" : "retrying";
@@ -211,12 +238,13 @@ export class Scheduler {
         if (status === "dead") this.bury(row, attempts, error ?? "", now);
         // A cron job starts each occurrence afresh, whether the last one succeeded or died;
         // the next occurrence comes from the expression, never from adding an interval.
-        nextDueAt = row.cron ? nextCronRun(row.cron, Math.max(now, row.due_at)) : null;
+        nextDueAt = row.cron ? nextCronRun(row.cron, Math.max(now, row.occurrence_at)) : null;
         if (nextDueAt === null) {
           sql.exec("DELETE FROM _troupe_jobs WHERE id = ?", row.id);
         } else {
           sql.exec(
-            "UPDATE _troupe_jobs SET due_at = ?, attempts = 0, last_run_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+            "UPDATE _troupe_jobs SET due_at = ?, occurrence_at = ?, attempts = 0, last_run_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+            nextDueAt,
             nextDueAt,
             now,
             error === null ? "ok" : "error",
@@ -229,6 +257,7 @@ export class Scheduler {
         key: row.key,
         task: row.task,
         payload: JSON.parse(row.payload),
+        occurrenceAt: row.occurrence_at,
         status,
         attempts,
         error,
@@ -241,11 +270,13 @@ export class Scheduler {
   private bury(row: JobRow, attempts: number, error: string, now: number) {
     const sql = this.storage.sql;
     sql.exec(
-      "INSERT INTO _troupe_dead_letters (key, task, payload, cron, attempts, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      `INSERT INTO _troupe_dead_letters (key, task, payload, cron, occurrence_at, attempts, last_error, failed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       row.key,
       row.task,
       row.payload,
       row.cron,
+      row.occurrence_at,
       attempts,
       error,
       now,

@@ -30,8 +30,15 @@ const CONTENT_SECURITY_POLICY = {
 async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promise<Response> {
   const principal = spec.auth === "public" ? null : await requirePrincipal(c, spec.auth);
   const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
+  if (principal?.type === "creation" && spec.creationParam) {
+    if (c.req.param(spec.creationParam) !== principal.id) {
+      throw new ApiError("CREATION_SCOPE_MISMATCH", "This token belongs to another creation.");
+    }
+  }
   const query = spec.query ? parseInput("query", spec.query, c.req.query()) : undefined;
-  const body = spec.body ? parseInput("body", spec.body, await readJsonBody(c)) : undefined;
+  const body = spec.body
+    ? parseInput("body", spec.body, await readJsonBody(c, spec.body))
+    : undefined;
   return handler(c, { principal, params, query, body });
 }
 

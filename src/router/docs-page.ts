@@ -19,6 +19,7 @@ type Operation = {
 const AUTH_LABELS: Record<string, string> = {
   userJwt: "user JWT",
   serviceSignature: "service signature",
+  creationToken: "creation token (rct_)",
 };
 
 function schemaBlock(schema: unknown) {

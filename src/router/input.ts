@@ -27,9 +27,11 @@ export function parseInput<S extends InputSchema>(
   });
 }
 
-export async function readJsonBody(c: AppContext): Promise<unknown> {
+/** Reads the JSON body; an empty body is `undefined` when the route's schema allows that. */
+export async function readJsonBody(c: AppContext, schema: InputSchema): Promise<unknown> {
   const text = c.req.raw.body ? await c.req.text() : "";
   if (text.trim() === "") {
+    if (v.safeParse(schema, undefined).success) return undefined;
     throw new ApiError("INVALID_JSON", "The request needs a JSON body.");
   }
   const contentType = c.req.header("content-type") ?? "";

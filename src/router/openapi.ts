@@ -87,7 +87,11 @@ function operation({ spec }: RouteDefinition) {
 }
 
 function securityFor(principals: readonly string[]) {
-  const schemes: Record<string, string> = { user: "userJwt", service: "serviceSignature" };
+  const schemes: Record<string, string> = {
+    user: "userJwt",
+    service: "serviceSignature",
+    creation: "creationToken",
+  };
   return principals.flatMap((type) => (schemes[type] ? [{ [schemes[type]]: [] }] : []));
 }
 
@@ -111,6 +115,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
       schemas: { Problem: jsonSchema(ProblemSchema) },
       securitySchemes: {
         userJwt: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        creationToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "rct_<creation id>.<version>.<hmac>",
+          description: "A creation's own token; only on routes that list the creation principal.",
+        },
         serviceSignature: {
           type: "apiKey",
           in: "header",

@@ -33,6 +33,8 @@ export interface RouteSpec<
   description?: string;
   tag: string;
   auth: A;
+  /** The path parameter naming a creation: a creation token may only act on its own. */
+  creationParam?: string;
   params?: P;
   query?: Q;
   body?: B;

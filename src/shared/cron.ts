@@ -30,7 +30,10 @@ export function shortestCronIntervalSeconds(expression: string, fromMs: number):
   const runs = parse(expression).nextRuns(INTERVAL_SAMPLE_RUNS, new Date(fromMs));
   let shortest = Number.POSITIVE_INFINITY;
   for (let i = 1; i < runs.length; i++) {
-    shortest = Math.min(shortest, ((runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime()) / 1000);
+    shortest = Math.min(
+      shortest,
+      ((runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime()) / 1000,
+    );
   }
   return shortest;
 }

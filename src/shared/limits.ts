@@ -41,3 +41,27 @@ export const SCHEDULER_ERROR_MAX_CHARS = 1_000;
 
 /** How long a receiver remembers outbox message ids it has applied (duplicates are dropped). */
 export const OUTBOX_INBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Schedules one creation may hold, finished one-shot schedules included until deleted. */
+export const CREATION_SCHEDULES_MAX = 50;
+
+/** Shortest gap allowed between two runs of a creation's cron schedule. */
+export const CREATION_SCHEDULE_MIN_INTERVAL_SECONDS = 60;
+
+/** Furthest ahead a one-shot schedule (`at` or `delay_seconds`) may be set. */
+export const CREATION_SCHEDULE_HORIZON_SECONDS = 366 * 24 * 60 * 60;
+
+/** Largest JSON `payload` a schedule may carry into its webhook event or room message. */
+export const CREATION_SCHEDULE_PAYLOAD_MAX_BYTES = 4 * 1024;
+
+/** How long a creation's backend has to answer a webhook before the attempt counts as failed. */
+export const CREATION_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** First retry delay of a failed webhook delivery; it doubles up to SCHEDULER_MAX_ATTEMPTS. */
+export const CREATION_WEBHOOK_RETRY_BASE_MS = 5_000;
+
+/** Longest creation name. */
+export const CREATION_NAME_MAX_LENGTH = 100;
+
+/** Longest webhook URL. */
+export const WEBHOOK_URL_MAX_LENGTH = 2_048;

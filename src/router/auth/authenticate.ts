@@ -4,7 +4,9 @@
 import { jwtConfig } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Principal, PrincipalType } from "../../shared/schemas/principal.ts";
+import { CREATION_TOKEN_PREFIX } from "../../shared/tokens.ts";
 import type { AppContext } from "../context.ts";
+import { verifyCreationToken } from "./creation-token.ts";
 import { verifyUserJwt } from "./jwt.ts";
 import { hasServiceSignature, verifyServiceCall } from "./service.ts";
 
@@ -19,7 +21,9 @@ export async function authenticate(c: AppContext): Promise<Principal> {
   if (!match?.[1]) {
     throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
   }
-  return verifyUserJwt(match[1], jwtConfig(c.env));
+  const token = match[1];
+  if (token.startsWith(CREATION_TOKEN_PREFIX)) return verifyCreationToken(token, c.env);
+  return verifyUserJwt(token, jwtConfig(c.env));
 }
 
 /** Authenticates and checks the principal is one of the kinds a route admits. */
@@ -28,6 +32,9 @@ export async function requirePrincipal(
   allowed: readonly PrincipalType[],
 ): Promise<Principal> {
   const principal = await authenticate(c);
+  if (principal.type === "creation" && !allowed.includes("creation")) {
+    throw new ApiError("CREATION_SCOPE_DENIED", "A creation token may not call this route.");
+  }
   if (!allowed.includes(principal.type)) {
     throw new ApiError("FORBIDDEN", `This route is not open to ${principal.type} principals.`, {
       allowed,

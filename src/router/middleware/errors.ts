@@ -4,7 +4,13 @@
 
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, ERROR_CATALOGUE, type ErrorCode, problemType } from "../../shared/errors.ts";
+import {
+  ApiError,
+  asApiError,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  problemType,
+} from "../../shared/errors.ts";
 import type { AppContext } from "../context.ts";
 
 export function problem(c: AppContext, error: ApiError): Response {
@@ -34,9 +40,10 @@ const CODE_FOR_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
 };
 
 export function onError(error: Error, c: AppContext): Response {
-  if (error instanceof ApiError) {
-    if (error.status >= 500) logError(c, error);
-    return problem(c, error);
+  const apiError = asApiError(error);
+  if (apiError) {
+    if (apiError.status >= 500) logError(c, apiError);
+    return problem(c, apiError);
   }
   const code = error instanceof HTTPException ? CODE_FOR_HTTP_STATUS[error.status] : undefined;
   if (code) return problem(c, new ApiError(code, ERROR_CATALOGUE[code].title));

@@ -1,6 +1,13 @@
 import type { RouteDefinition } from "../route.ts";
+import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
+import { scheduleRoutes } from "./schedules.ts";
 
 /** Every route of the public API, in the order the docs list them. */
-export const apiRoutes: readonly RouteDefinition[] = [...healthRoutes, ...meRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [
+  ...healthRoutes,
+  ...meRoutes,
+  ...creationRoutes,
+  ...scheduleRoutes,
+];

@@ -9,7 +9,7 @@ export const meRoutes = [
       operationId: "getMe",
       summary: "The principal the request's credentials prove",
       tag: "identity",
-      auth: ["user", "service"],
+      auth: ["user", "service", "creation"],
       responses: { 200: { description: "The caller", schema: PrincipalSchema } },
     },
     (c, { principal }) => c.json(principal),

@@ -17,9 +17,21 @@ export const ServicePrincipalSchema = v.object({
   secret_index: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
-export const PrincipalSchema = v.variant("type", [UserPrincipalSchema, ServicePrincipalSchema]);
+/** A creation's own backend, proven by its `rct_` token. */
+export const CreationPrincipalSchema = v.object({
+  type: v.literal("creation"),
+  id: v.string(),
+  token_version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+
+export const PrincipalSchema = v.variant("type", [
+  UserPrincipalSchema,
+  ServicePrincipalSchema,
+  CreationPrincipalSchema,
+]);
 
 export type UserPrincipal = v.InferOutput<typeof UserPrincipalSchema>;
 export type ServicePrincipal = v.InferOutput<typeof ServicePrincipalSchema>;
+export type CreationPrincipal = v.InferOutput<typeof CreationPrincipalSchema>;
 export type Principal = v.InferOutput<typeof PrincipalSchema>;
 export type PrincipalType = Principal["type"];

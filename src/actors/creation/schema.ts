@@ -1,0 +1,60 @@
+import type { Migration } from "../migrations.ts";
+
+export const CREATION_MIGRATIONS: readonly Migration[] = [
+  {
+    name: "creation_and_schedules",
+    sql: `
+      CREATE TABLE creation (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT,
+        allow_anonymous INTEGER NOT NULL DEFAULT 0,
+        webhook_url TEXT,
+        webhook_secret TEXT NOT NULL,
+        token_version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        cron TEXT,
+        at INTEGER,
+        target TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        last_run_at INTEGER,
+        last_status TEXT,
+        last_error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        runs INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );`,
+  },
+];
+
+export type CreationRow = {
+  id: string;
+  owner: string;
+  name: string | null;
+  allow_anonymous: number;
+  webhook_url: string | null;
+  webhook_secret: string;
+  token_version: number;
+  created_at: number;
+  updated_at: number;
+};
+
+export type ScheduleRow = {
+  name: string;
+  cron: string | null;
+  at: number | null;
+  target: string;
+  payload: string;
+  last_run_at: number | null;
+  last_status: "ok" | "retrying" | "failed" | null;
+  last_error: string | null;
+  attempts: number;
+  runs: number;
+  created_at: number;
+  updated_at: number;
+};

@@ -1,0 +1,101 @@
+import * as v from "valibot";
+import {
+  CreateCreationSchema,
+  CreatedCreationSchema,
+  CreationParamsSchema,
+  CreationSchema,
+  RotatedTokenSchema,
+  RotatedWebhookSecretSchema,
+  UpdateCreationSchema,
+} from "../../shared/schemas/creation.ts";
+import { defineRoute } from "../route.ts";
+
+const tag = "creations";
+const creation = (env: Env, id: string) => env.CREATION.getByName(id);
+
+const rotateToken = (path: string, operationId: string) =>
+  defineRoute(
+    {
+      method: "post",
+      path,
+      operationId,
+      summary: "Rotate the creation token: every earlier rct_ token is revoked on its next use",
+      tag,
+      auth: ["user", "service"],
+      params: CreationParamsSchema,
+      responses: { 200: { description: "The new version and token", schema: RotatedTokenSchema } },
+    },
+    async (c, { principal, params }) =>
+      c.json(await creation(c.env, params.id).rotateToken(principal)),
+  );
+
+export const creationRoutes = [
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations",
+      operationId: "createCreation",
+      summary: "Create a creation owned by the caller",
+      description:
+        "Returns its rct_ token and webhook secret; neither is shown again (rotate to get new ones).",
+      tag,
+      auth: ["user"],
+      body: v.optional(CreateCreationSchema, {}),
+      responses: { 201: { description: "The new creation", schema: CreatedCreationSchema } },
+    },
+    async (c, { principal, body }) => {
+      const id = crypto.randomUUID();
+      const created = await creation(c.env, id).initialize({ id, owner: principal.id, ...body });
+      c.header("Location", `/v1/creations/${id}`);
+      return c.json(created, 201);
+    },
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/creations/:id",
+      operationId: "getCreation",
+      summary: "Read a creation (owner, admin, or the creation's own token)",
+      tag,
+      auth: ["user", "service", "creation"],
+      creationParam: "id",
+      params: CreationParamsSchema,
+      responses: { 200: { description: "The creation", schema: CreationSchema } },
+    },
+    async (c, { principal, params }) => c.json(await creation(c.env, params.id).get(principal)),
+  ),
+  defineRoute(
+    {
+      method: "patch",
+      path: "/v1/creations/:id",
+      operationId: "updateCreation",
+      summary: "Change a creation's settings (owner)",
+      tag,
+      auth: ["user", "service"],
+      params: CreationParamsSchema,
+      body: UpdateCreationSchema,
+      responses: { 200: { description: "The updated creation", schema: CreationSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      c.json(await creation(c.env, params.id).update(principal, body)),
+  ),
+  rotateToken("/v1/creations/:id/rotate-token", "rotateCreationToken"),
+  // Seed 000's path for the same operation, so its clients only change the base URL.
+  rotateToken("/v1/creations/:id/wallet/rotate-token", "rotateCreationTokenLegacy"),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/rotate-webhook-secret",
+      operationId: "rotateWebhookSecret",
+      summary: "Replace the secret that signs the creation's webhooks (owner)",
+      tag,
+      auth: ["user", "service"],
+      params: CreationParamsSchema,
+      responses: {
+        200: { description: "The new secret, shown once", schema: RotatedWebhookSecretSchema },
+      },
+    },
+    async (c, { principal, params }) =>
+      c.json(await creation(c.env, params.id).rotateWebhookSecret(principal)),
+  ),
+];
