@@ -26,6 +26,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["test/e2e/**", "node_modules/**"],
+    globalSetup: ["./test/support/global-setup.ts"],
     // workers-sdk#14736: every Durable Object RPC that rejects also leaks one unhandled
     // rejection into the test isolate, even when the test awaits and asserts it. Only those
     // (marked remote, with the actor's id) are dropped; any other unhandled error fails the run.

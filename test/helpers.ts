@@ -76,3 +76,25 @@ export async function problemOf(response: Response) {
     [extension: string]: unknown;
   };
 }
+
+export interface CreatedCreation {
+  id: string;
+  owner: string;
+  name: string | null;
+  token: string;
+  token_version: number;
+  webhook_secret: string;
+  webhook_url: string | null;
+  allow_anonymous: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Creates a creation owned by `owner` through the API. */
+export async function createCreation(owner = "alice", body: Record<string, unknown> = {}) {
+  const response = await api("/v1/creations", jsonInit("POST", body, await bearer({ sub: owner })));
+  expect(response.status).toBe(201);
+  return (await response.json()) as CreatedCreation;
+}
+
+export const asCreation = (token: string) => ({ authorization: `Bearer ${token}` });

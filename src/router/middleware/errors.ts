@@ -42,7 +42,7 @@ const CODE_FOR_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
 export function onError(error: Error, c: AppContext): Response {
   const apiError = asApiError(error);
   if (apiError) {
-    if (apiError.status >= 500) logError(c, apiError);
+    if (apiError.status === 500) logError(c, apiError);
     return problem(c, apiError);
   }
   const code = error instanceof HTTPException ? CODE_FOR_HTTP_STATUS[error.status] : undefined;

@@ -1,0 +1,11 @@
+// Values the Node-side global setups hand to tests through vitest's provide/inject.
+export {};
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The local webhook receiver (test/support/webhook-receiver.ts). */
+    webhookReceiverUrl: string;
+    /** `wrangler dev` started for the browser tests. */
+    baseUrl: string;
+  }
+}
