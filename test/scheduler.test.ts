@@ -170,24 +170,24 @@ describe("scheduler", () => {
 });
 
 describe("cron expressions (UTC)", () => {
-  const after = (expression: string, from: string) =>
+  const nextAfter = (expression: string, from: string) =>
     iso(nextCronRun(expression, Date.parse(from)));
 
   it("crosses a month end", () => {
-    expect(after("30 23 31 * *", "2026-11-25T00:00:00Z")).toBe("2026-12-31T23:30:00.000Z");
-    expect(after("0 0 1 * *", "2026-11-30T23:59:59Z")).toBe("2026-12-01T00:00:00.000Z");
-    expect(after("0 12 L * *", "2027-02-10T00:00:00Z")).toBe("2027-02-28T12:00:00.000Z");
-    expect(after("0 12 L * *", "2028-02-10T00:00:00Z")).toBe("2028-02-29T12:00:00.000Z");
+    expect(nextAfter("30 23 31 * *", "2026-11-25T00:00:00Z")).toBe("2026-12-31T23:30:00.000Z");
+    expect(nextAfter("0 0 1 * *", "2026-11-30T23:59:59Z")).toBe("2026-12-01T00:00:00.000Z");
+    expect(nextAfter("0 12 L * *", "2027-02-10T00:00:00Z")).toBe("2027-02-28T12:00:00.000Z");
+    expect(nextAfter("0 12 L * *", "2028-02-10T00:00:00Z")).toBe("2028-02-29T12:00:00.000Z");
   });
 
   it("crosses a year end", () => {
-    expect(after("0 0 1 * *", "2026-12-31T23:30:00Z")).toBe("2027-01-01T00:00:00.000Z");
-    expect(after("59 23 31 12 *", "2026-12-31T23:59:30Z")).toBe("2027-12-31T23:59:00.000Z");
-    expect(after("0 9 * * MON", "2026-12-30T10:00:00Z")).toBe("2027-01-04T09:00:00.000Z");
+    expect(nextAfter("0 0 1 * *", "2026-12-31T23:30:00Z")).toBe("2027-01-01T00:00:00.000Z");
+    expect(nextAfter("59 23 31 12 *", "2026-12-31T23:59:30Z")).toBe("2027-12-31T23:59:00.000Z");
+    expect(nextAfter("0 9 * * MON", "2026-12-30T10:00:00Z")).toBe("2027-01-04T09:00:00.000Z");
   });
 
   it("is strictly after the given instant", () => {
-    expect(after("0 * * * *", "2026-11-25T10:00:00Z")).toBe("2026-11-25T11:00:00.000Z");
+    expect(nextAfter("0 * * * *", "2026-11-25T10:00:00Z")).toBe("2026-11-25T11:00:00.000Z");
   });
 
   it("measures the shortest interval, seconds field included", () => {
