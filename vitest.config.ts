@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
 
@@ -13,7 +13,7 @@ export default defineConfig({
       main: "./test/fixtures/worker.ts",
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: TEST_BINDINGS,
+        bindings: { ...TEST_BINDINGS, TEST_D1_MIGRATIONS: await readD1Migrations("./migrations") },
         durableObjects: {
           MIGRATIONS_PROBE: { className: "MigrationsProbe", useSQLite: true },
           SCHEDULER_PROBE: { className: "SchedulerProbe", useSQLite: true },
@@ -27,6 +27,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/e2e/**", "node_modules/**"],
     globalSetup: ["./test/support/global-setup.ts"],
+    setupFiles: ["./test/setup.ts"],
     // workers-sdk#14736: every Durable Object RPC that rejects also leaks one unhandled
     // rejection into the test isolate, even when the test awaits and asserts it. Only those
     // (marked remote, with the actor's id) are dropped; any other unhandled error fails the run.

@@ -1,6 +1,6 @@
 // Starts `wrangler dev` for browser tests and benchmarks: a free port, the committed
 // development secrets, and throwaway local state, so runs never touch a developer's data.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -32,6 +32,13 @@ export function freePort() {
 export async function startDevServer(options = {}) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "troupe-dev-"));
+  const migrate = spawnSync(
+    process.execPath,
+    [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  if (migrate.status !== 0)
+    throw new Error(`D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
   const args = [
     WRANGLER,
     "dev",

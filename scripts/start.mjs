@@ -1,5 +1,5 @@
 // `npm start`: wrangler dev on PORT (default 8787) with local SQLite, D1 and assets.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ensureDevVars } from "./dev-vars.mjs";
 

@@ -1,5 +1,6 @@
 // Worker entry: the router for HTTP, and (as they arrive) the actor classes and cron jobs.
 
+import { runScheduledJobs } from "./jobs/index.ts";
 import { createApp } from "./router/app.ts";
 
 export { CreationDO } from "./actors/creation/creation-do.ts";
@@ -10,4 +11,7 @@ const app = createApp(apiRoutes);
 
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env) {
+    await runScheduledJobs(controller, env);
+  },
 } satisfies ExportedHandler<Env>;

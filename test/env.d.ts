@@ -1,6 +1,7 @@
 // Bindings that exist only in the test Worker (see vitest.config.ts).
 declare namespace Cloudflare {
   interface Env {
+    TEST_D1_MIGRATIONS: import("cloudflare:test").D1Migration[];
     MIGRATIONS_PROBE: DurableObjectNamespace<
       import("./fixtures/migrations-probe.ts").MigrationsProbe
     >;

@@ -24,6 +24,7 @@ describe("/openapi.json", () => {
     expect(operations).toEqual([
       "GET /health getHealth",
       "GET /v1/me getMe",
+      "GET /v1/creations listCreations",
       "POST /v1/creations createCreation",
       "GET /v1/creations/{id} getCreation",
       "PATCH /v1/creations/{id} updateCreation",

@@ -65,3 +65,9 @@ export const CREATION_NAME_MAX_LENGTH = 100;
 
 /** Longest webhook URL. */
 export const WEBHOOK_URL_MAX_LENGTH = 2_048;
+
+/** Creations one listing page returns at most (and by default). */
+export const CREATIONS_PAGE_MAX = 100;
+
+/** Projection rows one cron run checks against their actors. */
+export const RECONCILE_BATCH_SIZE = 100;

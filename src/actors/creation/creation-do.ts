@@ -2,6 +2,7 @@
 // behind its `rct_` tokens, its webhook secret, and its schedules (jobs on this actor's alarm).
 
 import * as v from "valibot";
+import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { CREATION_SCHEDULES_MAX, CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
@@ -28,6 +29,9 @@ import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.t
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
 import { postScheduleEvent } from "./webhook.ts";
 
+const PROJECT_TASK = "project";
+const PROJECT_JOB_KEY = "projection";
+
 const InitializeSchema = v.object({
   id: CreationIdSchema,
   owner: v.string(),
@@ -43,6 +47,11 @@ export class CreationDO extends Actor {
       ({ name }, job) => this.fireSchedule(name, job),
       { retryBaseMs: CREATION_WEBHOOK_RETRY_BASE_MS },
     ),
+    // Runs after each change to a projected field; one key, so a burst of changes is one write.
+    [PROJECT_TASK]: task(v.null(), async () => {
+      const projection = this.projection();
+      if (projection) await writeCreationProjection(this.env.DB, projection);
+    }),
   };
 
   /** Creates the creation this actor is named after; only ever once. */
@@ -51,19 +60,31 @@ export class CreationDO extends Actor {
     if (this.row()) throw new ApiError("CREATION_EXISTS", `Creation ${id} already exists.`);
     const now = Date.now();
     const webhookSecret = newWebhookSecret();
-    this.sql.exec(
-      `INSERT INTO creation (id, owner, name, webhook_secret, token_version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 1, ?, ?)`,
-      id,
-      owner,
-      name ?? null,
-      webhookSecret,
-      now,
-      now,
-    );
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `INSERT INTO creation (id, owner, name, webhook_secret, token_version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 1, ?, ?)`,
+        id,
+        owner,
+        name ?? null,
+        webhookSecret,
+        now,
+        now,
+      );
+      this.scheduleProjection();
+    });
     const creation = this.view(this.require());
     const token = await mintCreationToken(this.env.TOKEN_SECRET, id, 1);
     return { ...creation, token, webhook_secret: webhookSecret };
+  }
+
+  /** The fields the D1 projection holds, or null when this creation does not exist. */
+  projection(): CreationProjection | null {
+    const row = this.row();
+    if (!row) return null;
+    const { id, owner, name, revision } = row;
+    const { created_at, updated_at } = this.view(row);
+    return { id, owner, name, created_at, updated_at, revision };
   }
 
   /** The current token version, or null when this creation does not exist (auth uses it). */
@@ -82,13 +103,19 @@ export class CreationDO extends Actor {
     authorize(caller, row, ["owner", "service"]);
     const changes = v.parse(UpdateCreationSchema, patch);
     if (changes.webhook_url) checkWebhookUrl(changes.webhook_url, this.localhostWebhooksAllowed());
-    this.sql.exec(
-      `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, updated_at = ?`,
-      changes.name === undefined ? row.name : changes.name,
-      changes.allow_anonymous === undefined ? row.allow_anonymous : Number(changes.allow_anonymous),
-      changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
-      Date.now(),
-    );
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, revision = revision + 1,
+           updated_at = ?`,
+        changes.name === undefined ? row.name : changes.name,
+        changes.allow_anonymous === undefined
+          ? row.allow_anonymous
+          : Number(changes.allow_anonymous),
+        changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
+        Date.now(),
+      );
+      this.scheduleProjection();
+    });
     return this.view(this.require());
   }
 
@@ -229,6 +256,10 @@ export class CreationDO extends Actor {
       outcome.status === "ok" ? 1 : 0,
       name,
     );
+  }
+
+  private scheduleProjection(): void {
+    this.schedule({ key: PROJECT_JOB_KEY, task: PROJECT_TASK, delayMs: 0 });
   }
 
   private localhostWebhooksAllowed(): boolean {

@@ -12,6 +12,7 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
         webhook_url TEXT,
         webhook_secret TEXT NOT NULL,
         token_version INTEGER NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
       );
@@ -40,6 +41,8 @@ export type CreationRow = {
   webhook_url: string | null;
   webhook_secret: string;
   token_version: number;
+  /** Bumped by every change of the settings; orders writes to the D1 projection. */
+  revision: number;
   created_at: number;
   updated_at: number;
 };

@@ -1,9 +1,12 @@
 import * as v from "valibot";
+import { listCreationsByOwner } from "../../projections/creations.ts";
 import {
   CreateCreationSchema,
   CreatedCreationSchema,
+  CreationListSchema,
   CreationParamsSchema,
   CreationSchema,
+  ListCreationsQuerySchema,
   RotatedTokenSchema,
   RotatedWebhookSecretSchema,
   UpdateCreationSchema,
@@ -30,6 +33,22 @@ const rotateToken = (path: string, operationId: string) =>
   );
 
 export const creationRoutes = [
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/creations",
+      operationId: "listCreations",
+      summary: "The caller's creations, newest first",
+      description:
+        "Read from the D1 projection the actors write: a creation appears here moments after it is created.",
+      tag,
+      auth: ["user"],
+      query: ListCreationsQuerySchema,
+      responses: { 200: { description: "One page", schema: CreationListSchema } },
+    },
+    async (c, { principal, query }) =>
+      c.json(await listCreationsByOwner(c.env.DB, principal.id, query.limit, query.cursor)),
+  ),
   defineRoute(
     {
       method: "post",

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { CREATION_NAME_MAX_LENGTH, WEBHOOK_URL_MAX_LENGTH } from "../limits.ts";
+import { CREATION_NAME_MAX_LENGTH, CREATIONS_PAGE_MAX, WEBHOOK_URL_MAX_LENGTH } from "../limits.ts";
 
 export const CreationIdSchema = v.pipe(v.string(), v.uuid("must be a creation id (a UUID)"));
 
@@ -55,3 +55,31 @@ export type CreateCreation = v.InferOutput<typeof CreateCreationSchema>;
 export type UpdateCreation = v.InferOutput<typeof UpdateCreationSchema>;
 export type Creation = v.InferOutput<typeof CreationSchema>;
 export type CreatedCreation = v.InferOutput<typeof CreatedCreationSchema>;
+
+export const ListCreationsQuerySchema = v.object({
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(CREATIONS_PAGE_MAX, `must be at most ${CREATIONS_PAGE_MAX}`),
+    ),
+    String(CREATIONS_PAGE_MAX),
+  ),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
+});
+
+export const CreationListSchema = v.object({
+  creations: v.array(
+    v.object({
+      id: v.string(),
+      owner: v.string(),
+      name: v.nullable(v.string()),
+      created_at: v.string(),
+      updated_at: v.string(),
+    }),
+  ),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: v.nullable(v.string()),
+});
