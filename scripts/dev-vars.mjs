@@ -14,13 +14,24 @@ export function ensureDevVars() {
   return true;
 }
 
-export function readDevVars() {
-  const path = existsSync(DEV_VARS_PATH) ? DEV_VARS_PATH : DEV_VARS_EXAMPLE_PATH;
+function parseVars(path) {
   const vars = {};
   for (const line of readFileSync(path, "utf8").split("\n")) {
     const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
     if (match) vars[match[1]] = match[2].replace(/^"(.*)"$/, "$1");
   }
+  return vars;
+}
+
+/** Names the example defines that an older .dev.vars lacks. */
+export function missingDevVars() {
+  if (!existsSync(DEV_VARS_PATH)) return [];
+  const present = parseVars(DEV_VARS_PATH);
+  return Object.keys(parseVars(DEV_VARS_EXAMPLE_PATH)).filter((name) => !(name in present));
+}
+
+export function readDevVars() {
+  const vars = parseVars(existsSync(DEV_VARS_PATH) ? DEV_VARS_PATH : DEV_VARS_EXAMPLE_PATH);
   // Values in the environment win, as they do for wrangler.
   for (const name of Object.keys(vars)) if (process.env[name]) vars[name] = process.env[name];
   return vars;

@@ -1,16 +1,30 @@
 // `npm start`: wrangler dev on PORT (default 8787) with local SQLite, D1 and assets.
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ensureDevVars } from "./dev-vars.mjs";
+import { ensureDevVars, missingDevVars } from "./dev-vars.mjs";
 
 const DEFAULT_PORT = "8787";
 
 if (ensureDevVars()) console.log("Created .dev.vars from .dev.vars.example (development secrets).");
+const missing = missingDevVars();
+if (missing.length > 0) {
+  console.warn(`.dev.vars lacks ${missing.join(", ")}: copy them from .dev.vars.example.`);
+}
 
 const wrangler = fileURLToPath(
   new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url),
 );
 const port = process.env.PORT || DEFAULT_PORT;
+
+// wrangler dev does not apply D1 migrations by itself; the local database needs them first.
+const migrate = spawnSync(
+  process.execPath,
+  [wrangler, "d1", "migrations", "apply", "DB", "--local"],
+  {
+    stdio: ["ignore", "inherit", "inherit"],
+  },
+);
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 const child = spawn(process.execPath, [wrangler, "dev", "--port", port, ...process.argv.slice(2)], {
   stdio: "inherit",
 });
