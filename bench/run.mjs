@@ -4,20 +4,15 @@ import { SignJWT } from "jose";
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
+import { writeBenchConfig } from "./config.mjs";
 import { measure, printTable } from "./measure.mjs";
 
 const vars = readDevVars();
-const server = await startDevServer({ script: "bench/worker.ts" });
+const server = await startDevServer({ config: writeBenchConfig() });
 const url = (path) => `${server.baseUrl}${path}`;
 
-try {
-  const jwt = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject("bench-user")
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
+async function routerAndAuth(jwt) {
   const serviceSecret = vars.SERVICE_SECRETS.split(",")[0];
-
   const rows = [
     await measure("raw Worker (baseline)", () => fetch(url("/__bench/raw"))),
     await measure("GET /health (router)", () => fetch(url("/health"))),
@@ -25,17 +20,52 @@ try {
       fetch(url("/v1/me"), { headers: { authorization: `Bearer ${jwt}` } }),
     ),
     await measure("GET /v1/me (service signature)", async () => {
-      const { timestamp, signature } = await signRequest(serviceSecret, {
+      const signed = await signRequest(serviceSecret, {
         method: "GET",
         pathAndQuery: "/v1/me",
         body: "",
       });
       return fetch(url("/v1/me"), {
-        headers: { "troupe-timestamp": timestamp, "troupe-signature": signature },
+        headers: { "troupe-timestamp": signed.timestamp, "troupe-signature": signed.signature },
       });
     }),
   ];
   printTable("Router and auth", rows, "raw Worker (baseline)");
+}
+
+async function actors(jwt) {
+  const auth = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
+  const created = await (
+    await fetch(url("/v1/creations"), { method: "POST", headers: auth })
+  ).json();
+  const rows = [
+    await measure("bare actor read (baseline)", () => fetch(url("/__bench/bare-actor/read"))),
+    await measure("bare actor write", () => fetch(url("/__bench/bare-actor/write"))),
+    await measure("GET /v1/creations/:id (JWT)", () =>
+      fetch(url(`/v1/creations/${created.id}`), { headers: auth }),
+    ),
+    await measure("GET /v1/me (rct_ token check)", () =>
+      fetch(url("/v1/me"), { headers: { authorization: `Bearer ${created.token}` } }),
+    ),
+    await measure("PATCH /v1/creations/:id (write + projection job)", () =>
+      fetch(url(`/v1/creations/${created.id}`), {
+        method: "PATCH",
+        headers: auth,
+        body: JSON.stringify({ name: `bench ${Math.random()}` }),
+      }),
+    ),
+  ];
+  printTable("Actors (one creation, concurrent callers)", rows, "bare actor read (baseline)");
+}
+
+try {
+  const jwt = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("bench-user")
+    .setExpirationTime("1h")
+    .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
+  await routerAndAuth(jwt);
+  await actors(jwt);
 } finally {
   await server.stop();
 }

@@ -1,15 +1,41 @@
 // The bench Worker: the real entry plus raw baselines measured in the same process, so the
 // tables compare troupe against the bare platform, not against another machine's numbers.
 
+import { DurableObject } from "cloudflare:workers";
 import worker from "../src/index.ts";
 
 export * from "../src/index.ts";
 
+/** Baseline actor: plain DurableObject, one SQLite row, no migrations, auth or validation. */
+export class BareActor extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS counter (n INTEGER NOT NULL)");
+  }
+
+  read(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM counter").one().n;
+  }
+
+  write(): number {
+    this.ctx.storage.sql.exec("INSERT INTO counter (n) VALUES (1)");
+    return this.read();
+  }
+}
+
+type BenchEnv = Env & { BENCH_BARE: DurableObjectNamespace<BareActor> };
+
 export default {
-  fetch(request, env, ctx) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    // Baseline: a bare Worker answering JSON with no router, middleware or auth.
+    // Baselines: a bare Worker, and a bare Worker calling a bare actor by RPC.
     if (pathname === "/__bench/raw") return Response.json({ status: "ok" });
+    if (pathname === "/__bench/bare-actor/read") {
+      return Response.json({ n: await env.BENCH_BARE.getByName("bench").read() });
+    }
+    if (pathname === "/__bench/bare-actor/write") {
+      return Response.json({ n: await env.BENCH_BARE.getByName("bench").write() });
+    }
     return worker.fetch(request, env, ctx);
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<BenchEnv>;

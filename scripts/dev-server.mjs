@@ -25,29 +25,22 @@ export function freePort() {
 }
 
 /**
- * @param {{ script?: string, vars?: Record<string, string> }} options
- *   script: another entry module (e.g. a bench Worker wrapping src/index.ts), same config.
+ * @param {{ config?: string, vars?: Record<string, string> }} options
+ *   config: another Wrangler config (e.g. the bench Worker's); default wrangler.jsonc.
  * @returns {Promise<{ baseUrl: string, stop: () => Promise<void> }>}
  */
 export async function startDevServer(options = {}) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "troupe-dev-"));
+  const configArgs = options.config ? ["--config", options.config] : [];
   const migrate = spawnSync(
     process.execPath,
-    [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state, ...configArgs],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
   );
   if (migrate.status !== 0)
     throw new Error(`D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
-  const args = [
-    WRANGLER,
-    "dev",
-    ...(options.script ? [options.script] : []),
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-  ];
+  const args = [WRANGLER, "dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(inspectorPort), "--persist-to", state);
   args.push("--env-file", DEV_VARS_EXAMPLE_PATH, "--log-level", "warn");
   args.push("--show-interactive-dev-session=false");

@@ -1,0 +1,35 @@
+// Derives the bench Worker's config from wrangler.jsonc: same bindings and settings, plus the
+// bare baseline actor, with the bench entry as main. Written to a temporary directory.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export function writeBenchConfig() {
+  const text = readFileSync(join(ROOT, "wrangler.jsonc"), "utf8");
+  const { config, error } = ts.parseConfigFileTextToJson("wrangler.jsonc", text);
+  if (error)
+    throw new Error(`wrangler.jsonc: ${ts.flattenDiagnosticMessageText(error.messageText, "\n")}`);
+  const bench = {
+    ...config,
+    main: join(ROOT, "bench/worker.ts"),
+    assets: { ...config.assets, directory: join(ROOT, config.assets.directory) },
+    durable_objects: {
+      bindings: [
+        ...config.durable_objects.bindings,
+        { name: "BENCH_BARE", class_name: "BareActor" },
+      ],
+    },
+    migrations: [...config.migrations, { tag: "bench-bare", new_sqlite_classes: ["BareActor"] }],
+    d1_databases: config.d1_databases.map((db) => ({
+      ...db,
+      migrations_dir: join(ROOT, db.migrations_dir),
+    })),
+  };
+  const path = join(mkdtempSync(join(tmpdir(), "troupe-bench-")), "wrangler.json");
+  writeFileSync(path, JSON.stringify(bench, null, 2));
+  return path;
+}
