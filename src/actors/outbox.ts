@@ -25,6 +25,8 @@ export type OutboxEnvelope = v.InferOutput<typeof OutboxEnvelopeSchema>;
 type OutboxRow = { id: string; binding: string; name: string; method: string; message: string };
 type EnvelopeReceiver = (envelope: OutboxEnvelope) => Promise<unknown>;
 
+const deliveryKey = (id: string) => `outbox:${id}`;
+
 function isNamespace(value: unknown): value is DurableObjectNamespace {
   return typeof (value as DurableObjectNamespace | undefined)?.getByName === "function";
 }
@@ -53,7 +55,7 @@ export class Outbox {
       Date.now(),
     );
     this.scheduler.schedule({
-      key: `outbox:${id}`,
+      key: deliveryKey(id),
       task: OUTBOX_DELIVER_TASK,
       payload: { id },
       delayMs: 0,
@@ -61,20 +63,26 @@ export class Outbox {
     return id;
   }
 
-  /** Sends one message; throws (so the scheduler retries) until the receiver accepts it. */
-  async deliver(id: string): Promise<void> {
+  /**
+   * Sends one message and returns the receiver's answer; throws (so the scheduler retries)
+   * until the receiver accepts it. Also called directly to deliver at once: a message sent
+   * twice that way is applied once by the receiver.
+   */
+  async deliver(id: string): Promise<unknown> {
     const row = this.storage.sql
       .exec<OutboxRow>("SELECT * FROM _troupe_outbox WHERE id = ?", id)
       .toArray()[0];
-    if (!row) return; // delivered before a crash kept the job from being settled
+    if (!row) return undefined; // already delivered
     const namespace = (this.env as unknown as Record<string, unknown>)[row.binding];
     if (!isNamespace(namespace)) throw new Error(`${row.binding} is not a Durable Object binding`);
     const stub = namespace.getByName(row.name) as unknown as Record<string, EnvelopeReceiver>;
     const receive = stub[row.method];
     if (typeof receive !== "function")
       throw new Error(`${row.binding} has no method ${row.method}`);
-    await receive({ id: row.id, message: JSON.parse(row.message) });
+    const answer = await receive({ id: row.id, message: JSON.parse(row.message) });
     this.storage.sql.exec("DELETE FROM _troupe_outbox WHERE id = ?", id);
+    this.scheduler.cancel(deliveryKey(id)); // when delivered at once, the job has nothing left
+    return answer;
   }
 
   pending(): number {

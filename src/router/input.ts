@@ -7,7 +7,7 @@ import { ApiError } from "../shared/errors.ts";
 import type { AppContext } from "./context.ts";
 
 export type InputSchema = v.GenericSchema;
-export type InputLocation = "path" | "query" | "body";
+export type InputLocation = "path" | "query" | "header" | "body";
 
 export function parseInput<S extends InputSchema>(
   location: InputLocation,

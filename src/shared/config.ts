@@ -45,3 +45,20 @@ export function jwtConfig(env: Env): JwtConfig {
   }
   return { kind: "secret", secret, issuer, audience };
 }
+
+function wholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (!/^\d{1,15}$/.test(value.trim())) {
+    throw new ApiError("SERVER_MISCONFIGURED", `${name} must be a whole number`);
+  }
+  return Number(value.trim());
+}
+
+/** Credits a new user wallet starts with, and the gift it gets every UTC day (0 = none).
+ *  Seed 001's defaults: a 50-minute welcome bonus and 15 minutes a day, in seconds. */
+export function walletGrants(env: Env): { welcome: number; daily: number } {
+  return {
+    welcome: wholeNumber("USER_WELCOME_GRANT", env.USER_WELCOME_GRANT, 3000),
+    daily: wholeNumber("USER_DAILY_GIFT", env.USER_DAILY_GIFT, 900),
+  };
+}

@@ -18,6 +18,21 @@ export function fromHex(hex: string): Uint8Array | null {
   return bytes;
 }
 
+export function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/** Parses unpadded base64url; null for anything else. */
+export function fromBase64url(text: string): Uint8Array | null {
+  // A length of 1 mod 4 cannot come from any bytes (atob would throw on it).
+  if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) return null;
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
 export function importHmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(
     "raw",

@@ -71,3 +71,40 @@ export const CREATIONS_PAGE_MAX = 100;
 
 /** Projection rows one cron run checks against their actors. */
 export const RECONCILE_BATCH_SIZE = 100;
+
+/** Largest amount one wallet operation may move (integers only; far below 2^53). */
+export const WALLET_AMOUNT_MAX = 1_000_000_000_000;
+
+/** How long a hold reserves funds when the request does not say. */
+export const WALLET_HOLD_TTL_DEFAULT_SECONDS = 5 * 60;
+
+/** Longest a hold may reserve funds before the scheduler releases it. */
+export const WALLET_HOLD_TTL_MAX_SECONDS = 24 * 60 * 60;
+
+/** Transactions one page returns at most (and by default). */
+export const WALLET_TRANSACTIONS_PAGE_MAX = 100;
+
+/** Longest free-text description kept on a transaction. */
+export const WALLET_DESCRIPTION_MAX_LENGTH = 500;
+
+/** Longest spend `type` label (e.g. "provider_call"). */
+export const WALLET_SPEND_TYPE_MAX_LENGTH = 64;
+
+/** Longest idempotency key (`Idempotency-Key` header or `reference_id`). */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+/** How long a wallet remembers an idempotency key and the response it gave (Stripe retries
+ * a webhook for 3 days; clients retry for minutes). */
+export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Lifetime of a `rat_` user access token. */
+export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
+
+/** Budget authorizations one user may hold at once (revoked and expired ones excluded). */
+export const BUDGET_AUTHORIZATIONS_MAX = 100;
+
+/** Past operations kept per operation type to estimate the next one (seed 001). */
+export const ESTIMATE_SAMPLES_MAX = 200;
+
+/** How far a Stripe-Signature timestamp may lie from the server clock. */
+export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;

@@ -2,22 +2,9 @@
 // creation id and a version counter the creation's actor keeps; bumping the version revokes
 // every earlier token at once (seed 000, "creation-scoped token").
 
-import { hmacSha256, verifyHmacSha256 } from "./crypto.ts";
+import { base64url, fromBase64url, hmacSha256, verifyHmacSha256 } from "./crypto.ts";
 
 export const CREATION_TOKEN_PREFIX = "rct_";
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
 
 const signedText = (creationId: string, version: number) => `rct.v1.${creationId}.${version}`;
 

@@ -22,8 +22,8 @@ import {
   ScheduleNameSchema,
 } from "../../shared/schemas/schedule.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
+import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
-import { authorize } from "./access.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
@@ -94,13 +94,13 @@ export class CreationDO extends Actor {
 
   get(caller: Principal): Creation {
     const row = this.require();
-    authorize(caller, row, ["owner", "admin", "self", "service"]);
+    authorize(caller, owned(row), ["owner", "admin", "self", "service"]);
     return this.view(row);
   }
 
   update(caller: Principal, patch: UpdateCreation): Creation {
     const row = this.require();
-    authorize(caller, row, ["owner", "service"]);
+    authorize(caller, owned(row), ["owner", "service"]);
     const changes = v.parse(UpdateCreationSchema, patch);
     if (changes.webhook_url) checkWebhookUrl(changes.webhook_url, this.localhostWebhooksAllowed());
     this.ctx.storage.transactionSync(() => {
@@ -122,7 +122,7 @@ export class CreationDO extends Actor {
   /** Bumps the version: every earlier `rct_` token fails on its next use. */
   async rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
     const row = this.require();
-    authorize(caller, row, ["owner", "service"]);
+    authorize(caller, owned(row), ["owner", "service"]);
     const version = row.token_version + 1;
     this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, Date.now());
     return {
@@ -132,7 +132,7 @@ export class CreationDO extends Actor {
   }
 
   rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
-    authorize(caller, this.require(), ["owner", "service"]);
+    authorize(caller, owned(this.require()), ["owner", "service"]);
     const secret = newWebhookSecret();
     this.sql.exec("UPDATE creation SET webhook_secret = ?, updated_at = ?", secret, Date.now());
     return { webhook_secret: secret };
@@ -145,7 +145,7 @@ export class CreationDO extends Actor {
     input: PutSchedule,
   ): { created: boolean; schedule: Schedule } {
     const row = this.require();
-    authorize(caller, row, ["owner", "self", "service"]);
+    authorize(caller, owned(row), ["owner", "self", "service"]);
     v.parse(ScheduleNameSchema, name);
     const spec = v.parse(PutScheduleSchema, input);
     const now = Date.now();
@@ -199,7 +199,7 @@ export class CreationDO extends Actor {
   }
 
   listCreationSchedules(caller: Principal): Schedule[] {
-    authorize(caller, this.require(), ["owner", "self", "service"]);
+    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
     return this.sql
       .exec<ScheduleRow>("SELECT * FROM schedules ORDER BY name")
       .toArray()
@@ -207,7 +207,7 @@ export class CreationDO extends Actor {
   }
 
   deleteSchedule(caller: Principal, name: string): void {
-    authorize(caller, this.require(), ["owner", "self", "service"]);
+    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
     if (!this.scheduleRow(name))
       throw new ApiError("SCHEDULE_NOT_FOUND", `No schedule named "${name}".`);
     this.ctx.storage.transactionSync(() => {
@@ -218,7 +218,7 @@ export class CreationDO extends Actor {
 
   /** Occurrences whose delivery failed every attempt, oldest first. */
   scheduleFailures(caller: Principal): ScheduleFailure[] {
-    authorize(caller, this.require(), ["owner", "self", "service"]);
+    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
     return this.listDeadLetters()
       .filter((letter) => letter.task === FIRE_SCHEDULE_TASK)
       .map(toFailure);
@@ -304,3 +304,5 @@ export class CreationDO extends Actor {
     };
   }
 }
+
+const owned = (row: CreationRow): Owned => ({ owner: row.owner, creationId: row.id });

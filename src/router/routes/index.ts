@@ -1,8 +1,10 @@
 import type { RouteDefinition } from "../route.ts";
+import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
 import { scheduleRoutes } from "./schedules.ts";
+import { userWalletRoutes } from "./user-wallet.ts";
 
 /** Every route of the public API, in the order the docs list them. */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -10,4 +12,6 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...meRoutes,
   ...creationRoutes,
   ...scheduleRoutes,
+  ...creationWalletRoutes,
+  ...userWalletRoutes,
 ];

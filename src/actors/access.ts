@@ -1,0 +1,43 @@
+// Who may do what to an actor's resource. The actor decides, so every path (HTTP today, other
+// actors tomorrow) gets the same answer.
+
+import { ApiError } from "../shared/errors.ts";
+import type { Principal } from "../shared/schemas/principal.ts";
+
+/** owner: the user it belongs to; admin: a user with role admin; self: the creation's own
+ *  rct_ token; service: the platform's backend. */
+export type Role = "owner" | "admin" | "self" | "service";
+
+/** What access depends on: the owning user and, for a creation's resources, the creation. */
+export interface Owned {
+  owner: string;
+  /** The creation the resource belongs to; null for a user's own resources. */
+  creationId: string | null;
+}
+
+export function roleOf(caller: Principal, resource: Owned): Role | null {
+  switch (caller.type) {
+    case "user":
+      if (caller.id === resource.owner) return "owner";
+      return caller.admin ? "admin" : null;
+    case "creation":
+      return caller.id === resource.creationId ? "self" : null;
+    case "service":
+      return "service";
+  }
+}
+
+export function authorize(caller: Principal, resource: Owned, allowed: readonly Role[]): Role {
+  if (caller.type === "creation" && resource.creationId && caller.id !== resource.creationId) {
+    throw new ApiError("CREATION_SCOPE_MISMATCH", "This token belongs to another creation.");
+  }
+  const role = roleOf(caller, resource);
+  if (role && allowed.includes(role)) return role;
+  if (caller.type === "creation") {
+    throw new ApiError(
+      "CREATION_SCOPE_DENIED",
+      "A creation token may not do this; use the owner's token.",
+    );
+  }
+  throw new ApiError("FORBIDDEN", `Only ${allowed.join(", ")} may do this.`);
+}

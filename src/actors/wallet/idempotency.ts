@@ -1,0 +1,124 @@
+// Idempotency records: a key remembers the request it was first used with and the response
+// it got, so a retry is answered from the record instead of being applied again.
+
+import { ApiError, asApiError, type ErrorCode } from "../../shared/errors.ts";
+import type { JsonValue } from "../../shared/json.ts";
+import { IDEMPOTENCY_RETENTION_MS } from "../../shared/limits.ts";
+
+/** A response as the router sends it; `replayed` tells a retry it got the stored answer. */
+export interface Replayable<T> {
+  body: T;
+  replayed: boolean;
+}
+
+/** Business outcomes a retry must see again. Validation errors are not stored: fixing the
+ * request and retrying with the same key is then allowed, as nothing was applied. */
+const STORED_ERRORS = new Set<ErrorCode>([
+  "INSUFFICIENT_CREATION_FUNDS",
+  "INSUFFICIENT_CREDITS",
+  "HOLD_NOT_ACTIVE",
+  "CAPTURE_EXCEEDS_HOLD",
+  "ALREADY_REFUNDED",
+  "REFUND_EXCEEDS_SPEND",
+  "NOT_REFUNDABLE",
+  "AUTH_BUDGET_EXCEEDED",
+]);
+
+type StoredError = { code: ErrorCode; detail: string; extensions: Record<string, unknown> };
+type Record_ = { fingerprint: string; status: number; body: string };
+
+/** JSON with sorted keys, so the same input always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    item && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : item,
+  );
+}
+
+export class IdempotencyStore {
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  /**
+   * Runs `apply` once per key. `request` is everything that makes two calls the same (the
+   * operation, the caller and the input): a key reused with another request is 422
+   * IDEMPOTENCY_KEY_REUSED. `apply` must be synchronous; it runs in a transaction that is
+   * rolled back if it throws, and the record is written with its outcome.
+   */
+  run<T extends JsonValue | object>(
+    key: string | undefined,
+    request: unknown,
+    apply: () => T,
+    now = Date.now(),
+  ): Replayable<T> {
+    if (key === undefined) return { body: this.storage.transactionSync(apply), replayed: false };
+    const fingerprint = canonicalJson(request);
+    const outcome = this.storage.transactionSync(() => {
+      const stored = this.find(key);
+      if (stored) {
+        if (stored.fingerprint !== fingerprint) {
+          throw new ApiError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "This idempotency key was already used with a different request; use a new key.",
+            { idempotency_key: key },
+          );
+        }
+        return { stored, replayed: true };
+      }
+      try {
+        const body = this.storage.transactionSync(apply);
+        this.save(key, fingerprint, 200, body, now);
+        return { body, replayed: false };
+      } catch (error) {
+        const problem = asApiError(error);
+        if (!problem || !STORED_ERRORS.has(problem.code)) throw error;
+        const stored: StoredError = {
+          code: problem.code,
+          detail: problem.detail,
+          extensions: problem.extensions,
+        };
+        this.save(key, fingerprint, problem.status, stored, now);
+        return { error: problem };
+      }
+    });
+    if ("error" in outcome && outcome.error) throw outcome.error;
+    if ("stored" in outcome && outcome.stored) return replay<T>(outcome.stored);
+    return { body: (outcome as { body: T }).body, replayed: false };
+  }
+
+  /** Forgets records older than IDEMPOTENCY_RETENTION_MS. */
+  prune(now = Date.now()): number {
+    return this.storage.sql.exec(
+      "DELETE FROM idempotency WHERE created_at < ?",
+      now - IDEMPOTENCY_RETENTION_MS,
+    ).rowsWritten;
+  }
+
+  private find(key: string): Record_ | null {
+    return (
+      this.storage.sql
+        .exec<Record_>("SELECT fingerprint, status, body FROM idempotency WHERE key = ?", key)
+        .toArray()[0] ?? null
+    );
+  }
+
+  private save(key: string, fingerprint: string, status: number, body: unknown, now: number) {
+    this.storage.sql.exec(
+      "INSERT INTO idempotency (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
+      key,
+      fingerprint,
+      status,
+      JSON.stringify(body),
+      now,
+    );
+  }
+}
+
+function replay<T>(stored: Record_): Replayable<T> {
+  const body = JSON.parse(stored.body);
+  if (stored.status >= 400) {
+    const { code, detail, extensions } = body as StoredError;
+    throw new ApiError(code, detail, { ...extensions, replayed: true });
+  }
+  return { body: body as T, replayed: true };
+}

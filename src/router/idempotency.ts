@@ -1,0 +1,35 @@
+// Idempotency keys at the edge: the `Idempotency-Key` header or the body's `reference_id`
+// (seed 000's name). The wallet actor keeps the records; the router only finds the key and
+// marks replayed answers.
+
+import * as v from "valibot";
+import type { Replayable } from "../actors/wallet/idempotency.ts";
+import { ApiError } from "../shared/errors.ts";
+import { IdempotencyKeySchema } from "../shared/schemas/wallet.ts";
+import type { AppContext } from "./context.ts";
+import { parseInput } from "./input.ts";
+
+const HeaderSchema = v.object({ "idempotency-key": v.optional(IdempotencyKeySchema) });
+
+export function idempotencyKey(
+  c: AppContext,
+  body: { reference_id?: string } | undefined,
+): string | undefined {
+  const header = parseInput("header", HeaderSchema, {
+    "idempotency-key": c.req.header("idempotency-key"),
+  })["idempotency-key"];
+  const reference = body?.reference_id;
+  if (header !== undefined && reference !== undefined && header !== reference) {
+    throw new ApiError(
+      "IDEMPOTENCY_KEY_MISMATCH",
+      "Send the same key as Idempotency-Key and reference_id, or only one of them.",
+    );
+  }
+  return header ?? reference;
+}
+
+/** Sends an actor's answer; a replay says so in `Idempotent-Replayed: true`. */
+export function reply<T>(c: AppContext, result: Replayable<T>, status: 200 | 201 = 200) {
+  if (result.replayed) c.header("Idempotent-Replayed", "true");
+  return c.json(result.body as object, status);
+}

@@ -1,0 +1,226 @@
+import * as v from "valibot";
+import { creationAccount, userAccount } from "../../actors/wallet/account.ts";
+import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
+import {
+  CaptureSchema,
+  DepositSchema,
+  HoldParamsSchema,
+  HoldResultSchema,
+  HoldSchema,
+  RefundSchema,
+  ReleaseSchema,
+  SpendSchema,
+  TransactionPageSchema,
+  TransactionResultSchema,
+  TransactionsQuerySchema,
+  WalletSchema,
+} from "../../shared/schemas/wallet.ts";
+import { idempotencyKey, reply } from "../idempotency.ts";
+import { defineRoute } from "../route.ts";
+
+const tag = "creation wallets";
+const wallet = (env: Env, creationId: string) => env.WALLET.getByName(creationAccount(creationId));
+const account = creationAccount;
+const anyone = ["user", "service", "creation"] as const;
+const idempotent =
+  "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
+const insufficient = {
+  description: "INSUFFICIENT_CREATION_FUNDS with balance, required, shortfall",
+};
+
+export const creationWalletRoutes = [
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/creations/:id/wallet",
+      operationId: "getCreationWallet",
+      summary: "The creation's balance, money on hold and buckets",
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: CreationParamsSchema,
+      responses: { 200: { description: "The wallet", schema: WalletSchema } },
+    },
+    async (c, { principal, params }) =>
+      c.json(await wallet(c.env, params.id).view(account(params.id), principal)),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/deposit",
+      operationId: "depositToCreationWallet",
+      summary: "Fund the creation's wallet: the owner from their own wallet, or the platform",
+      description: `The owner's deposit moves credits from the owner's wallet (402 INSUFFICIENT_CREDITS when it is short); \`creation_balance\` is the creation's balance after it, or null if the credit is still on its way. ${idempotent}`,
+      tag,
+      auth: ["user", "service"],
+      params: CreationParamsSchema,
+      body: DepositSchema,
+      responses: { 200: { description: "The deposit", schema: TransactionResultSchema } },
+    },
+    async (c, { principal, params, body }) => {
+      const key = idempotencyKey(c, body);
+      if (principal.type === "user") {
+        const owners = c.env.WALLET.getByName(userAccount(principal.id));
+        return reply(
+          c,
+          await owners.transferToCreation(
+            userAccount(principal.id),
+            principal,
+            params.id,
+            body,
+            key,
+          ),
+        );
+      }
+      return reply(
+        c,
+        await wallet(c.env, params.id).deposit(account(params.id), principal, body, key),
+      );
+    },
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/spend",
+      operationId: "spendFromCreationWallet",
+      summary: "Debit the creation's wallet (its own token, the owner or the platform)",
+      description: idempotent,
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: CreationParamsSchema,
+      body: SpendSchema,
+      responses: {
+        200: { description: "The spend and the new balance", schema: TransactionResultSchema },
+        402: insufficient,
+      },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.id).spend(
+          account(params.id),
+          principal,
+          body,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/holds",
+      operationId: "holdCreationFunds",
+      summary: "Reserve funds for ttl_seconds (default 300); capture or release them later",
+      description: idempotent,
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: CreationParamsSchema,
+      body: HoldSchema,
+      responses: { 201: { description: "The hold", schema: HoldResultSchema }, 402: insufficient },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.id).hold(
+          account(params.id),
+          principal,
+          body,
+          idempotencyKey(c, body),
+        ),
+        201,
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/holds/:hold_id/capture",
+      operationId: "captureCreationHold",
+      summary: "Keep up to the amount held (default all); the rest returns to the wallet",
+      description: idempotent,
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: HoldParamsSchema,
+      body: v.optional(CaptureSchema, {}),
+      responses: { 200: { description: "The settled hold", schema: HoldResultSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.id).capture(
+          account(params.id),
+          principal,
+          params.hold_id,
+          body,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/holds/:hold_id/release",
+      operationId: "releaseCreationHold",
+      summary: "Return everything a hold reserved",
+      description: idempotent,
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: HoldParamsSchema,
+      body: v.optional(ReleaseSchema, {}),
+      responses: { 200: { description: "The released hold", schema: HoldResultSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.id).release(
+          account(params.id),
+          principal,
+          params.hold_id,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:id/wallet/refunds",
+      operationId: "refundCreationSpend",
+      summary: "Give back (part of) a spend or capture, once (platform only)",
+      description: idempotent,
+      tag,
+      auth: ["service"],
+      params: CreationParamsSchema,
+      body: RefundSchema,
+      responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.id).refund(
+          account(params.id),
+          principal,
+          body,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/creations/:id/wallet/transactions",
+      operationId: "listCreationTransactions",
+      summary: "The creation's ledger, newest first, a page at a time",
+      tag,
+      auth: anyone,
+      creationParam: "id",
+      params: CreationParamsSchema,
+      query: TransactionsQuerySchema,
+      responses: { 200: { description: "One page", schema: TransactionPageSchema } },
+    },
+    async (c, { principal, params, query }) =>
+      c.json(await wallet(c.env, params.id).transactions(account(params.id), principal, query)),
+  ),
+];

@@ -1,0 +1,290 @@
+import * as v from "valibot";
+import { userAccount } from "../../actors/wallet/account.ts";
+import {
+  ACCESS_TOKEN_PREFIX,
+  mintAccessToken,
+  readAccessToken,
+} from "../../shared/access-tokens.ts";
+import { ApiError } from "../../shared/errors.ts";
+import { UserIdSchema } from "../../shared/ids.ts";
+import {
+  AccessTokenSchema,
+  AuthorizationParamsSchema,
+  AuthorizationSchema,
+  CreateAccessTokenSchema,
+  CreateBudgetSchema,
+} from "../../shared/schemas/authorization.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
+import {
+  DepositSchema,
+  RefundSchema,
+  SpendSchema,
+  TransactionPageSchema,
+  TransactionResultSchema,
+  TransactionsQuerySchema,
+  WalletSchema,
+} from "../../shared/schemas/wallet.ts";
+import { idempotencyKey, reply } from "../idempotency.ts";
+import { defineRoute } from "../route.ts";
+
+const tag = "user wallets";
+const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
+const idempotent =
+  "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
+
+const MeSpendSchema = v.strictObject({
+  ...SpendSchema.entries,
+  /** A creation spending for a user: the user's `rat_` token for that creation. */
+  on_behalf_of_access_token: v.optional(
+    v.pipe(
+      v.string(),
+      v.startsWith(ACCESS_TOKEN_PREFIX, "must be a rat_ access token"),
+      v.maxLength(512),
+    ),
+  ),
+});
+const UserParamsSchema = v.object({ user_id: UserIdSchema });
+
+/** The user a creation may charge: the one sealed in a genuine, current token for it. */
+async function onBehalfOf(env: Env, caller: Principal, token: string | undefined): Promise<string> {
+  if (!token) {
+    throw new ApiError(
+      "CREATION_SCOPE_DENIED",
+      "A creation spends from a user's wallet only with on_behalf_of_access_token.",
+    );
+  }
+  const claim = await readAccessToken(env.TOKEN_SECRET, token);
+  if (!claim) throw new ApiError("AUTH_TOKEN_INVALID", "The access token is not genuine.");
+  if (claim.expiresAt * 1000 <= Date.now()) {
+    throw new ApiError(
+      "AUTH_TOKEN_EXPIRED",
+      "The access token has expired; ask the user for a new one.",
+      {
+        expired_at: new Date(claim.expiresAt * 1000).toISOString(),
+      },
+    );
+  }
+  if (claim.creationId !== caller.id) {
+    throw new ApiError("AUTH_WRONG_CREATION", "The access token was issued to another creation.");
+  }
+  return claim.userId;
+}
+
+export const userWalletRoutes = [
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/me/wallet",
+      operationId: "getMyWallet",
+      summary: "The caller's balance and buckets (welcome grant, today's gift, paid credits)",
+      tag,
+      auth: ["user"],
+      responses: { 200: { description: "The wallet", schema: WalletSchema } },
+    },
+    async (c, { principal }) =>
+      c.json(await wallet(c.env, principal.id).view(userAccount(principal.id), principal)),
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/me/wallet/transactions",
+      operationId: "listMyTransactions",
+      summary: "The caller's ledger, newest first",
+      tag,
+      auth: ["user"],
+      query: TransactionsQuerySchema,
+      responses: { 200: { description: "One page", schema: TransactionPageSchema } },
+    },
+    async (c, { principal, query }) =>
+      c.json(
+        await wallet(c.env, principal.id).transactions(userAccount(principal.id), principal, query),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/me/credits/spend",
+      operationId: "spendMyCredits",
+      summary: "Spend from the caller's wallet, or (a creation) from a user's within their budget",
+      description: `A creation's rct_ token must send on_behalf_of_access_token and reference_id, and stays inside the budget the user authorized (403 AUTH_*). ${idempotent}`,
+      tag,
+      auth: ["user", "creation"],
+      body: MeSpendSchema,
+      responses: {
+        200: { description: "The spend and the new balance", schema: TransactionResultSchema },
+        402: { description: "INSUFFICIENT_CREDITS with balance, required, shortfall" },
+      },
+    },
+    async (c, { principal, body }) => {
+      const { on_behalf_of_access_token: token, ...spend } = body;
+      const key = idempotencyKey(c, spend);
+      if (principal.type === "user") {
+        if (token) throw new ApiError("FORBIDDEN", "on_behalf_of_access_token is for creations.");
+        return reply(
+          c,
+          await wallet(c.env, principal.id).spend(userAccount(principal.id), principal, spend, key),
+        );
+      }
+      const userId = await onBehalfOf(c.env, principal, token);
+      if (key === undefined) {
+        throw new ApiError(
+          "INVALID_REQUEST",
+          "body reference_id: required when spending for a user",
+          {
+            location: "body",
+            errors: [{ field: "reference_id", message: "required when spending for a user" }],
+          },
+        );
+      }
+      return reply(
+        c,
+        await wallet(c.env, userId).spendOnBehalf(userAccount(userId), principal, spend, key),
+      );
+    },
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/me/authorizations/budget",
+      operationId: "grantBudget",
+      summary: "Let a creation spend from the caller's wallet, up to a limit per period",
+      description: "Replaces an active budget the caller gave the same creation.",
+      tag,
+      auth: ["user"],
+      body: CreateBudgetSchema,
+      responses: { 201: { description: "The authorization", schema: AuthorizationSchema } },
+    },
+    async (c, { principal, body }) =>
+      c.json(
+        await wallet(c.env, principal.id).grantBudget(userAccount(principal.id), principal, body),
+        201,
+      ),
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/me/authorizations",
+      operationId: "listAuthorizations",
+      summary: "The caller's budget authorizations, newest first, with what is left",
+      tag,
+      auth: ["user"],
+      responses: { 200: { description: "Authorizations", schema: v.array(AuthorizationSchema) } },
+    },
+    async (c, { principal }) =>
+      c.json(await wallet(c.env, principal.id).listBudgets(userAccount(principal.id), principal)),
+  ),
+  defineRoute(
+    {
+      method: "delete",
+      path: "/v1/me/authorizations/:authorization_id",
+      operationId: "revokeAuthorization",
+      summary: "Revoke a budget authorization; the creation's next spend is 403",
+      tag,
+      auth: ["user"],
+      params: AuthorizationParamsSchema,
+      responses: { 200: { description: "The revoked authorization", schema: AuthorizationSchema } },
+    },
+    async (c, { principal, params }) =>
+      c.json(
+        await wallet(c.env, principal.id).revokeBudget(
+          userAccount(principal.id),
+          principal,
+          params.authorization_id,
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/me/access-tokens",
+      operationId: "createAccessToken",
+      summary: "Mint a 30-minute rat_ token that lets one creation act for the caller",
+      tag,
+      auth: ["user"],
+      body: CreateAccessTokenSchema,
+      responses: { 201: { description: "The token", schema: AccessTokenSchema } },
+    },
+    async (c, { principal, body }) => {
+      if (!(await c.env.CREATION.getByName(body.creation_id).projection())) {
+        throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
+      }
+      const { token, expiresAt } = await mintAccessToken(
+        c.env.TOKEN_SECRET,
+        principal.id,
+        body.creation_id,
+      );
+      return c.json(
+        {
+          access_token: token,
+          creation_id: body.creation_id,
+          expires_at: new Date(expiresAt * 1000).toISOString(),
+          expires_in: expiresAt - Math.floor(Date.now() / 1000),
+        },
+        201,
+      );
+    },
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/users/:user_id/wallet",
+      operationId: "getUserWallet",
+      summary: "A user's wallet (platform only)",
+      tag,
+      auth: ["service"],
+      params: UserParamsSchema,
+      responses: { 200: { description: "The wallet", schema: WalletSchema } },
+    },
+    async (c, { principal, params }) =>
+      c.json(await wallet(c.env, params.user_id).view(userAccount(params.user_id), principal)),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/users/:user_id/wallet/deposit",
+      operationId: "depositToUserWallet",
+      summary:
+        "Credit a user's wallet: paid credits, or bonus credits that may expire (platform only)",
+      description: idempotent,
+      tag,
+      auth: ["service"],
+      params: UserParamsSchema,
+      body: DepositSchema,
+      responses: { 200: { description: "The deposit", schema: TransactionResultSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.user_id).deposit(
+          userAccount(params.user_id),
+          principal,
+          body,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/users/:user_id/wallet/refunds",
+      operationId: "refundUserSpend",
+      summary: "Give back (part of) a user's spend or capture, once (platform only)",
+      description: idempotent,
+      tag,
+      auth: ["service"],
+      params: UserParamsSchema,
+      body: RefundSchema,
+      responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
+    },
+    async (c, { principal, params, body }) =>
+      reply(
+        c,
+        await wallet(c.env, params.user_id).refund(
+          userAccount(params.user_id),
+          principal,
+          body,
+          idempotencyKey(c, body),
+        ),
+      ),
+  ),
+];

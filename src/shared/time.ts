@@ -1,0 +1,33 @@
+// UTC calendar arithmetic: daily gifts reset and budget periods roll over at 00:00 UTC.
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** 00:00 UTC of the day containing `ms`. */
+export function utcDayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/** The next 00:00 UTC strictly after `ms`. */
+export function nextUtcMidnight(ms: number): number {
+  return utcDayStart(ms) + DAY_MS;
+}
+
+/** 00:00 UTC on the first day of the month containing `ms`. */
+export function utcMonthStart(ms: number): number {
+  const date = new Date(ms);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+/** 00:00 UTC on the first day of the month after the one containing `ms`. */
+export function nextUtcMonthStart(ms: number): number {
+  const date = new Date(ms);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/** `YYYY-MM-DD` of the UTC day containing `ms`. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));

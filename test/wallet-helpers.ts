@@ -1,0 +1,37 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { creationAccount, userAccount } from "../src/actors/wallet/account.ts";
+import { api, jsonInit, serviceHeaders } from "./helpers.ts";
+
+export const creationWallet = (id: string) => env.WALLET.getByName(creationAccount(id));
+export const userWallet = (id: string) => env.WALLET.getByName(userAccount(id));
+
+/** A signed platform call with a JSON body. */
+export async function asService(method: string, path: string, body?: unknown) {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const headers = await serviceHeaders(method, path, text);
+  return api(
+    path,
+    body === undefined
+      ? { method, headers }
+      : { method, headers: { ...headers, "content-type": "application/json" }, body: text },
+  );
+}
+
+/** Funds a creation's wallet as the platform and checks it landed. */
+export async function fundCreation(id: string, amount: number) {
+  const response = await asService("POST", `/v1/creations/${id}/wallet/deposit`, { amount });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { balance: number };
+}
+
+export async function expectCleanAudit(wallet: ReturnType<typeof creationWallet>) {
+  const audit = await wallet.audit();
+  expect(audit.problems).toEqual([]);
+  expect(audit.ok).toBe(true);
+  expect(audit.buckets_total).toBe(audit.ledger_total);
+  return audit;
+}
+
+export const post = (path: string, body: unknown, headers: Record<string, string>) =>
+  api(path, jsonInit("POST", body, headers));
