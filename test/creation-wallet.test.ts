@@ -298,7 +298,10 @@ describe("creation wallet: holds", () => {
       {},
       asCreation(token),
     );
-    expect(await problemOf(release)).toMatchObject({ code: "HOLD_NOT_ACTIVE", hold_status: "captured" });
+    expect(await problemOf(release)).toMatchObject({
+      code: "HOLD_NOT_ACTIVE",
+      hold_status: "captured",
+    });
     await expectCleanAudit(creationWallet(id));
   });
 
@@ -337,7 +340,10 @@ describe("creation wallet: holds", () => {
       {},
       asCreation(token),
     );
-    expect(await problemOf(late)).toMatchObject({ code: "HOLD_NOT_ACTIVE", hold_status: "expired" });
+    expect(await problemOf(late)).toMatchObject({
+      code: "HOLD_NOT_ACTIVE",
+      hold_status: "expired",
+    });
     await expectCleanAudit(creationWallet(id));
   });
 

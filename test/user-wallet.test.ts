@@ -1,0 +1,272 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { mintAccessToken } from "../src/shared/access-tokens.ts";
+import { nextUtcMidnight, utcDate } from "../src/shared/time.ts";
+import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
+import { asService, expectCleanAudit, post, userWallet } from "./wallet-helpers.ts";
+
+type Bucket = { kind: string; remaining: number; expires_at: string | null };
+type WalletView = { balance: number; buckets: Bucket[]; daily_reset_at: string };
+
+async function myWallet(user: string): Promise<WalletView> {
+  const response = await api("/v1/me/wallet", { headers: await bearer({ sub: user }) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as WalletView;
+}
+
+const spend = async (user: string, amount: number) =>
+  post("/v1/me/credits/spend", { amount, type: "main_build" }, await bearer({ sub: user }));
+
+const remainingByKind = (wallet: WalletView) =>
+  Object.fromEntries(wallet.buckets.map((bucket) => [bucket.kind, bucket.remaining]));
+
+describe("user wallet: grants and burn order", () => {
+  it("opens with the welcome grant and today's gift, which lapses at the next 00:00 UTC", async () => {
+    const wallet = await myWallet("newcomer");
+    expect(wallet.balance).toBe(3900);
+    expect(remainingByKind(wallet)).toEqual({ daily: 900, welcome: 3000 });
+    const midnight = new Date(nextUtcMidnight(Date.now())).toISOString();
+    expect(wallet.daily_reset_at).toBe(midnight);
+    expect(wallet.buckets.find((bucket) => bucket.kind === "daily")?.expires_at).toBe(midnight);
+  });
+
+  it("burns today's gift, then the welcome grant and bonus credits by expiry, then paid credits", async () => {
+    const user = "burner";
+    await myWallet(user);
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      (await asService("POST", `/v1/users/${user}/wallet/deposit`, { amount: 500 })).status,
+    ).toBe(200);
+    const bonus = await asService("POST", `/v1/users/${user}/wallet/deposit`, {
+      amount: 200,
+      bucket: "bonus",
+      expires_at: soon,
+    });
+    expect(bonus.status).toBe(200);
+    expect((await spend(user, 1000)).status).toBe(200); // 900 daily + 100 bonus (expires first)
+    expect(remainingByKind(await myWallet(user))).toEqual({ bonus: 100, welcome: 3000, paid: 500 });
+    expect((await spend(user, 3050)).status).toBe(200); // 100 bonus + 2950 welcome
+    expect(remainingByKind(await myWallet(user))).toEqual({ welcome: 50, paid: 500 });
+    expect((await spend(user, 100)).status).toBe(200);
+    expect(remainingByKind(await myWallet(user))).toEqual({ paid: 450 });
+    const short = await spend(user, 451);
+    expect(await problemOf(short)).toMatchObject({
+      code: "INSUFFICIENT_CREDITS",
+      balance: 450,
+      shortfall: 1,
+    });
+    await expectCleanAudit(userWallet(user));
+  });
+
+  it("grants the daily gift once per UTC day, also when requests race, and lets yesterday's lapse", async () => {
+    const user = "daily";
+    await Promise.all(Array.from({ length: 10 }, () => myWallet(user)));
+    const stub = userWallet(user);
+    const tomorrow = nextUtcMidnight(Date.now()) + 5_000;
+    const grants = await runInDurableObject(stub, async (instance, state) => {
+      const wallet = instance as unknown as {
+        opened: object;
+        grantDailyGift(account: object, now: number): void;
+        scheduler: { runDue(now: number): Promise<number> };
+      };
+      // Two requests at the boundary: the second finds the first one's grant.
+      wallet.grantDailyGift(wallet.opened, tomorrow);
+      wallet.grantDailyGift(wallet.opened, tomorrow);
+      await wallet.scheduler.runDue(tomorrow);
+      return state.storage.sql
+        .exec<{ grant_key: string; remaining: number }>(
+          "SELECT grant_key, remaining FROM buckets WHERE kind = 'daily' ORDER BY id",
+        )
+        .toArray();
+    });
+    expect(grants).toEqual([
+      { grant_key: `daily:${utcDate(Date.now())}`, remaining: 0 },
+      { grant_key: `daily:${utcDate(tomorrow)}`, remaining: 900 },
+    ]);
+    const page = (await (
+      await api("/v1/me/wallet/transactions", { headers: await bearer({ sub: user }) })
+    ).json()) as { transactions: { kind: string; amount: number; description: string }[] };
+    expect(page.transactions.map((t) => [t.kind, t.amount, t.description])).toEqual([
+      ["expire", 900, "daily credits lapsed"],
+      ["grant", 900, "daily gift"],
+      ["grant", 900, "daily gift"],
+      ["grant", 3000, "welcome grant"],
+    ]);
+    await expectCleanAudit(stub);
+  });
+});
+
+describe("user wallet: spending on a user's behalf", () => {
+  async function setup(user: string, budget?: Record<string, unknown>) {
+    const creation = await createCreation("maker");
+    if (budget) {
+      const granted = await post(
+        "/v1/me/authorizations/budget",
+        { creation_id: creation.id, ...budget },
+        await bearer({ sub: user }),
+      );
+      expect(granted.status).toBe(201);
+    }
+    const minted = await post(
+      "/v1/me/access-tokens",
+      { creation_id: creation.id },
+      await bearer({ sub: user }),
+    );
+    expect(minted.status).toBe(201);
+    const { access_token } = (await minted.json()) as { access_token: string };
+    let n = 0;
+    const spendFor = (amount: number, token = access_token) =>
+      post(
+        "/v1/me/credits/spend",
+        {
+          amount,
+          type: "llm",
+          reference_id: `ref-${n++}-${amount}`,
+          on_behalf_of_access_token: token,
+        },
+        asCreation(creation.token),
+      );
+    return { creation, access_token, spendFor };
+  }
+
+  it("mints a 30-minute rat_ token that does not show the user inside", async () => {
+    const creation = await createCreation("maker");
+    const response = await post(
+      "/v1/me/access-tokens",
+      { creation_id: creation.id },
+      await bearer({ sub: "zoe" }),
+    );
+    const body = (await response.json()) as {
+      access_token: string;
+      expires_in: number;
+      creation_id: string;
+    };
+    expect(body).toMatchObject({ creation_id: creation.id, expires_in: 1800 });
+    expect(body.access_token).toMatch(/^rat_[A-Za-z0-9_-]+$/);
+    expect(atob(body.access_token.slice(4).replace(/-/g, "+").replace(/_/g, "/"))).not.toContain(
+      "zoe",
+    );
+    const unknown = await post(
+      "/v1/me/access-tokens",
+      { creation_id: crypto.randomUUID() },
+      await bearer(),
+    );
+    expect((await problemOf(unknown)).code).toBe("CREATION_NOT_FOUND");
+  });
+
+  it("spends inside the budget and names AUTH_BUDGET_EXCEEDED with what is left", async () => {
+    const { spendFor } = await setup("ursula", { limit: 100, period: "day" });
+    const first = await spendFor(60);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({
+      transaction: { amount: 60, delta: -60 },
+      balance: 3840,
+    });
+    const over = await spendFor(50);
+    expect(await problemOf(over)).toMatchObject({
+      code: "AUTH_BUDGET_EXCEEDED",
+      status: 403,
+      limit: 100,
+      spent: 60,
+      remaining: 40,
+      period: "day",
+      period_resets_at: new Date(nextUtcMidnight(Date.now())).toISOString(),
+    });
+    expect((await spendFor(40)).status).toBe(200);
+    const listed = (await (
+      await api("/v1/me/authorizations", { headers: await bearer({ sub: "ursula" }) })
+    ).json()) as { spent: number; remaining: number; status: string }[];
+    expect(listed).toMatchObject([{ spent: 100, remaining: 0, status: "active" }]);
+    await expectCleanAudit(userWallet("ursula"));
+  });
+
+  it("lets exactly the budget through when a creation spends concurrently", async () => {
+    const { spendFor } = await setup("vic", { limit: 200, period: "total" });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => spendFor(10)));
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(20);
+    expect(responses.filter((response) => response.status === 403)).toHaveLength(30);
+    const audit = await expectCleanAudit(userWallet("vic"));
+    expect(audit.balance).toBe(3900 - 200);
+  });
+
+  it("denies with a specific code: no token, bad token, expired, wrong creation, none, revoked, expired budget", async () => {
+    const { creation, spendFor, access_token } = await setup("walt");
+    const codeOf = async (response: Response) => (await problemOf(response)).code;
+
+    const noToken = await post(
+      "/v1/me/credits/spend",
+      { amount: 1, type: "x", reference_id: "r" },
+      asCreation(creation.token),
+    );
+    expect(await codeOf(noToken)).toBe("CREATION_SCOPE_DENIED");
+    expect(await codeOf(await spendFor(1, `rat_${"A".repeat(60)}`))).toBe("AUTH_TOKEN_INVALID");
+    const old = await mintAccessToken(
+      env.TOKEN_SECRET,
+      "walt",
+      creation.id,
+      Math.floor(Date.now() / 1000) - 1801,
+    );
+    expect(await codeOf(await spendFor(1, old.token))).toBe("AUTH_TOKEN_EXPIRED");
+    const other = await createCreation("maker");
+    const foreign = await mintAccessToken(env.TOKEN_SECRET, "walt", other.id);
+    expect(await codeOf(await spendFor(1, foreign.token))).toBe("AUTH_WRONG_CREATION");
+    expect(await codeOf(await spendFor(1))).toBe("AUTH_NO_AUTHORIZATION");
+
+    const grant = async (extra: Record<string, unknown> = {}) =>
+      (await (
+        await post(
+          "/v1/me/authorizations/budget",
+          { creation_id: creation.id, limit: 50, period: "month", ...extra },
+          await bearer({ sub: "walt" }),
+        )
+      ).json()) as { id: string };
+    const { id } = await grant();
+    expect((await spendFor(1)).status).toBe(200);
+    const revoked = await api(`/v1/me/authorizations/${id}`, {
+      method: "DELETE",
+      headers: await bearer({ sub: "walt" }),
+    });
+    expect(await revoked.json()).toMatchObject({ status: "revoked", spent: 1 });
+    expect(await codeOf(await spendFor(1))).toBe("AUTH_AUTHORIZATION_REVOKED");
+
+    await grant({ expires_at: new Date(Date.now() + 1000).toISOString() });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await codeOf(await spendFor(1))).toBe("AUTH_AUTHORIZATION_EXPIRED");
+
+    const missingReference = await post(
+      "/v1/me/credits/spend",
+      { amount: 1, type: "x", on_behalf_of_access_token: access_token },
+      asCreation(creation.token),
+    );
+    expect((await problemOf(missingReference)).detail).toBe(
+      "body reference_id: required when spending for a user",
+    );
+    const audit = await expectCleanAudit(userWallet("walt"));
+    expect(audit.balance).toBe(3899);
+  });
+
+  it("is 402 INSUFFICIENT_CREDITS when the budget allows more than the wallet holds", async () => {
+    const { spendFor } = await setup("xena", { limit: 10_000, period: "total" });
+    const response = await spendFor(5000);
+    expect(await problemOf(response)).toMatchObject({
+      code: "INSUFFICIENT_CREDITS",
+      balance: 3900,
+      required: 5000,
+    });
+  });
+
+  it("keeps a user's wallet and budgets from other users and creations", async () => {
+    const creation = await createCreation("maker");
+    const denied = await api("/v1/users/yan/wallet", { headers: await bearer({ sub: "yan" }) });
+    expect((await problemOf(denied)).code).toBe("FORBIDDEN");
+    const byCreation = await api("/v1/me/wallet", { headers: asCreation(creation.token) });
+    expect((await problemOf(byCreation)).code).toBe("CREATION_SCOPE_DENIED");
+    const deposit = await post(
+      "/v1/users/yan/wallet/deposit",
+      { amount: 5 },
+      await bearer({ sub: "yan" }),
+    );
+    expect((await problemOf(deposit)).code).toBe("FORBIDDEN");
+  });
+});
