@@ -5,6 +5,7 @@ import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 /** Every route of the public API, in the order the docs list them. */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -14,4 +15,5 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...scheduleRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,
+  ...webhookRoutes,
 ];

@@ -1,0 +1,64 @@
+import * as v from "valibot";
+import { ApiError, asApiError } from "../../shared/errors.ts";
+import { verifyStripeSignature } from "../../shared/stripe-signature.ts";
+import { STRIPE_HANDLERS, StripeEventSchema } from "../../webhooks/stripe.ts";
+import { defineRoute } from "../route.ts";
+
+const StripeAckSchema = v.object({
+  received: v.literal(true),
+  applied: v.boolean(),
+  replayed: v.optional(v.boolean()),
+  reason: v.optional(v.string()),
+});
+
+export const webhookRoutes = [
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/webhooks/stripe",
+      operationId: "stripeWebhook",
+      summary: "Stripe events, verified by Stripe-Signature and applied once per event id",
+      description:
+        "A bad or stale signature is 400 and changes nothing. An event that cannot be applied (unknown type, missing metadata, unknown account) is acknowledged with applied: false so Stripe stops retrying; the reason is logged.",
+      tag: "webhooks",
+      auth: "public",
+      responses: {
+        200: { description: "Acknowledged", schema: StripeAckSchema },
+        400: { description: "INVALID_STRIPE_SIGNATURE or INVALID_JSON" },
+      },
+    },
+    async (c) => {
+      const body = await c.req.text();
+      const check = await verifyStripeSignature(
+        c.env.STRIPE_WEBHOOK_SECRET,
+        c.req.header("stripe-signature"),
+        body,
+      );
+      if (!check.ok) {
+        throw new ApiError(
+          "INVALID_STRIPE_SIGNATURE",
+          `Stripe-Signature check failed: ${check.reason}.`,
+        );
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new ApiError("INVALID_JSON", "The event is not valid JSON.");
+      }
+      const event = v.safeParse(StripeEventSchema, json);
+      if (!event.success) throw new ApiError("INVALID_REQUEST", "body: not a Stripe event");
+      const handler = STRIPE_HANDLERS[event.output.type];
+      if (!handler)
+        return c.json({ received: true, applied: false, reason: "event type not handled" });
+      try {
+        return c.json({ received: true, ...(await handler(event.output, c.env)) });
+      } catch (error) {
+        const problem = asApiError(error);
+        if (!problem || problem.status >= 500) throw error; // Stripe retries a 5xx
+        console.error(`stripe event ${event.output.id}: ${problem.code}: ${problem.detail}`);
+        return c.json({ received: true, applied: false, reason: problem.code });
+      }
+    },
+  ),
+];

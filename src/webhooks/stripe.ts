@@ -1,0 +1,59 @@
+// Stripe events, dispatched by type. Each handler applies its event through an actor keyed by
+// the event id, so a redelivered event has its effect once. Add a handler to STRIPE_HANDLERS
+// to act on another event type; unknown types are acknowledged and ignored.
+
+import * as v from "valibot";
+import { creationAccount, userAccount } from "../actors/wallet/account.ts";
+import { UserIdSchema } from "../shared/ids.ts";
+import { CreationIdSchema } from "../shared/schemas/creation.ts";
+import type { ServicePrincipal } from "../shared/schemas/principal.ts";
+
+export const StripeEventSchema = v.looseObject({
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  type: v.string(),
+  created: v.optional(v.number()),
+  data: v.looseObject({ object: v.looseObject({}) }),
+});
+export type StripeEvent = v.InferOutput<typeof StripeEventSchema>;
+
+/** What a handler did: applied, or a reason it could not (acknowledged, logged, not retried). */
+export type StripeOutcome =
+  | { applied: true; replayed: boolean }
+  | { applied: false; reason: string };
+
+type StripeHandler = (event: StripeEvent, env: Env) => Promise<StripeOutcome>;
+
+/** The platform acting on a verified Stripe event. */
+const STRIPE_PRINCIPAL: ServicePrincipal = { type: "service", id: "platform", secret_index: 0 };
+
+const digits = v.pipe(v.string(), v.regex(/^[1-9]\d{0,11}$/), v.transform(Number));
+const PaymentMetadataSchema = v.union([
+  v.object({ user_id: UserIdSchema, amount: digits }),
+  v.object({ creation_id: CreationIdSchema, amount: digits }),
+]);
+
+/** `payment_intent.succeeded` with metadata `{ user_id | creation_id, amount }` credits paid
+ * credits to that wallet; `amount` is credits, not the charge in cents. */
+async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOutcome> {
+  const metadata = v.safeParse(PaymentMetadataSchema, event.data.object.metadata);
+  if (!metadata.success)
+    return { applied: false, reason: "metadata needs user_id or creation_id, and amount" };
+  const account =
+    "user_id" in metadata.output
+      ? userAccount(metadata.output.user_id)
+      : creationAccount(metadata.output.creation_id);
+  const result = await env.WALLET.getByName(account).deposit(
+    account,
+    STRIPE_PRINCIPAL,
+    {
+      amount: metadata.output.amount,
+      description: `Stripe payment ${String(event.data.object.id ?? "")}`,
+    },
+    `stripe:${event.id}`,
+  );
+  return { applied: true, replayed: result.replayed };
+}
+
+export const STRIPE_HANDLERS: Record<string, StripeHandler> = {
+  "payment_intent.succeeded": paymentSucceeded,
+};
