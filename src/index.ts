@@ -4,6 +4,7 @@ import { runScheduledJobs } from "./jobs/index.ts";
 import { createApp } from "./router/app.ts";
 
 export { CreationDO } from "./actors/creation/creation-do.ts";
+export { EstimatorDO } from "./actors/estimator-do.ts";
 export { WalletDO } from "./actors/wallet/wallet-do.ts";
 
 import { apiRoutes } from "./router/routes/index.ts";

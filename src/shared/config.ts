@@ -62,3 +62,25 @@ export function walletGrants(env: Env): { welcome: number; daily: number } {
     daily: wholeNumber("USER_DAILY_GIFT", env.USER_DAILY_GIFT, 900),
   };
 }
+
+export interface BillingPackage {
+  name: string;
+  minutes: number;
+}
+
+/** Seed 001's purchasable packages, smallest first. */
+export function billingPackages(env: Env): BillingPackage[] {
+  try {
+    const parsed = JSON.parse(env.BILLING_PACKAGES ?? "[]") as BillingPackage[];
+    if (
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((item) => typeof item?.name === "string" && Number.isInteger(item?.minutes))
+    ) {
+      return [...parsed].sort((a, b) => a.minutes - b.minutes);
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new ApiError("SERVER_MISCONFIGURED", 'BILLING_PACKAGES must be [{"name","minutes"}, …]');
+}

@@ -9,6 +9,7 @@ import { ApiError } from "../../shared/errors.ts";
 import { WALLET_HOLD_TTL_DEFAULT_SECONDS } from "../../shared/limits.ts";
 import type { Authorization, CreateBudget } from "../../shared/schemas/authorization.ts";
 import { CreateBudgetSchema } from "../../shared/schemas/authorization.ts";
+import { type BalanceResponse, type Consume, ConsumeSchema } from "../../shared/schemas/billing.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
 import {
   type Audit,
@@ -27,7 +28,7 @@ import {
   type TransactionResult,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
-import { iso, nextUtcMidnight, utcDate } from "../../shared/time.ts";
+import { iso, nextUtcMidnight, utcDate, utcDayStart } from "../../shared/time.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { type Account, creationAccount, insufficientFunds, parseAccount } from "./account.ts";
@@ -393,6 +394,68 @@ export class WalletDO extends Actor {
       });
     });
     return { transfer_id: message.transfer_id, balance: this.ledger.balance(Date.now()) };
+  }
+
+  // ── seed 001: AI time in seconds ───────────────────────────────────────────────────────
+
+  async billingBalance(name: string, caller: Principal): Promise<BalanceResponse> {
+    const account = await this.open(name);
+    this.check(caller, account, ["owner", "service"]);
+    return this.billingView(Date.now());
+  }
+
+  /** Records an operation's AI time: a spend of `seconds`, and a sample for estimates. */
+  async consume(
+    name: string,
+    caller: Principal,
+    input: Consume,
+    key: string,
+  ): Promise<
+    Replayable<BalanceResponse & { success: true; consumed: number; transactionId: string }>
+  > {
+    const account = await this.open(name);
+    this.check(caller, account, ["service"]);
+    const consume = v.parse(ConsumeSchema, input);
+    return this.idempotency.run(key, ["consume", who(caller), consume], () => {
+      const now = Date.now();
+      const { transaction } = this.debit(
+        account,
+        { amount: consume.seconds, type: consume.operationType, reference_id: key },
+        key,
+        now,
+      );
+      const sample = {
+        seconds: consume.seconds,
+        project_size: consume.projectSize ?? null,
+        is_update: consume.isUpdate ?? consume.operationType === "update",
+      };
+      this.enqueue("ESTIMATOR", consume.operationType, "record", sample);
+      return {
+        success: true as const,
+        consumed: consume.seconds,
+        transactionId: transaction.id,
+        ...this.billingView(now),
+      };
+    });
+  }
+
+  private billingView(now: number): BalanceResponse {
+    const byKind = { welcome: 0, daily: 0, bonus: 0, paid: 0 };
+    for (const bucket of this.ledger.buckets(now)) byKind[bucket.kind] += bucket.remaining;
+    const paid = byKind.paid + byKind.bonus;
+    return {
+      balance: {
+        welcomeBonus: byKind.welcome,
+        dailyGift: byKind.daily,
+        paid,
+        total: byKind.welcome + byKind.daily + paid,
+      },
+      usage: {
+        todayUsed: this.ledger.spentSince(utcDayStart(now)),
+        lifetimeUsed: this.ledger.spentSince(0),
+      },
+      dailyResetAt: iso(nextUtcMidnight(now)),
+    };
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────

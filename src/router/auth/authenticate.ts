@@ -8,11 +8,17 @@ import { CREATION_TOKEN_PREFIX } from "../../shared/tokens.ts";
 import type { AppContext } from "../context.ts";
 import { verifyCreationToken } from "./creation-token.ts";
 import { verifyUserJwt } from "./jwt.ts";
-import { hasServiceSignature, verifyServiceCall } from "./service.ts";
+import {
+  hasServiceSignature,
+  LEGACY_SIGNATURE_HEADER,
+  verifyLegacyCall,
+  verifyServiceCall,
+} from "./service.ts";
 
 export async function authenticate(c: AppContext): Promise<Principal> {
   // A signed call is judged by its signature alone, whatever else it carries.
   if (hasServiceSignature(c)) return verifyServiceCall(c);
+  if (c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined) return verifyLegacyCall(c);
   const authorization = c.req.header("authorization");
   if (!authorization) {
     throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");

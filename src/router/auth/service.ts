@@ -1,4 +1,5 @@
 import { serviceSecrets } from "../../shared/config.ts";
+import { fromHex, verifyHmacSha256 } from "../../shared/crypto.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { ServicePrincipal } from "../../shared/schemas/principal.ts";
 import {
@@ -37,4 +38,31 @@ export async function verifyServiceCall(c: AppContext): Promise<ServicePrincipal
   );
   if (!check.ok) throw new ApiError("INVALID_SIGNATURE", REASON_DETAIL[check.reason]);
   return { type: "service", id: "platform", secret_index: check.secretIndex };
+}
+
+export const LEGACY_SIGNATURE_HEADER = "x-sheen-signature";
+
+/**
+ * Seed 001's signature: hex HMAC-SHA256 of body + path with a shared secret. Nothing in it
+ * expires, so a captured request can be replayed forever; it is accepted only while
+ * LEGACY_BODY_SIGNATURE is "true", for clients not yet moved to troupe-signature.
+ */
+export async function verifyLegacyCall(c: AppContext): Promise<ServicePrincipal> {
+  if (c.env.LEGACY_BODY_SIGNATURE !== "true") {
+    throw new ApiError(
+      "INVALID_SIGNATURE",
+      `${LEGACY_SIGNATURE_HEADER} is disabled; sign with ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER}.`,
+    );
+  }
+  const tag = fromHex(c.req.header(LEGACY_SIGNATURE_HEADER) ?? "");
+  const body = c.req.raw.body ? await c.req.text() : "";
+  const text = body + new URL(c.req.url).pathname;
+  if (tag?.length === 32) {
+    for (const [secretIndex, secret] of serviceSecrets(c.env).entries()) {
+      if (await verifyHmacSha256(secret, text, tag)) {
+        return { type: "service", id: "platform", secret_index: secretIndex };
+      }
+    }
+  }
+  throw new ApiError("INVALID_SIGNATURE", REASON_DETAIL.mismatch);
 }

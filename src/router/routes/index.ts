@@ -1,4 +1,5 @@
 import type { RouteDefinition } from "../route.ts";
+import { billingRoutes } from "./billing.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
@@ -15,5 +16,6 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...scheduleRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,
+  ...billingRoutes,
   ...webhookRoutes,
 ];
