@@ -25,7 +25,7 @@ const PURCHASE_URL = "/purchase";
 async function insufficientAiTime(
   c: AppContext,
   userId: string,
-  principal: Parameters<ReturnType<typeof wallet>["billingBalance"]>[1],
+  principal: Principal,
   required: number,
 ) {
   const { balance } = await wallet(c.env, userId).billingBalance(userAccount(userId), principal);
