@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { CREATION_NAME_MAX_LENGTH, CREATIONS_PAGE_MAX, WEBHOOK_URL_MAX_LENGTH } from "../limits.ts";
+import { pageLimitSchema } from "./meta.ts";
 
 export const CreationIdSchema = v.pipe(v.string(), v.uuid("must be a creation id (a UUID)"));
 
@@ -57,16 +58,7 @@ export type Creation = v.InferOutput<typeof CreationSchema>;
 export type CreatedCreation = v.InferOutput<typeof CreatedCreationSchema>;
 
 export const ListCreationsQuerySchema = v.object({
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(1, "must be at least 1"),
-      v.maxValue(CREATIONS_PAGE_MAX, `must be at most ${CREATIONS_PAGE_MAX}`),
-    ),
-    String(CREATIONS_PAGE_MAX),
-  ),
+  limit: pageLimitSchema(CREATIONS_PAGE_MAX),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
 });
 

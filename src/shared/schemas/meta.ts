@@ -15,3 +15,17 @@ export const ProblemSchema = v.looseObject({
   code: v.string(),
   request_id: v.string(),
 });
+
+/** A `limit` query parameter: a whole number from 1 to `max`, defaulting to `max`. */
+export function pageLimitSchema(max: number) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(max, `must be at most ${max}`),
+    ),
+    String(max),
+  );
+}

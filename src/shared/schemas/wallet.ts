@@ -12,6 +12,7 @@ import {
   WALLET_TRANSACTIONS_PAGE_MAX,
 } from "../limits.ts";
 import { CreationIdSchema } from "./creation.ts";
+import { pageLimitSchema } from "./meta.ts";
 
 export const AmountSchema = v.pipe(
   v.number("must be a number"),
@@ -112,16 +113,7 @@ export const HoldParamsSchema = v.object({
 });
 
 export const TransactionsQuerySchema = v.object({
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(1, "must be at least 1"),
-      v.maxValue(WALLET_TRANSACTIONS_PAGE_MAX, `must be at most ${WALLET_TRANSACTIONS_PAGE_MAX}`),
-    ),
-    String(WALLET_TRANSACTIONS_PAGE_MAX),
-  ),
+  limit: pageLimitSchema(WALLET_TRANSACTIONS_PAGE_MAX),
   cursor: v.optional(
     v.pipe(v.string(), v.regex(/^\d{1,15}$/, "must be a cursor from next_cursor")),
   ),
