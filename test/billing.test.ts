@@ -4,7 +4,7 @@ import { createApp } from "../src/router/app.ts";
 import { apiRoutes } from "../src/router/routes/index.ts";
 import { hmacSha256, toHex } from "../src/shared/crypto.ts";
 import { nextUtcMidnight } from "../src/shared/time.ts";
-import { ORIGIN, problemOf } from "./helpers.ts";
+import { api, bearer, ORIGIN, problemOf } from "./helpers.ts";
 import { asService, expectCleanAudit, userWallet } from "./wallet-helpers.ts";
 
 const consume = (
@@ -40,6 +40,9 @@ describe("seed 001: GET /v1/billing/balance/:userId", () => {
       env,
     );
     expect((await problemOf(anonymous)).code).toBe("UNAUTHENTICATED");
+    const user = await api("/v1/billing/balance/sam", { headers: await bearer({ sub: "sam" }) });
+    expect(user.status).toBe(403);
+    expect((await problemOf(user)).code).toBe("FORBIDDEN");
   });
 });
 

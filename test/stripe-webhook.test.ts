@@ -78,6 +78,18 @@ describe("POST /v1/webhooks/stripe", () => {
     expect(audit.ledger_total).toBe(0);
   });
 
+  it("is 400 INVALID_JSON or INVALID_REQUEST for a genuine signature over a body that is no event", async () => {
+    const garbage = await deliver("{not json");
+    expect((await problemOf(garbage)).code).toBe("INVALID_JSON");
+    const notEvent = await deliver(
+      JSON.stringify({ id: "evt_x", type: "payment_intent.succeeded" }),
+    );
+    expect(await problemOf(notEvent)).toMatchObject({
+      code: "INVALID_REQUEST",
+      detail: expect.stringMatching(/^body data: /),
+    });
+  });
+
   it("accepts any of several v1 signatures, and acknowledges events it cannot apply", async () => {
     const body = paymentEvent("evt_rolled", { user_id: "roller", amount: "10" });
     const t = Math.floor(Date.now() / 1000);

@@ -268,5 +268,48 @@ describe("user wallet: spending on a user's behalf", () => {
       await bearer({ sub: "yan" }),
     );
     expect((await problemOf(deposit)).code).toBe("FORBIDDEN");
+
+    // A budget lives in its user's wallet: another user cannot see or revoke it.
+    const granted = (await (
+      await post(
+        "/v1/me/authorizations/budget",
+        { creation_id: creation.id, limit: 10, period: "total" },
+        await bearer({ sub: "yan" }),
+      )
+    ).json()) as { id: string };
+    const revoke = await api(`/v1/me/authorizations/${granted.id}`, {
+      method: "DELETE",
+      headers: await bearer({ sub: "zed" }),
+    });
+    expect((await problemOf(revoke)).code).toBe("AUTHORIZATION_NOT_FOUND");
+    const othersList = await api("/v1/me/authorizations", {
+      headers: await bearer({ sub: "zed" }),
+    });
+    expect(await othersList.json()).toEqual([]);
+    const mine = await api("/v1/me/authorizations", { headers: await bearer({ sub: "yan" }) });
+    expect(await mine.json()).toMatchObject([{ id: granted.id, status: "active" }]);
+  });
+
+  it("refuses a budget or a deposit that would already have expired, naming the field", async () => {
+    const creation = await createCreation("maker");
+    const past = new Date(Date.now() - 1000).toISOString();
+    const budget = await post(
+      "/v1/me/authorizations/budget",
+      { creation_id: creation.id, limit: 10, period: "day", expires_at: past },
+      await bearer({ sub: "quinn" }),
+    );
+    expect(budget.status).toBe(400);
+    expect((await problemOf(budget)).detail).toBe("body expires_at: must be in the future");
+    const deposit = await asService("POST", "/v1/users/quinn/wallet/deposit", {
+      amount: 5,
+      bucket: "bonus",
+      expires_at: past,
+    });
+    expect((await problemOf(deposit)).detail).toBe("body expires_at: must be in the future");
+    expect(
+      await (
+        await api("/v1/me/authorizations", { headers: await bearer({ sub: "quinn" }) })
+      ).json(),
+    ).toEqual([]);
   });
 });

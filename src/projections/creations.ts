@@ -3,7 +3,7 @@
 // queries across actors ("my creations").
 
 import * as v from "valibot";
-import { ApiError } from "../shared/errors.ts";
+import { invalidField } from "../shared/errors.ts";
 
 export interface CreationProjection {
   id: string;
@@ -67,10 +67,7 @@ function decodeCursor(cursor: string): [string, string] {
   try {
     return v.parse(CursorSchema, JSON.parse(atob(cursor)));
   } catch {
-    throw new ApiError("INVALID_REQUEST", "query cursor: is not a cursor this API returned", {
-      location: "query",
-      errors: [{ field: "cursor", message: "unknown cursor" }],
-    });
+    throw invalidField("query", "cursor", "is not a cursor this API returned");
   }
 }
 

@@ -33,3 +33,13 @@ export function reply<T>(c: AppContext, result: Replayable<T>, status: 200 | 201
   if (result.replayed) c.header("Idempotent-Replayed", "true");
   return c.json(result.body as object, status);
 }
+
+/** Calls an idempotent actor method with the request's key and sends its answer. */
+export async function replyOnce<T>(
+  c: AppContext,
+  body: { reference_id?: string } | undefined,
+  call: (key: string | undefined) => Promise<Replayable<T>>,
+  status: 200 | 201 = 200,
+) {
+  return reply(c, await call(idempotencyKey(c, body)), status);
+}

@@ -3,11 +3,10 @@
 // field, so a client can fix its request without reading server logs.
 
 import * as v from "valibot";
-import { ApiError } from "../shared/errors.ts";
+import { ApiError, type InputLocation } from "../shared/errors.ts";
 import type { AppContext } from "./context.ts";
 
 export type InputSchema = v.GenericSchema;
-export type InputLocation = "path" | "query" | "header" | "body";
 
 export function parseInput<S extends InputSchema>(
   location: InputLocation,

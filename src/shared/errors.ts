@@ -119,3 +119,14 @@ export function asApiError(error: unknown): ApiError | null {
 export function problemType(code: ErrorCode): string {
   return `/docs#error-${code}`;
 }
+
+export type InputLocation = "path" | "query" | "header" | "body";
+
+/** 400 INVALID_REQUEST for one field, in the shape schema failures have (`detail` names the
+ * field; `location` and `errors` say where), for rules a schema cannot express. */
+export function invalidField(location: InputLocation, field: string, message: string): ApiError {
+  return new ApiError("INVALID_REQUEST", `${location} ${field}: ${message}`, {
+    location,
+    errors: [{ field, message }],
+  });
+}

@@ -97,6 +97,9 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
  * a webhook for 3 days; clients retry for minutes). */
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Longest `rat_` token accepted (a sealed user id of USER_ID_MAX_LENGTH fits well inside). */
+export const ACCESS_TOKEN_MAX_LENGTH = 512;
+
 /** Lifetime of a `rat_` user access token. */
 export const ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
 
@@ -105,6 +108,12 @@ export const BUDGET_AUTHORIZATIONS_MAX = 100;
 
 /** Past operations kept per operation type to estimate the next one (seed 001). */
 export const ESTIMATE_SAMPLES_MAX = 200;
+
+/** Most AI time one seed 001 `consume` call may record (a day). */
+export const BILLING_CONSUME_MAX_SECONDS = 24 * 60 * 60;
+
+/** Longest Stripe event id accepted (Stripe's are ~30 characters). */
+export const STRIPE_EVENT_ID_MAX_LENGTH = 255;
 
 /** How far a Stripe-Signature timestamp may lie from the server clock. */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;

@@ -5,11 +5,12 @@
 import * as v from "valibot";
 import { creationAccount, userAccount } from "../actors/wallet/account.ts";
 import { UserIdSchema } from "../shared/ids.ts";
+import { STRIPE_EVENT_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { CreationIdSchema } from "../shared/schemas/creation.ts";
 import type { ServicePrincipal } from "../shared/schemas/principal.ts";
 
 export const StripeEventSchema = v.looseObject({
-  id: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(STRIPE_EVENT_ID_MAX_LENGTH)),
   type: v.string(),
   created: v.optional(v.number()),
   data: v.looseObject({ object: v.looseObject({}) }),

@@ -3,7 +3,7 @@
 // URL the platform may call, and a small payload.
 
 import { cronError, shortestCronIntervalSeconds } from "../../shared/cron.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { ApiError, invalidField } from "../../shared/errors.ts";
 import {
   CREATION_SCHEDULE_HORIZON_SECONDS,
   CREATION_SCHEDULE_MIN_INTERVAL_SECONDS,
@@ -77,10 +77,10 @@ export function serializePayload(payload: unknown): string {
   const json = JSON.stringify(payload ?? null);
   const bytes = new TextEncoder().encode(json).length;
   if (bytes > CREATION_SCHEDULE_PAYLOAD_MAX_BYTES) {
-    throw new ApiError(
-      "INVALID_REQUEST",
-      `body payload: is ${bytes} bytes; the most is ${CREATION_SCHEDULE_PAYLOAD_MAX_BYTES}.`,
-      { location: "body", errors: [{ field: "payload", message: "too large" }] },
+    throw invalidField(
+      "body",
+      "payload",
+      `is ${bytes} bytes; the most is ${CREATION_SCHEDULE_PAYLOAD_MAX_BYTES}`,
     );
   }
   return json;

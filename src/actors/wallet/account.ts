@@ -15,8 +15,13 @@ export function parseAccount(name: string): Account {
 }
 
 /** 402 with the figures a client needs to ask for a top-up (seed 000 for creations). */
-export function insufficientFunds(account: Account, balance: number, required: number): ApiError {
-  const figures = { balance, required, shortfall: required - balance };
+export function insufficientFunds(
+  account: Account,
+  balance: number,
+  required: number,
+  extensions: Record<string, unknown> = {},
+): ApiError {
+  const figures = { balance, required, shortfall: required - balance, ...extensions };
   return account.kind === "creation"
     ? new ApiError(
         "INSUFFICIENT_CREATION_FUNDS",

@@ -36,12 +36,6 @@ export class Authorizations {
 
   grant(input: CreateBudget, now: number): Authorization {
     const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
-    if (expiresAt !== null && expiresAt <= now) {
-      throw new ApiError("INVALID_REQUEST", "body expires_at: must be in the future", {
-        location: "body",
-        errors: [{ field: "expires_at", message: "must be in the future" }],
-      });
-    }
     this.sql.exec(
       "UPDATE authorizations SET revoked_at = ? WHERE creation_id = ? AND revoked_at IS NULL",
       now,

@@ -4,39 +4,51 @@
 // transaction as the effect, so a retry after any failure is answered, never applied twice.
 
 import * as v from "valibot";
-import { walletGrants } from "../../shared/config.ts";
+import { billingPackages, walletGrants } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { WALLET_HOLD_TTL_DEFAULT_SECONDS } from "../../shared/limits.ts";
 import type { Authorization, CreateBudget } from "../../shared/schemas/authorization.ts";
 import { CreateBudgetSchema } from "../../shared/schemas/authorization.ts";
-import { type BalanceResponse, type Consume, ConsumeSchema } from "../../shared/schemas/billing.ts";
+import {
+  type BalanceResponse,
+  type CheckSufficient,
+  CheckSufficientSchema,
+  type Consume,
+  type ConsumeResponse,
+  ConsumeSchema,
+  type SufficientCheckResponse,
+} from "../../shared/schemas/billing.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
 import {
   type Audit,
   type Capture,
   CaptureSchema,
   type Deposit,
+  type DepositResult,
   DepositSchema,
   type HoldRequest,
   type HoldResult,
   HoldSchema,
   type Refund,
   RefundSchema,
+  ReleaseSchema,
   type Spend,
   SpendSchema,
   type TransactionPage,
   type TransactionResult,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
-import { iso, nextUtcMidnight, utcDate, utcDayStart } from "../../shared/time.ts";
+import { iso, nextUtcMidnight, utcDate } from "../../shared/time.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { type Account, creationAccount, insufficientFunds, parseAccount } from "./account.ts";
 import { Authorizations } from "./authorizations.ts";
+import { billingView, sufficiency } from "./billing.ts";
 import { Holds, toHoldView } from "./holds.ts";
 import { IdempotencyStore, type Replayable } from "./idempotency.ts";
-import { Ledger, type Posting, toBucket, toTransaction } from "./ledger.ts";
-import { WALLET_MIGRATIONS } from "./schema.ts";
+import { type Entry, Ledger, toBucket, toTransaction } from "./ledger.ts";
+import { Refunds } from "./refunds.ts";
+import { type HoldRow, type TransactionRow, WALLET_MIGRATIONS } from "./schema.ts";
 
 const EXPIRE_BUCKET_TASK = "expire-bucket";
 const EXPIRE_HOLD_TASK = "expire-hold";
@@ -67,6 +79,7 @@ export class WalletDO extends Actor {
   private readonly ledger = new Ledger(this.sql);
   private readonly holdBook = new Holds(this.sql, this.ledger);
   private readonly budgets = new Authorizations(this.sql, this.ledger);
+  private readonly refunds = new Refunds(this.sql, this.ledger, this.holdBook);
   private readonly idempotency = new IdempotencyStore(this.ctx.storage);
   private opened: Opened | null = null;
 
@@ -120,26 +133,26 @@ export class WalletDO extends Actor {
     input: Deposit,
     key?: string,
   ): Promise<Replayable<TransactionResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.deposit);
-    const deposit = v.parse(DepositSchema, input);
-    return this.idempotency.run(key, ["deposit", who(caller), deposit], () => {
-      const now = Date.now();
-      const expiresAt = deposit.expires_at ? Date.parse(deposit.expires_at) : null;
-      if (expiresAt !== null && expiresAt <= now) {
-        throw new ApiError("INVALID_REQUEST", "body expires_at: must be in the future", {
-          location: "body",
-          errors: [{ field: "expires_at", message: "must be in the future" }],
-        });
-      }
-      const transaction = this.credit(deposit.bucket ?? "paid", deposit.amount, now, {
-        kind: "deposit",
-        description: deposit.description,
-        reference_id: deposit.reference_id ?? key,
-        expiresAt,
-      });
-      return { transaction: toTransaction(transaction), balance: this.ledger.balance(now) };
-    });
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: RULES.deposit,
+        operation: "deposit",
+        schema: DepositSchema,
+        input,
+        key,
+      },
+      (_account, deposit, now) =>
+        this.result(
+          this.credit(deposit.bucket ?? "paid", deposit.amount, now, {
+            kind: "deposit",
+            description: deposit.description,
+            reference_id: deposit.reference_id ?? key,
+            expiresAt: deposit.expires_at ? Date.parse(deposit.expires_at) : null,
+          }),
+        ),
+    );
   }
 
   async spend(
@@ -148,11 +161,9 @@ export class WalletDO extends Actor {
     input: Spend,
     key?: string,
   ): Promise<Replayable<TransactionResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.spend);
-    const spend = v.parse(SpendSchema, input);
-    return this.idempotency.run(key, ["spend", who(caller), spend], () =>
-      this.debit(account, spend, key, Date.now()),
+    return this.change(
+      { name, caller, allowed: RULES.spend, operation: "spend", schema: SpendSchema, input, key },
+      (account, spend, now) => this.result(this.debit(account, spendEntry(spend, key), now)),
     );
   }
 
@@ -166,19 +177,31 @@ export class WalletDO extends Actor {
     input: Spend,
     key?: string,
   ): Promise<Replayable<TransactionResult>> {
-    const account = await this.open(name);
-    if (account.kind !== "user" || caller.type !== "creation") {
-      throw new ApiError("FORBIDDEN", "Only a creation spends on a user's behalf.");
-    }
-    const spend = v.parse(SpendSchema, input);
-    return this.idempotency.run(key, ["spend-on-behalf", who(caller), spend], () => {
-      const now = Date.now();
-      const authorization = this.budgets.check(caller.id, spend.amount, now);
-      return this.debit(account, spend, key, now, {
-        creation_id: caller.id,
-        authorization_id: authorization.id,
-      });
-    });
+    const onlyCreations = (account: Opened) => {
+      if (account.kind !== "user" || caller.type !== "creation") {
+        throw new ApiError("FORBIDDEN", "Only a creation spends on a user's behalf.");
+      }
+    };
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: onlyCreations,
+        operation: "spend-on-behalf",
+        schema: SpendSchema,
+        input,
+        key,
+      },
+      (account, spend, now) => {
+        const authorization = this.budgets.check(caller.id, spend.amount, now);
+        const entry = {
+          ...spendEntry(spend, key),
+          creation_id: caller.id,
+          authorization_id: authorization.id,
+        };
+        return this.result(this.debit(account, entry, now));
+      },
+    );
   }
 
   async hold(
@@ -187,34 +210,33 @@ export class WalletDO extends Actor {
     input: HoldRequest,
     key?: string,
   ): Promise<Replayable<HoldResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.spend);
-    const request = v.parse(HoldSchema, input);
-    return this.idempotency.run(key, ["hold", who(caller), request], () => {
-      const now = Date.now();
-      const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
-      const placed = this.holdBook.place(
-        {
-          amount: request.amount,
-          expiresAt,
-          entry: {
-            type: request.type,
-            description: request.description,
-            reference_id: request.reference_id ?? key,
-            on_behalf_of_user_id: request.on_behalf_of_user_id,
+    return this.change(
+      { name, caller, allowed: RULES.spend, operation: "hold", schema: HoldSchema, input, key },
+      (account, request, now) => {
+        const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
+        const placed = this.holdBook.place(
+          {
+            amount: request.amount,
+            expiresAt,
+            entry: {
+              type: request.type,
+              description: request.description,
+              reference_id: request.reference_id ?? key,
+              on_behalf_of_user_id: request.on_behalf_of_user_id,
+            },
           },
-        },
-        now,
-      );
-      if (!placed) throw insufficientFunds(account, this.ledger.balance(now), request.amount);
-      this.schedule({
-        key: `hold:${placed.hold.id}`,
-        task: EXPIRE_HOLD_TASK,
-        payload: { hold_id: placed.hold.id },
-        at: expiresAt,
-      });
-      return this.holdResult(placed, now);
-    });
+          now,
+        );
+        if (!placed) throw insufficientFunds(account, this.ledger.balance(now), request.amount);
+        this.schedule({
+          key: holdJobKey(placed.hold.id),
+          task: EXPIRE_HOLD_TASK,
+          payload: { hold_id: placed.hold.id },
+          at: expiresAt,
+        });
+        return this.holdResult(placed, now);
+      },
+    );
   }
 
   async capture(
@@ -224,15 +246,22 @@ export class WalletDO extends Actor {
     input: Capture,
     key?: string,
   ): Promise<Replayable<HoldResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.spend);
-    const request = v.parse(CaptureSchema, input ?? {});
-    return this.idempotency.run(key, ["capture", who(caller), holdId, request], () => {
-      const now = Date.now();
-      const settled = this.holdBook.capture(holdId, request.amount, request.description, now);
-      this.cancel(`hold:${holdId}`);
-      return this.holdResult(settled, now);
-    });
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: RULES.spend,
+        operation: `capture:${holdId}`,
+        schema: CaptureSchema,
+        input: input ?? {},
+        key,
+      },
+      (_account, request, now) => {
+        const settled = this.holdBook.capture(holdId, request.amount, request.description, now);
+        this.cancel(holdJobKey(holdId));
+        return this.holdResult(settled, now);
+      },
+    );
   }
 
   async release(
@@ -241,14 +270,22 @@ export class WalletDO extends Actor {
     holdId: string,
     key?: string,
   ): Promise<Replayable<HoldResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.spend);
-    return this.idempotency.run(key, ["release", who(caller), holdId], () => {
-      const now = Date.now();
-      const settled = this.holdBook.release(holdId, "released", now);
-      this.cancel(`hold:${holdId}`);
-      return this.holdResult(settled, now);
-    });
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: RULES.spend,
+        operation: `release:${holdId}`,
+        schema: ReleaseSchema,
+        input: {},
+        key,
+      },
+      (_account, _request, now) => {
+        const settled = this.holdBook.release(holdId, "released", now);
+        this.cancel(holdJobKey(holdId));
+        return this.holdResult(settled, now);
+      },
+    );
   }
 
   /** Gives back (part of) an earlier spend or capture, once, to the buckets it came from. */
@@ -258,47 +295,19 @@ export class WalletDO extends Actor {
     input: Refund,
     key?: string,
   ): Promise<Replayable<TransactionResult>> {
-    const account = await this.open(name);
-    this.check(caller, account, RULES.refund);
-    const refund = v.parse(RefundSchema, input);
-    return this.idempotency.run(key, ["refund", who(caller), refund], () => {
-      const now = Date.now();
-      const original = this.ledger.transaction(refund.transaction_id);
-      if (!original) {
-        throw new ApiError("TRANSACTION_NOT_FOUND", `No transaction ${refund.transaction_id}.`);
-      }
-      if (original.kind !== "spend" && original.kind !== "capture") {
-        throw new ApiError("NOT_REFUNDABLE", `A ${original.kind} cannot be refunded.`);
-      }
-      if (original.refunded) {
-        throw new ApiError("ALREADY_REFUNDED", `${original.id} was already refunded.`);
-      }
-      const amount = refund.amount ?? original.amount;
-      if (amount > original.amount) {
-        throw new ApiError(
-          "REFUND_EXCEEDS_SPEND",
-          `${original.id} spent ${original.amount}; ${amount} cannot be refunded.`,
-          { spent: original.amount, requested: amount },
-        );
-      }
-      this.sql.exec("UPDATE transactions SET refunded = 1 WHERE seq = ?", original.seq);
-      const transaction = this.ledger.record(
-        {
-          kind: "refund",
-          amount,
-          type: original.type,
-          description: refund.description,
-          reference_id: refund.reference_id ?? key,
-          on_behalf_of_user_id: original.on_behalf_of_user_id,
-          creation_id: original.creation_id,
-          authorization_id: original.authorization_id,
-          refund_of: original.id,
-        },
-        this.ledger.planReturn(this.consumedBy(original), amount, now),
-        now,
-      );
-      return { transaction: toTransaction(transaction), balance: this.ledger.balance(now) };
-    });
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: RULES.refund,
+        operation: "refund",
+        schema: RefundSchema,
+        input,
+        key,
+      },
+      (_account, refund, now) =>
+        this.result(this.refunds.refund(refund, refund.reference_id ?? key, now)),
+    );
   }
 
   // ── user wallets: budgets and transfers ────────────────────────────────────────────────
@@ -334,7 +343,7 @@ export class WalletDO extends Actor {
     creationId: string,
     input: Deposit,
     key?: string,
-  ): Promise<Replayable<TransactionResult & { creation_balance: number | null }>> {
+  ): Promise<Replayable<DepositResult>> {
     const account = await this.open(name);
     this.check(caller, account, ["owner"]);
     const deposit = v.parse(DepositSchema, input);
@@ -347,10 +356,8 @@ export class WalletDO extends Actor {
     }
     let outboxId: string | null = null;
     const result = this.idempotency.run(key, ["transfer", creationId, deposit], () => {
-      const now = Date.now();
-      const postings = this.ledger.planBurn(deposit.amount, now);
-      if (!postings) throw insufficientFunds(account, this.ledger.balance(now), deposit.amount);
-      const transaction = this.ledger.record(
+      const transaction = this.debit(
+        account,
         {
           kind: "transfer_out",
           amount: deposit.amount,
@@ -358,8 +365,7 @@ export class WalletDO extends Actor {
           reference_id: deposit.reference_id ?? key,
           creation_id: creationId,
         },
-        postings,
-        now,
+        Date.now(),
       );
       const message = {
         to: creationAccount(creationId),
@@ -369,7 +375,7 @@ export class WalletDO extends Actor {
         transfer_id: transaction.id,
       };
       outboxId = this.enqueue("WALLET", message.to, "receiveTransfer", message);
-      return { transaction: toTransaction(transaction), balance: this.ledger.balance(now) };
+      return this.result(transaction);
     });
     // Deliver now so the caller sees the creation's new balance; a failure is retried by the
     // scheduler, and the receiver applies each transfer once whatever happens.
@@ -386,8 +392,7 @@ export class WalletDO extends Actor {
     const message = v.parse(TransferMessageSchema, (envelope as { message: unknown }).message);
     await this.open(message.to);
     this.receiveOnce(envelope, () => {
-      const now = Date.now();
-      this.credit("paid", message.amount, now, {
+      this.credit("paid", message.amount, Date.now(), {
         kind: "deposit",
         description: message.description ?? `transfer from ${message.from}`,
         reference_id: message.transfer_id,
@@ -401,61 +406,77 @@ export class WalletDO extends Actor {
   async billingBalance(name: string, caller: Principal): Promise<BalanceResponse> {
     const account = await this.open(name);
     this.check(caller, account, ["owner", "service"]);
-    return this.billingView(Date.now());
+    return billingView(this.ledger, Date.now());
   }
 
-  /** Records an operation's AI time: a spend of `seconds`, and a sample for estimates. */
+  /** Whether the user can afford an operation, estimated from past ones of its kind. */
+  async checkSufficient(
+    name: string,
+    caller: Principal,
+    input: CheckSufficient,
+  ): Promise<SufficientCheckResponse> {
+    const account = await this.open(name);
+    this.check(caller, account, ["service"]);
+    const request = v.parse(CheckSufficientSchema, input);
+    const estimate = await this.env.ESTIMATOR.getByName(request.operationType).estimate(
+      request.projectSize,
+      request.isUpdate,
+    );
+    const { balance } = billingView(this.ledger, Date.now());
+    return sufficiency(balance, estimate, billingPackages(this.env));
+  }
+
+  /**
+   * Records an operation's AI time: a spend of `seconds`, and a sample for estimates. When it
+   * cannot pay, the 402 carries seed 001's bucket view as `ai_time` for the compatibility body.
+   */
   async consume(
     name: string,
     caller: Principal,
     input: Consume,
     key: string,
-  ): Promise<
-    Replayable<BalanceResponse & { success: true; consumed: number; transactionId: string }>
-  > {
-    const account = await this.open(name);
-    this.check(caller, account, ["service"]);
-    const consume = v.parse(ConsumeSchema, input);
-    return this.idempotency.run(key, ["consume", who(caller), consume], () => {
-      const now = Date.now();
-      const { transaction } = this.debit(
-        account,
-        { amount: consume.seconds, type: consume.operationType, reference_id: key },
+  ): Promise<Replayable<ConsumeResponse>> {
+    return this.change(
+      {
+        name,
+        caller,
+        allowed: ["service"],
+        operation: "consume",
+        schema: ConsumeSchema,
+        input,
         key,
-        now,
-      );
-      const sample = {
-        seconds: consume.seconds,
-        project_size: consume.projectSize ?? null,
-        is_update: consume.isUpdate ?? consume.operationType === "update",
-      };
-      this.enqueue("ESTIMATOR", consume.operationType, "record", sample);
-      return {
-        success: true as const,
-        consumed: consume.seconds,
-        transactionId: transaction.id,
-        ...this.billingView(now),
-      };
-    });
-  }
-
-  private billingView(now: number): BalanceResponse {
-    const byKind = { welcome: 0, daily: 0, bonus: 0, paid: 0 };
-    for (const bucket of this.ledger.buckets(now)) byKind[bucket.kind] += bucket.remaining;
-    const paid = byKind.paid + byKind.bonus;
-    return {
-      balance: {
-        welcomeBonus: byKind.welcome,
-        dailyGift: byKind.daily,
-        paid,
-        total: byKind.welcome + byKind.daily + paid,
       },
-      usage: {
-        todayUsed: this.ledger.spentSince(utcDayStart(now)),
-        lifetimeUsed: this.ledger.spentSince(0),
+      (account, consume, now) => {
+        const before = billingView(this.ledger, now);
+        if (before.balance.total < consume.seconds) {
+          throw insufficientFunds(account, before.balance.total, consume.seconds, {
+            ai_time: before.balance,
+          });
+        }
+        const transaction = this.debit(
+          account,
+          {
+            kind: "spend",
+            amount: consume.seconds,
+            type: consume.operationType,
+            reference_id: key,
+          },
+          now,
+        );
+        const sample = {
+          seconds: consume.seconds,
+          project_size: consume.projectSize ?? null,
+          is_update: consume.isUpdate ?? consume.operationType === "update",
+        };
+        this.enqueue("ESTIMATOR", consume.operationType, "record", sample);
+        return {
+          success: true as const,
+          consumed: consume.seconds,
+          transactionId: transaction.id,
+          ...billingView(this.ledger, now),
+        };
       },
-      dailyResetAt: iso(nextUtcMidnight(now)),
-    };
+    );
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
@@ -562,52 +583,42 @@ export class WalletDO extends Actor {
     );
   }
 
-  private debit(
-    account: Account,
-    spend: Spend,
-    key: string | undefined,
-    now: number,
-    onBehalf: { creation_id?: string; authorization_id?: string } = {},
-  ): TransactionResult {
-    const postings = this.ledger.planBurn(spend.amount, now);
-    if (!postings) throw insufficientFunds(account, this.ledger.balance(now), spend.amount);
-    const transaction = this.ledger.record(
-      {
-        kind: "spend",
-        amount: spend.amount,
-        type: spend.type,
-        description: spend.description,
-        reference_id: spend.reference_id ?? key,
-        on_behalf_of_user_id: spend.on_behalf_of_user_id,
-        ...onBehalf,
-      },
-      postings,
-      now,
+  /**
+   * The one path of every change: open the account, check the caller, parse the input (again:
+   * the actor trusts no router), then apply synchronously under the idempotency key.
+   */
+  private async change<S extends v.GenericSchema, T extends object>(
+    request: {
+      name: string;
+      caller: Principal;
+      allowed: readonly Role[] | ((account: Opened) => void);
+      operation: string;
+      schema: S;
+      input: unknown;
+      key: string | undefined;
+    },
+    apply: (account: Opened, input: v.InferOutput<S>, now: number) => T,
+  ): Promise<Replayable<T>> {
+    const { name, caller, allowed, operation, schema, key } = request;
+    const account = await this.open(name);
+    if (typeof allowed === "function") allowed(account);
+    else this.check(caller, account, allowed);
+    const input = v.parse(schema, request.input);
+    return this.idempotency.run(key, [operation, who(caller), input], () =>
+      apply(account, input, Date.now()),
     );
-    return { transaction: toTransaction(transaction), balance: this.ledger.balance(now) };
   }
 
-  /** What a spend or capture took from each bucket, in burn order. */
-  private consumedBy(transaction: {
-    seq: number;
-    kind: string;
-    hold_id: string | null;
-  }): Posting[] {
-    if (transaction.kind === "spend") return this.ledger.postingsOf(transaction.seq);
-    const hold = this.holdBook.get(transaction.hold_id ?? "");
-    const returned = new Map<number, number>();
-    for (const { bucketId, delta } of this.ledger.postingsOf(transaction.seq)) {
-      returned.set(bucketId, (returned.get(bucketId) ?? 0) + delta);
-    }
-    // The capture returned the last-burned share first; what stays is the rest, in order.
-    return this.ledger
-      .postingsOf(hold.hold_txn)
-      .map(({ bucketId, delta }) => {
-        const back = Math.min(-delta, returned.get(bucketId) ?? 0);
-        returned.set(bucketId, (returned.get(bucketId) ?? 0) - back);
-        return { bucketId, delta: delta + back };
-      })
-      .filter((posting) => posting.delta !== 0);
+  /** Takes `entry.amount` in burn order, or throws the account's 402 (nothing written). */
+  private debit(account: Account, entry: Entry, now: number): TransactionRow {
+    const postings = this.ledger.planBurn(entry.amount, now);
+    if (!postings) throw insufficientFunds(account, this.ledger.balance(now), entry.amount);
+    return this.ledger.record(entry, postings, now);
+  }
+
+  /** A transaction and the balance right after it. */
+  private result(transaction: TransactionRow): TransactionResult {
+    return { transaction: toTransaction(transaction), balance: transaction.balance_after };
   }
 
   private expireBucket(bucketId: number): void {
@@ -623,10 +634,7 @@ export class WalletDO extends Actor {
   }
 
   private holdResult(
-    settled: {
-      hold: Parameters<typeof toHoldView>[0];
-      transaction: Parameters<typeof toTransaction>[0];
-    },
+    settled: { hold: HoldRow; transaction: TransactionRow },
     now: number,
   ): HoldResult {
     return {
@@ -662,6 +670,20 @@ export class WalletDO extends Actor {
     if (!creation) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
     return creation;
   }
+}
+
+const holdJobKey = (holdId: string) => `hold:${holdId}`;
+
+/** The ledger entry of a spend request. */
+function spendEntry(spend: Spend, key: string | undefined): Entry {
+  return {
+    kind: "spend",
+    amount: spend.amount,
+    type: spend.type,
+    description: spend.description,
+    reference_id: spend.reference_id ?? key,
+    on_behalf_of_user_id: spend.on_behalf_of_user_id,
+  };
 }
 
 /** The caller, as part of what makes two requests with one idempotency key the same. */

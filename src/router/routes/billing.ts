@@ -1,8 +1,7 @@
 // Seed 001's AI-time billing API with its exact paths and shapes, for the platform's backend.
 
 import { userAccount } from "../../actors/wallet/account.ts";
-import { billingPackages } from "../../shared/config.ts";
-import { asApiError } from "../../shared/errors.ts";
+import { type ApiError, asApiError } from "../../shared/errors.ts";
 import {
   BalanceResponseSchema,
   BillingUserParamsSchema,
@@ -11,7 +10,6 @@ import {
   ConsumeSchema,
   SufficientCheckResponseSchema,
 } from "../../shared/schemas/billing.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
 import type { AppContext } from "../context.ts";
 import { reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
@@ -19,16 +17,11 @@ import { defineRoute } from "../route.ts";
 const tag = "billing (seed 001)";
 const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
 const auth = ["service"] as const;
-const PURCHASE_URL = "/purchase";
 
-/** Seed 001's 402: a plain body some CDNs strip, so `error` alone must be enough. */
-async function insufficientAiTime(
-  c: AppContext,
-  userId: string,
-  principal: Principal,
-  required: number,
-) {
-  const { balance } = await wallet(c.env, userId).billingBalance(userAccount(userId), principal);
+/** Seed 001's 402 body: plain JSON, since some CDNs strip 402 bodies and clients then fall
+ * back to `error` alone. The wallet's problem carries the bucket view as `ai_time`. */
+function insufficientAiTime(c: AppContext, problem: ApiError) {
+  const { ai_time: balance, required } = problem.extensions;
   return c.json(
     {
       error: "insufficient_ai_time",
@@ -70,27 +63,10 @@ export const billingRoutes = [
       body: CheckSufficientSchema,
       responses: { 200: { description: "The check", schema: SufficientCheckResponseSchema } },
     },
-    async (c, { principal, body }) => {
-      const [{ balance }, estimate] = await Promise.all([
-        wallet(c.env, body.userId).billingBalance(userAccount(body.userId), principal),
-        c.env.ESTIMATOR.getByName(body.operationType).estimate(body.projectSize, body.isUpdate),
-      ]);
-      const sufficient = estimate ? balance.total >= estimate.estimatedSeconds : balance.total > 0;
-      if (sufficient) return c.json({ sufficient, estimate, balance });
-      const minutes = estimate?.estimatedMinutes ?? 1;
-      const packages = billingPackages(c.env);
-      const suggested = packages.find((item) => item.minutes >= minutes) ?? packages.at(-1);
-      return c.json({
-        sufficient,
-        estimate,
-        balance,
-        recommendation: {
-          suggestedPackage: suggested?.name ?? "",
-          costToComplete: minutes,
-          purchaseUrl: PURCHASE_URL,
-        },
-      });
-    },
+    async (c, { principal, body }) =>
+      c.json(
+        await wallet(c.env, body.userId).checkSufficient(userAccount(body.userId), principal, body),
+      ),
   ),
   defineRoute(
     {
@@ -121,8 +97,9 @@ export const billingRoutes = [
           ),
         );
       } catch (error) {
-        if (asApiError(error)?.code !== "INSUFFICIENT_CREDITS") throw error;
-        return insufficientAiTime(c, body.userId, principal, body.seconds);
+        const problem = asApiError(error);
+        if (problem?.code !== "INSUFFICIENT_CREDITS") throw error;
+        return insufficientAiTime(c, problem);
       }
     },
   ),

@@ -3,6 +3,7 @@ import { creationAccount, userAccount } from "../../actors/wallet/account.ts";
 import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
 import {
   CaptureSchema,
+  DepositResultSchema,
   DepositSchema,
   HoldParamsSchema,
   HoldResultSchema,
@@ -15,12 +16,13 @@ import {
   TransactionsQuerySchema,
   WalletSchema,
 } from "../../shared/schemas/wallet.ts";
-import { idempotencyKey, reply } from "../idempotency.ts";
+import { replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "creation wallets";
 const wallet = (env: Env, creationId: string) => env.WALLET.getByName(creationAccount(creationId));
 const account = creationAccount;
+const userWallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
 const anyone = ["user", "service", "creation"] as const;
 const idempotent =
   "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
@@ -55,28 +57,20 @@ export const creationWalletRoutes = [
       auth: ["user", "service"],
       params: CreationParamsSchema,
       body: DepositSchema,
-      responses: { 200: { description: "The deposit", schema: TransactionResultSchema } },
+      responses: { 200: { description: "The deposit", schema: DepositResultSchema } },
     },
-    async (c, { principal, params, body }) => {
-      const key = idempotencyKey(c, body);
-      if (principal.type === "user") {
-        const owners = c.env.WALLET.getByName(userAccount(principal.id));
-        return reply(
-          c,
-          await owners.transferToCreation(
-            userAccount(principal.id),
-            principal,
-            params.id,
-            body,
-            key,
-          ),
-        );
-      }
-      return reply(
-        c,
-        await wallet(c.env, params.id).deposit(account(params.id), principal, body, key),
-      );
-    },
+    async (c, { principal, params, body }) =>
+      replyOnce(c, body, (key) =>
+        principal.type === "user"
+          ? userWallet(c.env, principal.id).transferToCreation(
+              userAccount(principal.id),
+              principal,
+              params.id,
+              body,
+              key,
+            )
+          : wallet(c.env, params.id).deposit(account(params.id), principal, body, key),
+      ),
   ),
   defineRoute(
     {
@@ -96,14 +90,8 @@ export const creationWalletRoutes = [
       },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.id).spend(
-          account(params.id),
-          principal,
-          body,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.id).spend(account(params.id), principal, body, key),
       ),
   ),
   defineRoute(
@@ -121,14 +109,10 @@ export const creationWalletRoutes = [
       responses: { 201: { description: "The hold", schema: HoldResultSchema }, 402: insufficient },
     },
     async (c, { principal, params, body }) =>
-      reply(
+      replyOnce(
         c,
-        await wallet(c.env, params.id).hold(
-          account(params.id),
-          principal,
-          body,
-          idempotencyKey(c, body),
-        ),
+        body,
+        (key) => wallet(c.env, params.id).hold(account(params.id), principal, body, key),
         201,
       ),
   ),
@@ -147,15 +131,8 @@ export const creationWalletRoutes = [
       responses: { 200: { description: "The settled hold", schema: HoldResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.id).capture(
-          account(params.id),
-          principal,
-          params.hold_id,
-          body,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.id).capture(account(params.id), principal, params.hold_id, body, key),
       ),
   ),
   defineRoute(
@@ -173,14 +150,8 @@ export const creationWalletRoutes = [
       responses: { 200: { description: "The released hold", schema: HoldResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.id).release(
-          account(params.id),
-          principal,
-          params.hold_id,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.id).release(account(params.id), principal, params.hold_id, key),
       ),
   ),
   defineRoute(
@@ -197,14 +168,8 @@ export const creationWalletRoutes = [
       responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.id).refund(
-          account(params.id),
-          principal,
-          body,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.id).refund(account(params.id), principal, body, key),
       ),
   ),
   defineRoute(

@@ -1,11 +1,6 @@
 import * as v from "valibot";
 import { userAccount } from "../../actors/wallet/account.ts";
-import {
-  ACCESS_TOKEN_PREFIX,
-  mintAccessToken,
-  readAccessToken,
-} from "../../shared/access-tokens.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { ApiError, invalidField } from "../../shared/errors.ts";
 import { UserIdSchema } from "../../shared/ids.ts";
 import {
   AccessTokenSchema,
@@ -13,18 +8,18 @@ import {
   AuthorizationSchema,
   CreateAccessTokenSchema,
   CreateBudgetSchema,
+  MeSpendSchema,
 } from "../../shared/schemas/authorization.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
 import {
   DepositSchema,
   RefundSchema,
-  SpendSchema,
   TransactionPageSchema,
   TransactionResultSchema,
   TransactionsQuerySchema,
   WalletSchema,
 } from "../../shared/schemas/wallet.ts";
-import { idempotencyKey, reply } from "../idempotency.ts";
+import { issueAccessToken, userBehindAccessToken } from "../auth/access-token.ts";
+import { idempotencyKey, reply, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "user wallets";
@@ -32,43 +27,7 @@ const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(us
 const idempotent =
   "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
 
-const MeSpendSchema = v.strictObject({
-  ...SpendSchema.entries,
-  /** A creation spending for a user: the user's `rat_` token for that creation. */
-  on_behalf_of_access_token: v.optional(
-    v.pipe(
-      v.string(),
-      v.startsWith(ACCESS_TOKEN_PREFIX, "must be a rat_ access token"),
-      v.maxLength(512),
-    ),
-  ),
-});
 const UserParamsSchema = v.object({ user_id: UserIdSchema });
-
-/** The user a creation may charge: the one sealed in a genuine, current token for it. */
-async function onBehalfOf(env: Env, caller: Principal, token: string | undefined): Promise<string> {
-  if (!token) {
-    throw new ApiError(
-      "CREATION_SCOPE_DENIED",
-      "A creation spends from a user's wallet only with on_behalf_of_access_token.",
-    );
-  }
-  const claim = await readAccessToken(env.TOKEN_SECRET, token);
-  if (!claim) throw new ApiError("AUTH_TOKEN_INVALID", "The access token is not genuine.");
-  if (claim.expiresAt * 1000 <= Date.now()) {
-    throw new ApiError(
-      "AUTH_TOKEN_EXPIRED",
-      "The access token has expired; ask the user for a new one.",
-      {
-        expired_at: new Date(claim.expiresAt * 1000).toISOString(),
-      },
-    );
-  }
-  if (claim.creationId !== caller.id) {
-    throw new ApiError("AUTH_WRONG_CREATION", "The access token was issued to another creation.");
-  }
-  return claim.userId;
-}
 
 export const userWalletRoutes = [
   defineRoute(
@@ -125,16 +84,9 @@ export const userWalletRoutes = [
           await wallet(c.env, principal.id).spend(userAccount(principal.id), principal, spend, key),
         );
       }
-      const userId = await onBehalfOf(c.env, principal, token);
+      const userId = await userBehindAccessToken(c.env, principal, token);
       if (key === undefined) {
-        throw new ApiError(
-          "INVALID_REQUEST",
-          "body reference_id: required when spending for a user",
-          {
-            location: "body",
-            errors: [{ field: "reference_id", message: "required when spending for a user" }],
-          },
-        );
+        throw invalidField("body", "reference_id", "required when spending for a user");
       }
       return reply(
         c,
@@ -204,25 +156,8 @@ export const userWalletRoutes = [
       body: CreateAccessTokenSchema,
       responses: { 201: { description: "The token", schema: AccessTokenSchema } },
     },
-    async (c, { principal, body }) => {
-      if (!(await c.env.CREATION.getByName(body.creation_id).projection())) {
-        throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
-      }
-      const { token, expiresAt } = await mintAccessToken(
-        c.env.TOKEN_SECRET,
-        principal.id,
-        body.creation_id,
-      );
-      return c.json(
-        {
-          access_token: token,
-          creation_id: body.creation_id,
-          expires_at: new Date(expiresAt * 1000).toISOString(),
-          expires_in: expiresAt - Math.floor(Date.now() / 1000),
-        },
-        201,
-      );
-    },
+    async (c, { principal, body }) =>
+      c.json(await issueAccessToken(c.env, principal.id, body.creation_id), 201),
   ),
   defineRoute(
     {
@@ -253,14 +188,8 @@ export const userWalletRoutes = [
       responses: { 200: { description: "The deposit", schema: TransactionResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.user_id).deposit(
-          userAccount(params.user_id),
-          principal,
-          body,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.user_id).deposit(userAccount(params.user_id), principal, body, key),
       ),
   ),
   defineRoute(
@@ -277,14 +206,8 @@ export const userWalletRoutes = [
       responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      reply(
-        c,
-        await wallet(c.env, params.user_id).refund(
-          userAccount(params.user_id),
-          principal,
-          body,
-          idempotencyKey(c, body),
-        ),
+      replyOnce(c, body, (key) =>
+        wallet(c.env, params.user_id).refund(userAccount(params.user_id), principal, body, key),
       ),
   ),
 ];

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { ApiError, asApiError } from "../../shared/errors.ts";
 import { verifyStripeSignature } from "../../shared/stripe-signature.ts";
 import { STRIPE_HANDLERS, StripeEventSchema } from "../../webhooks/stripe.ts";
+import { parseInput, readJsonBody } from "../input.ts";
 import { defineRoute } from "../route.ts";
 
 const StripeAckSchema = v.object({
@@ -40,23 +41,17 @@ export const webhookRoutes = [
           `Stripe-Signature check failed: ${check.reason}.`,
         );
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        throw new ApiError("INVALID_JSON", "The event is not valid JSON.");
-      }
-      const event = v.safeParse(StripeEventSchema, json);
-      if (!event.success) throw new ApiError("INVALID_REQUEST", "body: not a Stripe event");
-      const handler = STRIPE_HANDLERS[event.output.type];
+      // The router's own readers: INVALID_JSON, 415, and INVALID_REQUEST naming the field.
+      const event = parseInput("body", StripeEventSchema, await readJsonBody(c, StripeEventSchema));
+      const handler = STRIPE_HANDLERS[event.type];
       if (!handler)
         return c.json({ received: true, applied: false, reason: "event type not handled" });
       try {
-        return c.json({ received: true, ...(await handler(event.output, c.env)) });
+        return c.json({ received: true, ...(await handler(event, c.env)) });
       } catch (error) {
         const problem = asApiError(error);
         if (!problem || problem.status >= 500) throw error; // Stripe retries a 5xx
-        console.error(`stripe event ${event.output.id}: ${problem.code}: ${problem.detail}`);
+        console.error(`stripe event ${event.id}: ${problem.code}: ${problem.detail}`);
         return c.json({ received: true, applied: false, reason: problem.code });
       }
     },

@@ -1,7 +1,8 @@
 import * as v from "valibot";
-import { ACCESS_TOKEN_TTL_SECONDS } from "../limits.ts";
+import { ACCESS_TOKEN_PREFIX } from "../access-tokens.ts";
+import { ACCESS_TOKEN_MAX_LENGTH, ACCESS_TOKEN_TTL_SECONDS } from "../limits.ts";
 import { CreationIdSchema } from "./creation.ts";
-import { AmountSchema } from "./wallet.ts";
+import { AmountSchema, FutureTimeSchema, SpendSchema } from "./wallet.ts";
 
 export const BudgetPeriodSchema = v.picklist(["day", "month", "total"]);
 
@@ -11,7 +12,7 @@ export const CreateBudgetSchema = v.strictObject({
   limit: AmountSchema,
   /** "day" and "month" roll over at 00:00 UTC; "total" never does. */
   period: BudgetPeriodSchema,
-  expires_at: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time"))),
+  expires_at: v.optional(FutureTimeSchema),
 });
 
 export const AuthorizationSchema = v.object({
@@ -47,6 +48,20 @@ export const AccessTokenSchema = v.object({
   expires_in: v.literal(ACCESS_TOKEN_TTL_SECONDS),
 });
 
+/** `POST /v1/me/credits/spend`: a user's own spend, or a creation's for a user. */
+export const MeSpendSchema = v.strictObject({
+  ...SpendSchema.entries,
+  /** A creation spending for a user: the user's `rat_` token for that creation. */
+  on_behalf_of_access_token: v.optional(
+    v.pipe(
+      v.string(),
+      v.startsWith(ACCESS_TOKEN_PREFIX, "must be a rat_ access token"),
+      v.maxLength(ACCESS_TOKEN_MAX_LENGTH, `must be at most ${ACCESS_TOKEN_MAX_LENGTH} characters`),
+    ),
+  ),
+});
+
+export type AccessToken = v.InferOutput<typeof AccessTokenSchema>;
 export type CreateBudget = v.InferOutput<typeof CreateBudgetSchema>;
 export type Authorization = v.InferOutput<typeof AuthorizationSchema>;
 export type BudgetPeriod = v.InferOutput<typeof BudgetPeriodSchema>;

@@ -2,6 +2,7 @@
 
 import * as v from "valibot";
 import { UserIdSchema } from "../ids.ts";
+import { BILLING_CONSUME_MAX_SECONDS } from "../limits.ts";
 import { IdempotencyKeySchema } from "./wallet.ts";
 
 export const OperationTypeSchema = v.picklist(["main_build", "metadata_generation", "update"]);
@@ -22,8 +23,8 @@ export const ConsumeSchema = v.object({
   seconds: v.pipe(
     v.number(),
     v.integer("must be whole seconds"),
-    v.minValue(1),
-    v.maxValue(86_400),
+    v.minValue(1, "must be at least 1"),
+    v.maxValue(BILLING_CONSUME_MAX_SECONDS, `must be at most ${BILLING_CONSUME_MAX_SECONDS}`),
   ),
   projectSize: v.optional(ProjectSizeSchema),
   isUpdate: v.optional(v.boolean()),
@@ -71,3 +72,6 @@ export type ProjectSize = v.InferOutput<typeof ProjectSizeSchema>;
 export type Consume = v.InferOutput<typeof ConsumeSchema>;
 export type BalanceResponse = v.InferOutput<typeof BalanceResponseSchema>;
 export type Estimate = v.InferOutput<typeof EstimateSchema>;
+export type CheckSufficient = v.InferOutput<typeof CheckSufficientSchema>;
+export type SufficientCheckResponse = v.InferOutput<typeof SufficientCheckResponseSchema>;
+export type ConsumeResponse = v.InferOutput<typeof ConsumeResponseSchema>;

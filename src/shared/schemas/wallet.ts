@@ -48,7 +48,12 @@ export const SpendTypeSchema = v.pipe(
   ),
 );
 
-const IsoTimeSchema = v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time with a zone"));
+/** An ISO 8601 time still ahead when the request is checked (at the edge and in the actor). */
+export const FutureTimeSchema = v.pipe(
+  v.string(),
+  v.isoTimestamp("must be an ISO 8601 time with a zone"),
+  v.check((time) => Date.parse(time) > Date.now(), "must be in the future"),
+);
 
 /** Buckets a deposit may open; the welcome grant and daily gift are the wallet's own. */
 export const DepositBucketSchema = v.picklist(["paid", "bonus"]);
@@ -60,7 +65,7 @@ export const DepositSchema = v.strictObject({
   /** Service only: "bonus" credits burn before paid ones. Default "paid". */
   bucket: v.optional(DepositBucketSchema),
   /** Service only: when the deposited credits lapse. */
-  expires_at: v.optional(IsoTimeSchema),
+  expires_at: v.optional(FutureTimeSchema),
 });
 
 export const SpendSchema = v.strictObject({
@@ -180,6 +185,14 @@ export const TransactionResultSchema = v.object({
   balance: v.number(),
 });
 
+/** A deposit. When an owner funds a creation from their own wallet, `transaction` and
+ * `balance` are the owner's, and `creation_balance` the creation's after the credit (null
+ * while the credit is still on its way). */
+export const DepositResultSchema = v.object({
+  ...TransactionResultSchema.entries,
+  creation_balance: v.optional(v.nullable(v.number())),
+});
+
 export const HoldStatusSchema = v.picklist(["active", "captured", "released", "expired"]);
 
 export const HoldViewSchema = v.object({
@@ -227,6 +240,7 @@ export type Wallet = v.InferOutput<typeof WalletSchema>;
 export type TransactionKind = v.InferOutput<typeof TransactionKindSchema>;
 export type Transaction = v.InferOutput<typeof TransactionSchema>;
 export type TransactionResult = v.InferOutput<typeof TransactionResultSchema>;
+export type DepositResult = v.InferOutput<typeof DepositResultSchema>;
 export type HoldView = v.InferOutput<typeof HoldViewSchema>;
 export type HoldResult = v.InferOutput<typeof HoldResultSchema>;
 export type TransactionPage = v.InferOutput<typeof TransactionPageSchema>;
