@@ -33,12 +33,25 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export async function measure(name, send) {
-  await run(send, WARMUP_REQUESTS, CONCURRENCY);
-  const { latencies, failures, elapsedMs } = await run(send, MEASURED_REQUESTS, CONCURRENCY);
+/**
+ * Warms up, then measures `send`. `send` gets the request's index, so a scenario can spread
+ * its calls (over wallets, or over idempotency keys).
+ * @param {string} name
+ * @param {(index: number) => Promise<Response>} send
+ */
+export async function measure(
+  name,
+  send,
+  { concurrency = CONCURRENCY, requests = MEASURED_REQUESTS } = {},
+) {
+  let index = 0;
+  const next = () => send(index++);
+  await run(next, Math.min(WARMUP_REQUESTS, requests), concurrency);
+  const { latencies, failures, elapsedMs } = await run(next, requests, concurrency);
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     name,
+    concurrency,
     requests: latencies.length,
     failures,
     rps: (latencies.length / elapsedMs) * 1000,
@@ -50,7 +63,7 @@ export async function measure(name, send) {
 /** Prints rows with throughput and p50 ratios against the row named `baseline`. */
 export function printTable(title, rows, baseline) {
   const base = rows.find((row) => row.name === baseline);
-  console.log(`\n${title}  (concurrency ${CONCURRENCY}, ${MEASURED_REQUESTS} requests each)`);
+  console.log(`\n${title}  (concurrency ${base.concurrency}, ${base.requests} requests each)`);
   const header = [
     "scenario",
     "req/s",

@@ -58,6 +58,65 @@ async function actors(jwt) {
   printTable("Actors (one creation, concurrent callers)", rows, "bare actor read (baseline)");
 }
 
+/** Spends of 1 on hot wallets: the router's full path against the wallet's bare RPC. */
+async function hotWallet(jwt) {
+  const owner = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
+  const serviceSecret = vars.SERVICE_SECRETS.split(",")[0];
+  const createFunded = async () => {
+    const created = await (
+      await fetch(url("/v1/creations"), { method: "POST", headers: owner })
+    ).json();
+    const path = `/v1/creations/${created.id}/wallet/deposit`;
+    const body = JSON.stringify({ amount: 1_000_000_000 });
+    const signed = await signRequest(serviceSecret, { method: "POST", pathAndQuery: path, body });
+    const funded = await fetch(url(path), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "troupe-timestamp": signed.timestamp,
+        "troupe-signature": signed.signature,
+      },
+      body,
+    });
+    if (!funded.ok) throw new Error(`funding failed: ${funded.status} ${await funded.text()}`);
+    return created;
+  };
+  const rpc = (creation) => () => fetch(url(`/__bench/wallet-rpc?account=creation:${creation.id}`));
+  const routed =
+    (creation, extra = () => ({})) =>
+    (index) =>
+      fetch(url(`/v1/creations/${creation.id}/wallet/spend`), {
+        method: "POST",
+        headers: { authorization: `Bearer ${creation.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ amount: 1, type: "bench", ...extra(index) }),
+      });
+  const hot = await createFunded();
+  const keyed = (index) => ({ reference_id: `bench-${Date.now()}-${index}` });
+  for (const [concurrency, requests] of [
+    [1, 500],
+    [50, 2000],
+  ]) {
+    const options = { concurrency, requests };
+    const rows = [
+      await measure("bare RPC spend (baseline)", rpc(hot), options),
+      await measure("POST …/wallet/spend (rct_ token)", routed(hot), options),
+      await measure("POST …/wallet/spend (rct_ + reference_id)", routed(hot, keyed), options),
+    ];
+    printTable("Hot wallet: spends on one wallet", rows, "bare RPC spend (baseline)");
+  }
+  const many = [];
+  for (let i = 0; i < 100; i++) many.push(await createFunded());
+  const spread = [
+    await measure("bare RPC spend, 100 wallets (baseline)", (i) => rpc(many[i % 100])(), {
+      concurrency: 50,
+    }),
+    await measure("POST …/wallet/spend, 100 wallets (rct_)", (i) => routed(many[i % 100])(i), {
+      concurrency: 50,
+    }),
+  ];
+  printTable("Spends spread over 100 wallets", spread, "bare RPC spend, 100 wallets (baseline)");
+}
+
 try {
   const jwt = await new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
@@ -66,6 +125,7 @@ try {
     .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
   await routerAndAuth(jwt);
   await actors(jwt);
+  await hotWallet(jwt);
 } finally {
   await server.stop();
 }

@@ -23,6 +23,9 @@ export class BareActor extends DurableObject<Env> {
   }
 }
 
+const PLATFORM = { type: "service", id: "platform", secret_index: 0 } as const;
+const SPEND = { amount: 1, type: "bench" };
+
 type BenchEnv = Env & { BENCH_BARE: DurableObjectNamespace<BareActor> };
 
 export default {
@@ -35,6 +38,12 @@ export default {
     }
     if (pathname === "/__bench/bare-actor/write") {
       return Response.json({ n: await env.BENCH_BARE.getByName("bench").write() });
+    }
+    if (pathname === "/__bench/wallet-rpc") {
+      // The wallet's own spend, called straight from the Worker: no router, auth or validation.
+      const account = new URL(request.url).searchParams.get("account") ?? "";
+      const result = await env.WALLET.getByName(account).spend(account, PLATFORM, SPEND);
+      return Response.json(result.body);
     }
     return worker.fetch(request, env, ctx);
   },
