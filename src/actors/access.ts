@@ -41,3 +41,9 @@ export function authorize(caller: Principal, resource: Owned, allowed: readonly 
   }
   throw new ApiError("FORBIDDEN", `Only ${allowed.join(", ")} may do this.`);
 }
+
+/** Operator actions are for admins (a JWT with role admin) and the platform. */
+export function requireOperator(caller: Principal): void {
+  if (caller.type === "service" || (caller.type === "user" && caller.admin)) return;
+  throw new ApiError("FORBIDDEN", "Only an admin or the platform may do this.");
+}

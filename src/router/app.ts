@@ -7,7 +7,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../shared/errors.ts";
 import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
-import { requirePrincipal } from "./auth/authenticate.ts";
+import { authenticate, hasCredentials, requirePrincipal } from "./auth/authenticate.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { parseInput, readJsonBody } from "./input.ts";
@@ -28,7 +28,14 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promise<Response> {
-  const principal = spec.auth === "public" ? null : await requirePrincipal(c, spec.auth);
+  const principal =
+    spec.auth === "public"
+      ? null
+      : spec.auth === "optional"
+        ? hasCredentials(c)
+          ? await authenticate(c)
+          : null
+        : await requirePrincipal(c, spec.auth);
   const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
   if (principal?.type === "creation" && spec.creationParam) {
     if (c.req.param(spec.creationParam) !== principal.id) {

@@ -72,7 +72,9 @@ function operation({ spec }: RouteDefinition) {
     tags: [spec.tag],
     ...(spec.auth === "public"
       ? { security: [] }
-      : { security: securityFor(spec.auth), "x-troupe-principals": spec.auth }),
+      : spec.auth === "optional"
+        ? { security: [{}, ...securityFor(["user", "service", "creation"])] }
+        : { security: securityFor(spec.auth), "x-troupe-principals": spec.auth }),
     parameters: [...parameters("path", spec.params), ...parameters("query", spec.query)],
     ...(spec.body
       ? {

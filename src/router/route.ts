@@ -9,8 +9,9 @@ import type { InputSchema } from "./input.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
-/** "public" routes skip authentication; others list the principal kinds they admit. */
-export type Access = "public" | readonly PrincipalType[];
+/** "public" routes skip authentication; "optional" ones authenticate credentials when sent
+ * (any kind) and run without a principal otherwise; the rest list the kinds they admit. */
+export type Access = "public" | "optional" | readonly PrincipalType[];
 
 export interface ResponseSpec {
   description: string;
@@ -44,7 +45,7 @@ export interface RouteSpec<
 type Output<S> = S extends InputSchema ? v.InferOutput<S> : undefined;
 
 export interface RouteInput<A extends Access, P, Q, B> {
-  principal: A extends "public" ? null : Principal;
+  principal: A extends "public" ? null : A extends "optional" ? Principal | null : Principal;
   params: Output<P>;
   query: Output<Q>;
   body: Output<B>;

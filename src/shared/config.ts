@@ -84,3 +84,35 @@ export function billingPackages(env: Env): BillingPackage[] {
   }
   throw new ApiError("SERVER_MISCONFIGURED", 'BILLING_PACKAGES must be [{"name","minutes"}, …]');
 }
+
+/** Subdomains each plan may own (seed 004's PLAN_QUOTAS); a plan not listed gets `fallback`. */
+export function planQuotas(env: Env): { quotas: Record<string, number>; fallback: number | null } {
+  let quotas: Record<string, number>;
+  try {
+    quotas = JSON.parse(env.PLAN_QUOTAS || "{}");
+  } catch {
+    throw new ApiError("SERVER_MISCONFIGURED", 'PLAN_QUOTAS must be JSON like {"starter":3}');
+  }
+  if (
+    typeof quotas !== "object" ||
+    quotas === null ||
+    !Object.values(quotas).every((limit) => Number.isInteger(limit) && limit >= 0)
+  ) {
+    throw new ApiError("SERVER_MISCONFIGURED", "PLAN_QUOTAS values must be whole numbers");
+  }
+  const fallback = env.PLAN_QUOTA_DEFAULT?.trim()
+    ? wholeNumber("PLAN_QUOTA_DEFAULT", env.PLAN_QUOTA_DEFAULT, 0)
+    : null;
+  return { quotas, fallback };
+}
+
+/** The most subdomains a plan may own; null = unlimited (an unknown plan, as in seed 004). */
+export function quotaForPlan(env: Env, plan: string | null): number | null {
+  const { quotas, fallback } = planQuotas(env);
+  return plan !== null && Object.hasOwn(quotas, plan) ? (quotas[plan] ?? null) : fallback;
+}
+
+/** Names nobody may claim unless an admin lifts the reservation for that name. */
+export function reservedSubdomains(env: Env): Set<string> {
+  return new Set(list(env.RESERVED_SUBDOMAINS).map((name) => name.toLowerCase()));
+}

@@ -117,3 +117,18 @@ export const STRIPE_EVENT_ID_MAX_LENGTH = 255;
 
 /** How far a Stripe-Signature timestamp may lie from the server clock. */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** Longest subdomain: one DNS label. */
+export const SUBDOMAIN_MAX_LENGTH = 63;
+
+/** Collaborators (invited and active) one subdomain may have. */
+export const SUBDOMAIN_COLLABORATORS_MAX = 100;
+
+/** When a claim whose confirmation never came back is settled by the user's actor. */
+export const CLAIM_REPAIR_DELAY_MS = 60_000;
+
+/** Subdomains one registry.json or admin listing page returns at most. */
+export const SUBDOMAINS_PAGE_MAX = 1_000;
+
+/** Records one importer request may carry (the importer script sends batches of this size). */
+export const REGISTRY_IMPORT_BATCH_MAX = 200;

@@ -32,6 +32,15 @@ export async function authenticate(c: AppContext): Promise<Principal> {
   return verifyUserJwt(token, jwtConfig(c.env));
 }
 
+/** Whether the request carries any credential (a bearer token or a signature). */
+export function hasCredentials(c: AppContext): boolean {
+  return (
+    hasServiceSignature(c) ||
+    c.req.header("authorization") !== undefined ||
+    c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined
+  );
+}
+
 /** Authenticates and checks the principal is one of the kinds a route admits. */
 export async function requirePrincipal(
   c: AppContext,

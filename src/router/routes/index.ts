@@ -1,10 +1,12 @@
 import type { RouteDefinition } from "../route.ts";
+import { adminSubdomainRoutes } from "./admin-subdomains.ts";
 import { billingRoutes } from "./billing.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
 import { scheduleRoutes } from "./schedules.ts";
+import { subdomainRoutes } from "./subdomains.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
@@ -17,5 +19,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...creationWalletRoutes,
   ...userWalletRoutes,
   ...billingRoutes,
+  ...subdomainRoutes,
+  ...adminSubdomainRoutes,
   ...webhookRoutes,
 ];

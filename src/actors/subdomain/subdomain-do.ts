@@ -1,0 +1,494 @@
+// SubdomainDO: one per name, the only authority on who holds it. A claim is decided here and
+// nowhere else (never from D1 or a cache), so two users can never both win a name. It also
+// keeps the name's status (frozen when its owner's billing lapses), its collaborators, and an
+// admin's reservation or preallocation of the name.
+
+import * as v from "valibot";
+import {
+  type SubdomainProjection,
+  writeSubdomainProjection,
+} from "../../projections/subdomains.ts";
+import { reservedSubdomains } from "../../shared/config.ts";
+import { ApiError } from "../../shared/errors.ts";
+import { SUBDOMAIN_COLLABORATORS_MAX } from "../../shared/limits.ts";
+import type { Principal, UserPrincipal } from "../../shared/schemas/principal.ts";
+import {
+  type Access,
+  type Invite,
+  InviteSchema,
+  type Reservation,
+  ReservationSchema,
+  type Subdomain,
+} from "../../shared/schemas/subdomain.ts";
+import { iso, isoOrNull } from "../../shared/time.ts";
+import { requireOperator } from "../access.ts";
+import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { type CollaboratorRow, SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
+
+const PROJECT_TASK = "project";
+
+export interface ClaimRequest {
+  name: string;
+  user_id: string;
+  reservation_id: string;
+  /** The claimer's billing sequence now: status messages older than it are ignored. */
+  seq: number;
+  admin: boolean;
+  /** Claimed by a user whose subscription lapsed: frozen from the start. */
+  frozen: boolean;
+}
+
+/** A legacy record as seed 004's KV held it (per-key `subdomain:<name>` or a blob entry). */
+export interface LegacyRecord {
+  ownerId: string;
+  claimedAt?: string;
+  status?: "active" | "frozen";
+  frozenAt?: string | null;
+  collaborators?: {
+    email: string;
+    userId?: string;
+    status?: "invited" | "active";
+    right?: string;
+    invitedAt?: string;
+    joinedAt?: string;
+  }[];
+}
+
+const StatusMessageSchema = v.object({
+  name: v.string(),
+  owner_id: v.string(),
+  frozen: v.boolean(),
+  seq: v.number(),
+});
+
+export class SubdomainDO extends Actor {
+  static override readonly migrations = SUBDOMAIN_MIGRATIONS;
+
+  protected override readonly tasks = {
+    // One key, so a burst of changes is one D1 write.
+    [PROJECT_TASK]: task(v.null(), async () => {
+      const row = this.row();
+      if (row) await writeSubdomainProjection(this.env.DB, this.projectionOf(row));
+    }),
+  };
+
+  // ── claims ─────────────────────────────────────────────────────────────────────────────
+
+  /** First writer wins. Called by the claimer's UserDO, which has reserved a quota slot. */
+  claim(request: ClaimRequest): Subdomain {
+    const row = this.open(request.name);
+    if (row.owner_id !== null) {
+      if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
+        return this.view(row, true); // the same claim, retried
+      }
+      throw new ApiError("SUBDOMAIN_TAKEN", `"${row.name}" is already claimed.`, {
+        subdomain: row.name,
+      });
+    }
+    const abandoned = this.sql
+      .exec("SELECT 1 FROM abandoned_reservations WHERE reservation_id = ?", request.reservation_id)
+      .toArray();
+    if (abandoned.length > 0) {
+      throw new ApiError("CLAIM_EXPIRED", "This claim was abandoned before it arrived.");
+    }
+    if (!request.admin) this.checkClaimable(row, request.user_id);
+    const now = Date.now();
+    this.change(
+      `UPDATE record SET owner_id = ?, status = ?, frozen_at = ?, claimed_at = ?, reservation_id = ?,
+         status_seq = ?`,
+      request.user_id,
+      request.frozen ? "frozen" : "active",
+      request.frozen ? now : null,
+      now,
+      request.reservation_id,
+      request.seq,
+    );
+    return this.view(this.require(), true);
+  }
+
+  /**
+   * Settles a reservation whose confirmation never reached the user's actor: "claimed" if it
+   * won, else "abandoned" — and then a late copy of that claim is refused, so the name can
+   * never end up owned but uncounted.
+   */
+  settleReservation(request: { name: string; reservation_id: string; user_id: string }) {
+    const row = this.open(request.name);
+    if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
+      return { outcome: "claimed" as const, claimed_at: row.claimed_at ?? Date.now() };
+    }
+    this.sql.exec(
+      "INSERT OR IGNORE INTO abandoned_reservations (reservation_id, abandoned_at) VALUES (?, ?)",
+      request.reservation_id,
+      Date.now(),
+    );
+    return { outcome: "abandoned" as const, claimed_at: null };
+  }
+
+  /** The owner gives the name up; collaborators and the owner's index are told by outbox. */
+  release(name: string, caller: Principal): void {
+    const row = this.requireClaimed(name);
+    this.authorizeOwner(caller, row);
+    const collaborators = this.collaborators().filter((c) => c.user_id !== null);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM collaborators");
+      this.change(
+        `UPDATE record SET owner_id = NULL, status = NULL, frozen_at = NULL, claimed_at = NULL,
+           reservation_id = NULL, status_seq = 0`,
+      );
+      this.tellUser(row.owner_id as string, {
+        kind: "released",
+        name,
+        reservation_id: row.reservation_id,
+      });
+      for (const collaborator of collaborators) {
+        this.tellUser(collaborator.user_id as string, { kind: "collaboration-ended", name });
+      }
+    });
+  }
+
+  // ── collaborators ──────────────────────────────────────────────────────────────────────
+
+  invite(name: string, caller: Principal, input: Invite): Subdomain {
+    const row = this.requireClaimed(name);
+    this.authorizeOwner(caller, row);
+    const invite = v.parse(InviteSchema, input);
+    const email = invite.email.toLowerCase();
+    const existing = this.collaborator(email);
+    if (!existing && this.collaborators().length >= SUBDOMAIN_COLLABORATORS_MAX) {
+      throw new ApiError(
+        "FORBIDDEN",
+        `A subdomain may have ${SUBDOMAIN_COLLABORATORS_MAX} collaborators.`,
+        {
+          limit: SUBDOMAIN_COLLABORATORS_MAX,
+        },
+      );
+    }
+    this.ctx.storage.transactionSync(() => {
+      if (existing) {
+        this.sql.exec("UPDATE collaborators SET right = ? WHERE email = ?", invite.right, email);
+      } else {
+        this.sql.exec(
+          "INSERT INTO collaborators (email, status, right, invited_at) VALUES (?, 'invited', ?, ?)",
+          email,
+          invite.right,
+          Date.now(),
+        );
+      }
+      this.change("");
+    });
+    return this.view(this.require(), true);
+  }
+
+  /** The invited user accepts; the email comes from their verified token, never the body. */
+  join(name: string, caller: UserPrincipal): Subdomain {
+    const row = this.requireClaimed(name);
+    if (!caller.email) {
+      throw new ApiError("EMAIL_REQUIRED", "Joining needs a token with a verified email.");
+    }
+    const invited = this.collaborator(caller.email.toLowerCase());
+    if (!invited) {
+      throw new ApiError("NOT_INVITED", `${caller.email} has no invitation to "${row.name}".`);
+    }
+    if (invited.status === "invited" || invited.user_id !== caller.id) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(
+          "UPDATE collaborators SET status = 'active', user_id = ?, joined_at = ? WHERE email = ?",
+          caller.id,
+          Date.now(),
+          invited.email,
+        );
+        this.change("");
+        this.tellUser(caller.id, {
+          kind: "collaboration-started",
+          name: row.name,
+          right: invited.right,
+        });
+      });
+    }
+    return this.view(this.require(), true);
+  }
+
+  /** The owner (or an admin) removes anyone; a collaborator may remove themselves. */
+  removeCollaborator(name: string, caller: Principal, email: string): void {
+    const row = this.requireClaimed(name);
+    const collaborator = this.collaborator(email.toLowerCase());
+    const leavingThemselves =
+      caller.type === "user" && collaborator !== null && collaborator.user_id === caller.id;
+    if (!leavingThemselves) this.authorizeOwner(caller, row);
+    if (!collaborator)
+      throw new ApiError("COLLABORATOR_NOT_FOUND", `${email} is not a collaborator.`);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM collaborators WHERE email = ?", collaborator.email);
+      this.change("");
+      if (collaborator.user_id) {
+        this.tellUser(collaborator.user_id, { kind: "collaboration-ended", name: row.name });
+      }
+    });
+  }
+
+  // ── reads ──────────────────────────────────────────────────────────────────────────────
+
+  /** Anyone may see whether a name is free; its members and operators see its collaborators. */
+  get(name: string, caller: Principal | null): Subdomain {
+    const row = this.row() ?? this.blank(name);
+    const member =
+      caller !== null &&
+      (caller.type === "service" ||
+        (caller.type === "user" && (caller.admin || this.roleOf(row, caller.id) !== "none")));
+    return this.view(row, member);
+  }
+
+  access(name: string, userId: string | null): Access {
+    const row = this.row() ?? this.blank(name);
+    const role = userId === null ? "none" : this.roleOf(row, userId);
+    const frozen = row.status === "frozen";
+    return { has_access: (role === "owner" || role === "collaborator") && !frozen, role, frozen };
+  }
+
+  /** The owner, for the owner's actor to check its index against (audit). */
+  ownerOf(): { owner_id: string | null; reservation_id: string | null } {
+    const row = this.row();
+    return { owner_id: row?.owner_id ?? null, reservation_id: row?.reservation_id ?? null };
+  }
+
+  /** The D1 projection of this name, or null when nothing was ever written for it. */
+  projection(): SubdomainProjection | null {
+    const row = this.row();
+    return row ? this.projectionOf(row) : null;
+  }
+
+  // ── status, reservations, import ───────────────────────────────────────────────────────
+
+  /** Outbox receiver: the owner's actor freezes or unfreezes the name as billing changes.
+   * A message for a former owner, or older than the last one applied, changes nothing. */
+  applyStatus(envelope: OutboxEnvelope): void {
+    const message = v.parse(StatusMessageSchema, (envelope as { message: unknown }).message);
+    this.open(message.name);
+    this.receiveOnce(envelope, () => {
+      const row = this.require();
+      if (row.owner_id !== message.owner_id || message.seq <= row.status_seq) return;
+      const frozen = row.status === "frozen";
+      this.change(
+        "UPDATE record SET status = ?, frozen_at = ?, status_seq = ?",
+        message.frozen ? "frozen" : "active",
+        message.frozen ? (frozen ? row.frozen_at : Date.now()) : null,
+        message.seq,
+      );
+    });
+  }
+
+  /** Admin: reserve a name, lift a default reservation, or set it aside for one user. */
+  setReservation(name: string, caller: Principal, input: Reservation): Subdomain {
+    requireOperator(caller);
+    const reservation = v.parse(ReservationSchema, input);
+    const row = this.open(name);
+    this.change(
+      "UPDATE record SET reserved = ?, preallocated_to = ?",
+      reservation.reserved === undefined ? row.reserved : Number(reservation.reserved),
+      reservation.preallocated_to === undefined ? row.preallocated_to : reservation.preallocated_to,
+    );
+    return this.view(this.require(), true);
+  }
+
+  /**
+   * Importer: writes a legacy record unless the name is already held. Returns what happened;
+   * the owner's index is told through the outbox like any claim.
+   */
+  importLegacy(
+    name: string,
+    caller: Principal,
+    record: LegacyRecord,
+  ): { outcome: "imported" | "unchanged" | "conflict"; owner: string | null } {
+    requireOperator(caller);
+    const row = this.open(name);
+    if (row.owner_id !== null) {
+      return {
+        outcome: row.owner_id === record.ownerId ? "unchanged" : "conflict",
+        owner: row.owner_id,
+      };
+    }
+    const claimedAt = Date.parse(record.claimedAt ?? "") || Date.now();
+    const frozen = record.status === "frozen";
+    const reservationId = `import:${name}`;
+    this.ctx.storage.transactionSync(() => {
+      this.change(
+        `UPDATE record SET owner_id = ?, status = ?, frozen_at = ?, claimed_at = ?, reservation_id = ?,
+           status_seq = 0`,
+        record.ownerId,
+        frozen ? "frozen" : "active", // legacy records without status are active
+        frozen ? Date.parse(record.frozenAt ?? "") || Date.now() : null,
+        claimedAt,
+        reservationId,
+      );
+      for (const c of record.collaborators ?? []) {
+        const active = c.status === "active" && c.userId;
+        this.sql.exec(
+          `INSERT OR REPLACE INTO collaborators (email, user_id, status, right, invited_at, joined_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          c.email.toLowerCase(),
+          active ? c.userId : null,
+          active ? "active" : "invited",
+          ["read", "write", "admin"].includes(c.right ?? "") ? c.right : "write",
+          Date.parse(c.invitedAt ?? "") || claimedAt,
+          active ? Date.parse(c.joinedAt ?? "") || claimedAt : null,
+        );
+        if (active) {
+          this.tellUser(c.userId as string, {
+            kind: "collaboration-started",
+            name,
+            right: c.right ?? "write",
+          });
+        }
+      }
+      this.tellUser(record.ownerId, {
+        kind: "imported",
+        name,
+        reservation_id: reservationId,
+        claimed_at: claimedAt,
+        frozen,
+      });
+    });
+    return { outcome: "imported", owner: record.ownerId };
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  private checkClaimable(row: SubdomainRow, userId: string): void {
+    if (row.preallocated_to !== null) {
+      if (row.preallocated_to === userId) return;
+      throw new ApiError("SUBDOMAIN_PREALLOCATED", `"${row.name}" is set aside for another user.`);
+    }
+    const reserved =
+      row.reserved === null ? reservedSubdomains(this.env).has(row.name) : row.reserved === 1;
+    if (reserved) throw new ApiError("SUBDOMAIN_RESERVED", `"${row.name}" is reserved.`);
+  }
+
+  private authorizeOwner(caller: Principal, row: SubdomainRow): void {
+    if (caller.type === "service") return;
+    if (caller.type === "user" && (caller.id === row.owner_id || caller.admin)) return;
+    if (caller.type === "creation") {
+      throw new ApiError("CREATION_SCOPE_DENIED", "A creation token may not manage subdomains.");
+    }
+    throw new ApiError("FORBIDDEN", `Only the owner of "${row.name}" may do this.`);
+  }
+
+  private roleOf(row: SubdomainRow, userId: string): "owner" | "collaborator" | "invited" | "none" {
+    if (row.owner_id === null) return "none";
+    if (row.owner_id === userId) return "owner";
+    const collaborator = this.sql
+      .exec<CollaboratorRow>("SELECT * FROM collaborators WHERE user_id = ?", userId)
+      .toArray()[0];
+    return collaborator?.status === "active" ? "collaborator" : "none";
+  }
+
+  /** Runs one change of the record, bumps its revision and schedules the D1 projection. */
+  private change(sql: string, ...bindings: unknown[]): void {
+    this.ctx.storage.transactionSync(() => {
+      if (sql) this.sql.exec(sql, ...bindings);
+      this.sql.exec("UPDATE record SET revision = revision + 1");
+      this.schedule({ key: PROJECT_TASK, task: PROJECT_TASK, delayMs: 0 });
+    });
+  }
+
+  private tellUser(userId: string, message: Record<string, string | number | boolean | null>) {
+    this.enqueue("USER", userId, "subdomainEvent", { ...message, user_id: userId });
+  }
+
+  /** The record, created (unclaimed) on the first write for this name. */
+  private open(name: string): SubdomainRow {
+    const row = this.row();
+    if (row) {
+      if (row.name !== name) throw new Error(`This actor is "${row.name}", not "${name}".`);
+      return row;
+    }
+    this.sql.exec("INSERT INTO record (only, name) VALUES (1, ?)", name);
+    return this.require();
+  }
+
+  private row(): SubdomainRow | null {
+    return this.sql.exec<SubdomainRow>("SELECT * FROM record").toArray()[0] ?? null;
+  }
+
+  private require(): SubdomainRow {
+    const row = this.row();
+    if (!row) throw new Error("the subdomain record is missing");
+    return row;
+  }
+
+  private requireClaimed(name: string): SubdomainRow {
+    const row = this.row();
+    if (!row?.owner_id) throw new ApiError("SUBDOMAIN_NOT_FOUND", `"${name}" is not claimed.`);
+    return row;
+  }
+
+  private blank(name: string): SubdomainRow {
+    return {
+      name,
+      owner_id: null,
+      status: null,
+      frozen_at: null,
+      claimed_at: null,
+      reservation_id: null,
+      status_seq: 0,
+      reserved: null,
+      preallocated_to: null,
+      revision: 0,
+    };
+  }
+
+  private collaborator(email: string): CollaboratorRow | null {
+    return (
+      this.sql
+        .exec<CollaboratorRow>("SELECT * FROM collaborators WHERE email = ?", email)
+        .toArray()[0] ?? null
+    );
+  }
+
+  private collaborators(): CollaboratorRow[] {
+    return this.sql
+      .exec<CollaboratorRow>("SELECT * FROM collaborators ORDER BY invited_at, email")
+      .toArray();
+  }
+
+  private view(row: SubdomainRow, withCollaborators: boolean): Subdomain {
+    const reserved =
+      row.reserved === null ? reservedSubdomains(this.env).has(row.name) : row.reserved === 1;
+    return {
+      name: row.name,
+      available: row.owner_id === null && !reserved && row.preallocated_to === null,
+      reserved,
+      preallocated: row.preallocated_to !== null,
+      owner: row.owner_id,
+      status: row.status,
+      frozen_at: isoOrNull(row.frozen_at),
+      claimed_at: isoOrNull(row.claimed_at),
+      ...(withCollaborators && row.owner_id !== null
+        ? {
+            collaborators: this.collaborators().map((c) => ({
+              email: c.email,
+              user_id: c.user_id,
+              status: c.status,
+              right: c.right,
+              invited_at: iso(c.invited_at),
+              joined_at: isoOrNull(c.joined_at),
+            })),
+          }
+        : {}),
+    };
+  }
+
+  private projectionOf(row: SubdomainRow): SubdomainProjection {
+    const view = this.view(row, true);
+    return {
+      name: row.name,
+      owner_id: row.owner_id,
+      status: row.status,
+      frozen_at: view.frozen_at,
+      claimed_at: view.claimed_at,
+      reserved: row.reserved,
+      preallocated_to: row.preallocated_to,
+      collaborators: view.collaborators ?? [],
+      revision: row.revision,
+    };
+  }
+}

@@ -1,0 +1,374 @@
+// UserDO: one per user. Keeps the user's plan (from billing events), the index of subdomains
+// they own or collaborate on, and their quota. A claim is a saga: reserve a quota slot here,
+// let the name's SubdomainDO decide, then confirm or release the slot. A crash between the
+// steps is repaired by a scheduled job that settles the reservation with the name's actor, so
+// a name is never owned but uncounted, or counted but unowned.
+
+import * as v from "valibot";
+import { quotaForPlan } from "../../shared/config.ts";
+import { ApiError, asApiError } from "../../shared/errors.ts";
+import { CLAIM_REPAIR_DELAY_MS } from "../../shared/limits.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
+import {
+  type MySubdomains,
+  parseSubdomain,
+  type Subdomain,
+} from "../../shared/schemas/subdomain.ts";
+import { iso } from "../../shared/time.ts";
+import { authorize } from "../access.ts";
+import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
+
+const REPAIR_TASK = "repair-claim";
+const repairKey = (name: string) => `repair:${name}`;
+
+/** A subscription change, as the Stripe dispatcher hands it over. */
+export interface BillingChange {
+  event_id: string;
+  /** The event's `created` (unix seconds): an older event never undoes a newer one. */
+  created: number;
+  subscription: "active" | "canceled";
+  /** The plan slug for "active" (e.g. "starter"); ignored for "canceled". */
+  plan: string | null;
+}
+
+export interface UserAudit {
+  ok: boolean;
+  owned: number;
+  pending: number;
+  limit: number | null;
+  problems: string[];
+}
+
+const SubdomainEventSchema = v.variant("kind", [
+  v.object({
+    kind: v.literal("released"),
+    user_id: v.string(),
+    name: v.string(),
+    reservation_id: v.nullable(v.string()),
+  }),
+  v.object({
+    kind: v.literal("imported"),
+    user_id: v.string(),
+    name: v.string(),
+    reservation_id: v.string(),
+    claimed_at: v.number(),
+    frozen: v.boolean(),
+  }),
+  v.object({
+    kind: v.literal("collaboration-started"),
+    user_id: v.string(),
+    name: v.string(),
+    right: v.string(),
+  }),
+  v.object({ kind: v.literal("collaboration-ended"), user_id: v.string(), name: v.string() }),
+]);
+
+export class UserDO extends Actor {
+  static override readonly migrations = USER_MIGRATIONS;
+
+  protected override readonly tasks = {
+    [REPAIR_TASK]: task(
+      v.object({ name: v.string(), reservation_id: v.string() }),
+      ({ name, reservation_id }) => this.repair(name, reservation_id),
+    ),
+  };
+
+  // ── claims ─────────────────────────────────────────────────────────────────────────────
+
+  async claim(userId: string, caller: Principal, rawName: string): Promise<Subdomain> {
+    const profile = this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
+    const name = parseSubdomain(rawName);
+    const reservation = this.reserve(profile, name, caller.type === "user" && caller.admin);
+    if (reservation.state === "owned") {
+      return this.env.SUBDOMAIN.getByName(name).get(name, caller); // already yours
+    }
+    let claimed: Subdomain;
+    try {
+      claimed = await this.env.SUBDOMAIN.getByName(name).claim({
+        name,
+        user_id: userId,
+        reservation_id: reservation.reservation_id,
+        seq: profile.billing_seq,
+        admin: caller.type === "user" && caller.admin,
+        frozen: profile.subscription === "canceled",
+      });
+    } catch (error) {
+      // A refusal is final: give the slot back. Anything else (the call itself failed) leaves
+      // the reservation for the repair job, which asks the name's actor what happened.
+      if (asApiError(error)) this.drop(name, reservation.reservation_id);
+      throw error;
+    }
+    this.confirm(
+      name,
+      reservation.reservation_id,
+      Date.parse(claimed.claimed_at ?? ""),
+      claimed.status === "frozen",
+    );
+    return claimed;
+  }
+
+  async mySubdomains(userId: string, caller: Principal): Promise<MySubdomains> {
+    const profile = this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner", "admin", "service"]);
+    return {
+      owned: this.ownedRows()
+        .filter((row) => row.state === "owned")
+        .map((row) => ({
+          name: row.name,
+          frozen: row.frozen === 1,
+          claimed_at: iso(row.claimed_at ?? row.reserved_at),
+        })),
+      collaborating: this.sql
+        .exec<{ name: string; right: string }>(
+          "SELECT name, right FROM collaborating ORDER BY name",
+        )
+        .toArray(),
+      plan: profile.plan,
+      limit: quotaForPlan(this.env, profile.plan),
+    };
+  }
+
+  // ── billing ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a subscription change once per event id, and never one older than the newest
+   * applied. Deleted: every owned name freezes. Active: the plan's quota decides; names beyond
+   * it freeze, the most recently claimed first, and an upgrade unfreezes them.
+   */
+  applyBilling(
+    userId: string,
+    change: BillingChange,
+  ): { applied: boolean; reason?: string; frozen: string[]; unfrozen: string[] } {
+    this.open(userId);
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const seen = this.sql
+        .exec("SELECT 1 FROM billing_events WHERE event_id = ?", change.event_id)
+        .toArray();
+      if (seen.length > 0) return { applied: false, reason: "duplicate", frozen: [], unfrozen: [] };
+      const profile = this.profile();
+      const stale = change.created < profile.billing_event_at;
+      this.sql.exec(
+        "INSERT INTO billing_events (event_id, created, outcome, received_at) VALUES (?, ?, ?, ?)",
+        change.event_id,
+        change.created,
+        stale ? "stale" : "applied",
+        now,
+      );
+      if (stale) return { applied: false, reason: "stale", frozen: [], unfrozen: [] };
+      const plan = change.subscription === "active" ? change.plan : profile.plan;
+      this.sql.exec(
+        "UPDATE profile SET plan = ?, subscription = ?, billing_seq = billing_seq + 1, billing_event_at = ?",
+        plan,
+        change.subscription,
+        change.created,
+      );
+      return { applied: true, ...this.enforceStatus() };
+    });
+  }
+
+  // ── index upkeep (outbox receivers) ────────────────────────────────────────────────────
+
+  subdomainEvent(envelope: OutboxEnvelope): void {
+    const event = v.parse(SubdomainEventSchema, (envelope as { message: unknown }).message);
+    this.open(event.user_id);
+    this.receiveOnce(envelope, () => {
+      switch (event.kind) {
+        case "released":
+          this.sql.exec("DELETE FROM owned WHERE name = ?", event.name);
+          this.cancel(repairKey(event.name));
+          return;
+        case "imported":
+          this.sql.exec(
+            `INSERT OR IGNORE INTO owned (name, reservation_id, state, frozen, claimed_at, reserved_at)
+             VALUES (?, ?, 'owned', ?, ?, ?)`,
+            event.name,
+            event.reservation_id,
+            Number(event.frozen),
+            event.claimed_at,
+            event.claimed_at,
+          );
+          return;
+        case "collaboration-started":
+          this.sql.exec(
+            `INSERT INTO collaborating (name, right, joined_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET right = excluded.right`,
+            event.name,
+            event.right,
+            Date.now(),
+          );
+          return;
+        case "collaboration-ended":
+          this.sql.exec("DELETE FROM collaborating WHERE name = ?", event.name);
+          return;
+      }
+    });
+  }
+
+  // ── audit ──────────────────────────────────────────────────────────────────────────────
+
+  /** Checks the index against the names' own actors, and the quota against the index. */
+  async audit(userId: string): Promise<UserAudit> {
+    const profile = this.open(userId);
+    const rows = this.ownedRows();
+    const problems: string[] = [];
+    const now = Date.now();
+    await Promise.all(
+      rows.map(async (row) => {
+        const truth = await this.env.SUBDOMAIN.getByName(row.name).ownerOf();
+        const ours = truth.owner_id === userId && truth.reservation_id === row.reservation_id;
+        if (row.state === "owned" && !ours)
+          problems.push(`${row.name}: indexed as owned, held by ${truth.owner_id}`);
+        if (row.state === "pending" && now - row.reserved_at > 2 * CLAIM_REPAIR_DELAY_MS) {
+          problems.push(`${row.name}: reservation never settled`);
+        }
+      }),
+    );
+    const limit = quotaForPlan(this.env, profile.plan);
+    const active = rows.filter((row) => row.state === "owned" && row.frozen === 0).length;
+    if (limit !== null && active > limit)
+      problems.push(`${active} active names over a limit of ${limit}`);
+    return {
+      ok: problems.length === 0,
+      owned: rows.filter((row) => row.state === "owned").length,
+      pending: rows.filter((row) => row.state === "pending").length,
+      limit,
+      problems,
+    };
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** Holds a quota slot for `name` (pending) unless it is already held; synchronous, so
+   * concurrent claims by one user count each other. */
+  private reserve(profile: ProfileRow, name: string, admin: boolean): OwnedRow {
+    return this.ctx.storage.transactionSync(() => {
+      const existing = this.sql
+        .exec<OwnedRow>("SELECT * FROM owned WHERE name = ?", name)
+        .toArray()[0];
+      if (existing) return existing;
+      const limit = admin ? null : quotaForPlan(this.env, profile.plan);
+      const { current } = this.sql
+        .exec<{ current: number }>("SELECT COUNT(*) AS current FROM owned")
+        .one();
+      if (limit !== null && current >= limit) {
+        throw new ApiError(
+          "QUOTA_EXCEEDED",
+          `The ${profile.plan ?? "current"} plan allows ${limit} subdomains; ${current} are taken.`,
+          { current, limit, plan: profile.plan },
+        );
+      }
+      const now = Date.now();
+      const row = this.sql
+        .exec<OwnedRow>(
+          `INSERT INTO owned (name, reservation_id, state, reserved_at) VALUES (?, ?, 'pending', ?)
+           RETURNING *`,
+          name,
+          crypto.randomUUID(),
+          now,
+        )
+        .one();
+      this.schedule({
+        key: repairKey(name),
+        task: REPAIR_TASK,
+        payload: { name, reservation_id: row.reservation_id },
+        at: now + CLAIM_REPAIR_DELAY_MS,
+      });
+      return row;
+    });
+  }
+
+  private confirm(name: string, reservationId: string, claimedAt: number, frozen: boolean): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "UPDATE owned SET state = 'owned', claimed_at = ?, frozen = ? WHERE name = ? AND reservation_id = ?",
+        claimedAt,
+        Number(frozen),
+        name,
+        reservationId,
+      );
+      this.cancel(repairKey(name));
+    });
+  }
+
+  private drop(name: string, reservationId: string): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "DELETE FROM owned WHERE name = ? AND reservation_id = ? AND state = 'pending'",
+        name,
+        reservationId,
+      );
+      this.cancel(repairKey(name));
+    });
+  }
+
+  /** The repair job: the claim's answer never came back, so ask the name's actor. */
+  private async repair(name: string, reservationId: string): Promise<void> {
+    const row = this.sql
+      .exec<OwnedRow>(
+        "SELECT * FROM owned WHERE name = ? AND reservation_id = ?",
+        name,
+        reservationId,
+      )
+      .toArray()[0];
+    if (row?.state !== "pending") return;
+    const settled = await this.env.SUBDOMAIN.getByName(name).settleReservation({
+      name,
+      reservation_id: reservationId,
+      user_id: this.profile().user_id,
+    });
+    if (settled.outcome === "claimed") this.confirm(name, reservationId, settled.claimed_at, false);
+    else this.drop(name, reservationId);
+  }
+
+  /** Freezes what the subscription and plan do not cover, unfreezes the rest, and tells each
+   * changed name's actor (outbox, ordered by billing_seq). */
+  private enforceStatus(): { frozen: string[]; unfrozen: string[] } {
+    const profile = this.profile();
+    const limit = profile.subscription === "canceled" ? 0 : quotaForPlan(this.env, profile.plan);
+    const owned = this.ownedRows()
+      .filter((row) => row.state === "owned")
+      .sort((a, b) => (a.claimed_at ?? 0) - (b.claimed_at ?? 0) || a.name.localeCompare(b.name));
+    const changes = { frozen: [] as string[], unfrozen: [] as string[] };
+    for (const [index, row] of owned.entries()) {
+      const frozen = limit !== null && index >= limit;
+      if (frozen !== (row.frozen === 1)) {
+        this.sql.exec("UPDATE owned SET frozen = ? WHERE name = ?", Number(frozen), row.name);
+        (frozen ? changes.frozen : changes.unfrozen).push(row.name);
+      }
+      // Every name hears the new sequence, so an older message still in flight cannot win.
+      this.enqueue("SUBDOMAIN", row.name, "applyStatus", {
+        name: row.name,
+        owner_id: profile.user_id,
+        frozen,
+        seq: profile.billing_seq,
+      });
+    }
+    return changes;
+  }
+
+  private open(userId: string): ProfileRow {
+    const existing = this.sql.exec<ProfileRow>("SELECT * FROM profile").toArray()[0];
+    if (existing) {
+      if (existing.user_id !== userId)
+        throw new Error(`This actor is user ${existing.user_id}, not ${userId}.`);
+      return existing;
+    }
+    this.sql.exec(
+      "INSERT INTO profile (only, user_id, created_at) VALUES (1, ?, ?)",
+      userId,
+      Date.now(),
+    );
+    return this.profile();
+  }
+
+  private profile(): ProfileRow {
+    return this.sql.exec<ProfileRow>("SELECT * FROM profile").one();
+  }
+
+  private ownedRows(): OwnedRow[] {
+    return this.sql.exec<OwnedRow>("SELECT * FROM owned ORDER BY name").toArray();
+  }
+}

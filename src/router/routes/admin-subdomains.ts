@@ -1,0 +1,89 @@
+import * as v from "valibot";
+import { requireOperator } from "../../actors/access.ts";
+import { listClaimedSubdomains, listReservations } from "../../projections/subdomains.ts";
+import { reservedSubdomains } from "../../shared/config.ts";
+import { UserIdSchema } from "../../shared/ids.ts";
+import { SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
+import { pageLimitSchema } from "../../shared/schemas/meta.ts";
+import {
+  ReservationSchema,
+  SubdomainParamsSchema,
+  SubdomainSchema,
+} from "../../shared/schemas/subdomain.ts";
+import { defineRoute } from "../route.ts";
+import { subdomainActor } from "./subdomains.ts";
+
+const tag = "subdomains (admin)";
+const auth = ["user", "service"] as const;
+
+const SearchQuerySchema = v.object({
+  owner: v.optional(UserIdSchema),
+  prefix: v.optional(
+    v.pipe(
+      v.string(),
+      v.toLowerCase(),
+      v.regex(/^[a-z0-9-]{1,63}$/, "must be the start of a name"),
+    ),
+  ),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(63))),
+  limit: pageLimitSchema(SUBDOMAINS_PAGE_MAX),
+});
+
+export const adminSubdomainRoutes = [
+  defineRoute(
+    {
+      method: "put",
+      path: "/v1/admin/subdomains/:name/reservation",
+      operationId: "setSubdomainReservation",
+      summary: "Reserve a name, lift a default reservation, or set it aside for one user",
+      tag,
+      auth,
+      params: SubdomainParamsSchema,
+      body: ReservationSchema,
+      responses: { 200: { description: "The name", schema: SubdomainSchema } },
+    },
+    async (c, { principal, params, body }) => {
+      const { name, actor } = subdomainActor(c.env, params.name);
+      return c.json(await actor.setReservation(name, principal, body));
+    },
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/admin/reservations",
+      operationId: "listReservations",
+      summary: "The default reserved names and every admin reservation or preallocation",
+      tag,
+      auth,
+      responses: { 200: { description: "Reservations" } },
+    },
+    async (c, { principal }) => {
+      requireOperator(principal);
+      const overrides = await listReservations(c.env.DB);
+      return c.json({ default_reserved: [...reservedSubdomains(c.env)].sort(), overrides });
+    },
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/admin/subdomains",
+      operationId: "searchSubdomains",
+      summary: "Claimed names by owner or prefix, a page at a time (from the D1 projection)",
+      tag,
+      auth,
+      query: SearchQuerySchema,
+      responses: { 200: { description: "One page" } },
+    },
+    async (c, { principal, query }) => {
+      requireOperator(principal);
+      const rows = await listClaimedSubdomains(c.env.DB, {
+        after: query.cursor ?? "",
+        limit: query.limit,
+        owner: query.owner,
+        prefix: query.prefix,
+      });
+      const last = rows.length === query.limit ? rows.at(-1)?.name : undefined;
+      return c.json({ subdomains: rows, next_cursor: last ?? null });
+    },
+  ),
+];
