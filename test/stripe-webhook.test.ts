@@ -1,14 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, toHex } from "../src/shared/crypto.ts";
 import { api, createCreation, problemOf } from "./helpers.ts";
+import { deliverStripe, stripeHeader } from "./stripe-helpers.ts";
 import { expectCleanAudit, userWallet } from "./wallet-helpers.ts";
-
-async function stripeHeader(body: string, options: { secret?: string; at?: number } = {}) {
-  const t = options.at ?? Math.floor(Date.now() / 1000);
-  const v1 = toHex(await hmacSha256(options.secret ?? env.STRIPE_WEBHOOK_SECRET, `${t}.${body}`));
-  return `t=${t},v1=${v1}`;
-}
 
 const paymentEvent = (id: string, metadata: Record<string, string>) =>
   JSON.stringify({
@@ -18,15 +12,7 @@ const paymentEvent = (id: string, metadata: Record<string, string>) =>
     data: { object: { id: `pi_${id}`, object: "payment_intent", amount: 999, metadata } },
   });
 
-const deliver = async (body: string, signature?: string) =>
-  api("/v1/webhooks/stripe", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "stripe-signature": signature ?? (await stripeHeader(body)),
-    },
-    body,
-  });
+const deliver = deliverStripe;
 
 describe("POST /v1/webhooks/stripe", () => {
   it("credits paid credits once, however often the event is delivered", async () => {

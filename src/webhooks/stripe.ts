@@ -55,6 +55,39 @@ async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOut
   return { applied: true, replayed: result.replayed };
 }
 
+const SubscriptionMetadataSchema = v.object({
+  user_id: UserIdSchema,
+  plan: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,64}$/))),
+});
+
+/** Subscription events set the user's plan (created/updated) or end it (deleted); the user's
+ * actor freezes and unfreezes their subdomains to match, once per event, newest wins. */
+function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler {
+  return async (event, env) => {
+    const metadata = v.safeParse(SubscriptionMetadataSchema, event.data.object.metadata);
+    if (!metadata.success) return { applied: false, reason: "metadata needs user_id" };
+    const plan = metadata.output.plan ?? null;
+    if (subscription === "active" && plan === null) {
+      return { applied: false, reason: "metadata needs plan" };
+    }
+    const userId = metadata.output.user_id;
+    const result = await env.USER.getByName(userId).applyBilling(userId, {
+      event_id: event.id,
+      created: event.created ?? Math.floor(Date.now() / 1000),
+      subscription,
+      plan,
+    });
+    return result.applied
+      ? { applied: true, replayed: false }
+      : result.reason === "duplicate"
+        ? { applied: true, replayed: true }
+        : { applied: false, reason: `${result.reason} event` };
+  };
+}
+
 export const STRIPE_HANDLERS: Record<string, StripeHandler> = {
   "payment_intent.succeeded": paymentSucceeded,
+  "customer.subscription.created": subscriptionChanged("active"),
+  "customer.subscription.updated": subscriptionChanged("active"),
+  "customer.subscription.deleted": subscriptionChanged("canceled"),
 };
