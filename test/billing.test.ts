@@ -4,7 +4,7 @@ import { createApp } from "../src/router/app.ts";
 import { apiRoutes } from "../src/router/routes/index.ts";
 import { hmacSha256, toHex } from "../src/shared/crypto.ts";
 import { nextUtcMidnight } from "../src/shared/time.ts";
-import { api, bearer, ORIGIN, problemOf } from "./helpers.ts";
+import { api, bearer, eventually, ORIGIN, problemOf } from "./helpers.ts";
 import { asService, expectCleanAudit, userWallet } from "./wallet-helpers.ts";
 
 const consume = (
@@ -94,13 +94,10 @@ describe("seed 001: POST /v1/billing/check-sufficient", () => {
     });
     // Samples travel by outbox, on the wallet's alarm: wait until all six have arrived.
     const estimator = env.ESTIMATOR.getByName("metadata_generation");
-    for (
-      let tries = 0;
-      (await estimator.estimate("large"))?.basedOnSamples !== 6 && tries < 100;
-      tries++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      () => estimator.estimate("large"),
+      (estimate) => estimate?.basedOnSamples === 6,
+    );
     const check = async (userId: string) =>
       (
         await asService("POST", "/v1/billing/check-sufficient", {

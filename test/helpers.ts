@@ -98,3 +98,17 @@ export async function createCreation(owner = "alice", body: Record<string, unkno
 }
 
 export const asCreation = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Reads until `done` accepts the value (outbox messages and projections land on an alarm),
+ * giving up after about three seconds and returning the last value for the assertion. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
+  let value = await read();
+  for (let tries = 0; tries < 150 && !done(value); tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await read();
+  }
+  return value;
+}

@@ -56,6 +56,17 @@ describe("/openapi.json", () => {
       "GET /v1/billing/balance/{userId} billingBalance",
       "POST /v1/billing/check-sufficient billingCheckSufficient",
       "POST /v1/billing/consume billingConsume",
+      "POST /v1/subdomains/{name}/claim claimSubdomain",
+      "GET /v1/subdomains/{name} getSubdomain",
+      "DELETE /v1/subdomains/{name} releaseSubdomain",
+      "POST /v1/subdomains/{name}/invites inviteCollaborator",
+      "POST /v1/subdomains/{name}/join joinSubdomain",
+      "DELETE /v1/subdomains/{name}/collaborators/{email} removeCollaborator",
+      "GET /v1/subdomains/{name}/access checkSubdomainAccess",
+      "GET /v1/me/subdomains mySubdomains",
+      "PUT /v1/admin/subdomains/{name}/reservation setSubdomainReservation",
+      "GET /v1/admin/reservations listReservations",
+      "GET /v1/admin/subdomains searchSubdomains",
       "POST /v1/webhooks/stripe stripeWebhook",
     ]);
   });

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createCreation, problemOf } from "./helpers.ts";
 import { deliverStripe, stripeHeader } from "./stripe-helpers.ts";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, bearer, jsonInit, problemOf } from "./helpers.ts";
+import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 import { deliverStripe, subscriptionEvent } from "./stripe-helpers.ts";
 
 const claim = async (name: string, user: string) =>
@@ -12,16 +12,6 @@ const accessOf = async (name: string, user: string) =>
       headers: await bearer({ sub: user }),
     })
   ).json();
-
-/** Waits until `read` returns something `done` accepts (outbox messages land on an alarm). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let tries = 0; tries < 150 && !done(value); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
-}
 
 const statusOf = async (name: string) =>
   ((await (await api(`/v1/subdomains/${name}`)).json()) as { status: string }).status;

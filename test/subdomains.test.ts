@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserDO } from "../src/actors/user/user-do.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../src/shared/limits.ts";
-import { api, bearer, jsonInit, problemOf } from "./helpers.ts";
+import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 
 const claim = async (name: string, user: string, options: { admin?: boolean } = {}) =>
   api(`/v1/subdomains/${name}/claim`, {
@@ -12,11 +12,7 @@ const claim = async (name: string, user: string, options: { admin?: boolean } = 
   });
 
 /** Sets a user's plan the way a subscription webhook does. */
-export async function setPlan(
-  user: string,
-  plan: string | null,
-  created = Math.floor(Date.now() / 1000),
-) {
+async function setPlan(user: string, plan: string | null, created = Math.floor(Date.now() / 1000)) {
   return env.USER.getByName(user).applyBilling(user, {
     event_id: `evt_${crypto.randomUUID()}`,
     created,
@@ -25,19 +21,10 @@ export async function setPlan(
   });
 }
 
-/** Polls the D1 projection until `check` holds for the row (projection writes are async). */
-async function projected(
-  name: string,
-  check: (row: { owner_id: string | null } | null) => boolean,
-) {
-  let row: { owner_id: string | null } | null = null;
-  for (let tries = 0; tries < 100; tries++) {
-    row = await env.DB.prepare("SELECT owner_id FROM subdomains WHERE name = ?").bind(name).first();
-    if (check(row)) return row;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return row;
-}
+const projectedOwner = (name: string) =>
+  env.DB.prepare("SELECT owner_id FROM subdomains WHERE name = ?")
+    .bind(name)
+    .first<{ owner_id: string | null }>();
 
 describe("claims", () => {
   it("gives a name to exactly one of 100 concurrent claimants, and D1 agrees", async () => {
@@ -56,9 +43,11 @@ describe("claims", () => {
       owner: winner,
       status: "active",
     });
-    expect(await projected("contested", (row) => row?.owner_id === winner)).toEqual({
-      owner_id: winner,
-    });
+    const row = await eventually(
+      () => projectedOwner("contested"),
+      (found) => found?.owner_id === winner,
+    );
+    expect(row).toEqual({ owner_id: winner });
     const audits = await Promise.all(users.map((user) => env.USER.getByName(user).audit(user)));
     expect(audits.map((audit) => audit.owned).reduce((a, b) => a + b)).toBe(1);
     expect(audits.every((audit) => audit.ok && audit.pending === 0)).toBe(true);
@@ -117,11 +106,11 @@ describe("claims", () => {
       available: true,
       owner: null,
     });
-    for (let tries = 0; tries < 100; tries++) {
-      if ((await env.USER.getByName("tom").audit("tom")).owned === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await env.USER.getByName("tom").audit("tom")).toMatchObject({ ok: true, owned: 0 });
+    const tom = await eventually(
+      () => env.USER.getByName("tom").audit("tom"),
+      (audit) => audit.owned === 0,
+    );
+    expect(tom).toMatchObject({ ok: true, owned: 0 });
     expect((await claim("twice-mine", "una")).status).toBe(201);
   });
 
