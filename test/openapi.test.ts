@@ -64,10 +64,19 @@ describe("/openapi.json", () => {
       "DELETE /v1/subdomains/{name}/collaborators/{email} removeCollaborator",
       "GET /v1/subdomains/{name}/access checkSubdomainAccess",
       "GET /v1/me/subdomains mySubdomains",
+      "POST /v1/admin/registry/import importRegistry",
       "PUT /v1/admin/subdomains/{name}/reservation setSubdomainReservation",
       "GET /v1/admin/reservations listReservations",
       "GET /v1/admin/subdomains searchSubdomains",
       "POST /v1/webhooks/stripe stripeWebhook",
+      "POST /registry/claim registryClaim",
+      "GET /registry/check/{subdomain} registryCheck",
+      "POST /registry/invite registryInvite",
+      "POST /registry/join registryJoin",
+      "GET /registry/check/{subdomain}/access registryAccess",
+      "GET /registry/resolve/{subdomain} registryResolve",
+      "GET /registry/registry.json registryJson",
+      "POST /registry/webhook registryWebhook",
     ]);
   });
 

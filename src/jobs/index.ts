@@ -2,11 +2,15 @@
 // Each cron expression maps to the jobs it runs; one job failing does not stop the others.
 
 import { reconcileCreations } from "./reconcile-creations.ts";
+import { reconcileSubdomains } from "./reconcile-subdomains.ts";
 
 type Job = (env: Env) => Promise<unknown>;
 
 export const CRON_JOBS: Record<string, Record<string, Job>> = {
-  "*/10 * * * *": { "reconcile-creations": reconcileCreations },
+  "*/10 * * * *": {
+    "reconcile-creations": reconcileCreations,
+    "reconcile-subdomains": reconcileSubdomains,
+  },
 };
 
 export async function runScheduledJobs(controller: ScheduledController, env: Env): Promise<void> {

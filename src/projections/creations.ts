@@ -50,9 +50,9 @@ export async function deleteCreationProjection(db: D1Database, id: string): Prom
 
 export async function projectedCreationsAfter(db: D1Database, afterId: string, limit: number) {
   const { results } = await db
-    .prepare("SELECT id, revision FROM creations WHERE id > ? ORDER BY id LIMIT ?")
+    .prepare("SELECT id AS key, revision FROM creations WHERE id > ? ORDER BY id LIMIT ?")
     .bind(afterId, limit)
-    .all<{ id: string; revision: number }>();
+    .all<{ key: string; revision: number }>();
   return results;
 }
 

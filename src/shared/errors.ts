@@ -101,16 +101,20 @@ export type ErrorStatus = (typeof ERROR_CATALOGUE)[ErrorCode]["status"];
 /** Extension members of a problem body, e.g. `balance`, `required`, `shortfall`. */
 export type ProblemExtensions = Record<string, unknown>;
 
+// Plain fields rather than parameter properties: Node's type stripping loads this file too
+// (the import script), and it cannot run TypeScript-only syntax.
 export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly extensions: ProblemExtensions;
   readonly status: ErrorStatus;
 
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail: string,
-    readonly extensions: ProblemExtensions = {},
-  ) {
+  constructor(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}) {
     super(`${code}: ${detail}`);
     this.name = "ApiError";
+    this.code = code;
+    this.detail = detail;
+    this.extensions = extensions;
     this.status = ERROR_CATALOGUE[code].status;
   }
 }

@@ -130,5 +130,8 @@ export const CLAIM_REPAIR_DELAY_MS = 60_000;
 /** Subdomains one registry.json or admin listing page returns at most. */
 export const SUBDOMAINS_PAGE_MAX = 1_000;
 
+/** Claims /registry/registry.json lists at most (then it says `truncated: true`). */
+export const REGISTRY_JSON_MAX_ENTRIES = 50_000;
+
 /** Records one importer request may carry (the importer script sends batches of this size). */
 export const REGISTRY_IMPORT_BATCH_MAX = 200;

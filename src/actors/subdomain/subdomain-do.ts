@@ -245,6 +245,24 @@ export class SubdomainDO extends Actor {
     return { has_access: (role === "owner" || role === "collaborator") && !frozen, role, frozen };
   }
 
+  /**
+   * Seed 004's unified resolution for a visitor: "unclaimed", "owner", "collaborator",
+   * "invited" (their token's email has a pending invitation) or "none", and whether it is frozen.
+   */
+  resolve(
+    name: string,
+    visitor: { id: string; email: string | null } | null,
+  ): { role: "unclaimed" | "owner" | "collaborator" | "invited" | "none"; frozen: boolean } {
+    const row = this.row() ?? this.blank(name);
+    const frozen = row.status === "frozen";
+    if (row.owner_id === null) return { role: "unclaimed", frozen: false };
+    if (visitor === null) return { role: "none", frozen };
+    const role = this.roleOf(row, visitor.id);
+    if (role !== "none") return { role, frozen };
+    const invited = visitor.email ? this.collaborator(visitor.email.toLowerCase()) : null;
+    return { role: invited?.status === "invited" ? "invited" : "none", frozen };
+  }
+
   /** The owner, for the owner's actor to check its index against (audit). */
   ownerOf(): { owner_id: string | null; reservation_id: string | null } {
     const row = this.row();

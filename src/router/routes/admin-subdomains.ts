@@ -1,9 +1,12 @@
 import * as v from "valibot";
 import { requireOperator } from "../../actors/access.ts";
 import { listClaimedSubdomains, listReservations } from "../../projections/subdomains.ts";
+import { importRecords } from "../../registry/importer.ts";
+import { recordsFromBlob } from "../../registry/layouts.ts";
 import { reservedSubdomains } from "../../shared/config.ts";
+import { invalidField } from "../../shared/errors.ts";
 import { UserIdSchema } from "../../shared/ids.ts";
-import { SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
+import { REGISTRY_IMPORT_BATCH_MAX, SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
 import { pageLimitSchema } from "../../shared/schemas/meta.ts";
 import {
   ReservationSchema,
@@ -29,7 +32,54 @@ const SearchQuerySchema = v.object({
   limit: pageLimitSchema(SUBDOMAINS_PAGE_MAX),
 });
 
+const ImportSchema = v.pipe(
+  v.strictObject({
+    /** Per-key records: `subdomain:<name>`, `user:<id>`, `config:reserved`, `config:preallocated`. */
+    records: v.optional(
+      v.pipe(
+        v.record(v.string(), v.unknown()),
+        v.check(
+          (records) => Object.keys(records).length <= REGISTRY_IMPORT_BATCH_MAX,
+          `must hold at most ${REGISTRY_IMPORT_BATCH_MAX} records; send batches`,
+        ),
+      ),
+    ),
+    /** The older monolithic `registry` blob: `{ claims, reserved, preallocated }`. */
+    registry: v.optional(v.unknown()),
+  }),
+  v.check(
+    (body) => (body.records === undefined) !== (body.registry === undefined),
+    "give exactly one of records and registry",
+  ),
+);
+
 export const adminSubdomainRoutes = [
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/admin/registry/import",
+      operationId: "importRegistry",
+      summary: "Import seed 004's KV registry (per-key records or the old blob), idempotently",
+      description: `Reports imported, unchanged and skipped keys with a reason each. At most ${REGISTRY_IMPORT_BATCH_MAX} records per request: \`npm run import-registry\` sends batches.`,
+      tag,
+      auth,
+      body: ImportSchema,
+      responses: { 200: { description: "{ imported, unchanged, skipped: [{ key, reason }] }" } },
+    },
+    async (c, { principal, body }) => {
+      requireOperator(principal);
+      const records = body.records ?? recordsFromBlob(body.registry);
+      const count = Object.keys(records).length;
+      if (count > REGISTRY_IMPORT_BATCH_MAX) {
+        throw invalidField(
+          "body",
+          "registry",
+          `holds ${count} records; send at most ${REGISTRY_IMPORT_BATCH_MAX} per request`,
+        );
+      }
+      return c.json(await importRecords(c.env, principal, records));
+    },
+  ),
   defineRoute(
     {
       method: "put",

@@ -5,6 +5,7 @@ import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
+import { registryRoutes } from "./registry.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { subdomainRoutes } from "./subdomains.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
@@ -22,4 +23,5 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...subdomainRoutes,
   ...adminSubdomainRoutes,
   ...webhookRoutes,
+  ...registryRoutes,
 ];

@@ -1,0 +1,159 @@
+// Loads seed 004's KV data into the actors: per-key `subdomain:<name>`, `user:<id>` and
+// `config:*` records, or the older monolithic `registry` blob (turned into per-key records
+// first). Idempotent: a name already held by the same owner is "unchanged", and config that
+// already holds is not written again. Every record gets an outcome and, if skipped, a reason.
+
+import * as v from "valibot";
+import type { LegacyRecord } from "../actors/subdomain/subdomain-do.ts";
+import { UserIdSchema } from "../shared/ids.ts";
+import type { Principal } from "../shared/schemas/principal.ts";
+import { parseSubdomain } from "../shared/schemas/subdomain.ts";
+
+export interface ImportReport {
+  imported: string[];
+  unchanged: string[];
+  skipped: { key: string; reason: string }[];
+}
+
+const LegacyRecordSchema = v.object({
+  ownerId: UserIdSchema,
+  claimedAt: v.optional(v.string()),
+  status: v.optional(v.picklist(["active", "frozen"])),
+  frozenAt: v.optional(v.nullable(v.string())),
+  collaborators: v.optional(
+    v.array(
+      v.object({
+        email: v.string(),
+        userId: v.optional(v.string()),
+        status: v.optional(v.picklist(["invited", "active"])),
+        right: v.optional(v.string()),
+        invitedAt: v.optional(v.string()),
+        joinedAt: v.optional(v.string()),
+      }),
+    ),
+  ),
+});
+
+/** The oldest records said `userId` where later ones say `ownerId`. */
+function legacyRecord(value: unknown): LegacyRecord | null {
+  const record = typeof value === "string" ? safeJson(value) : value;
+  if (record && typeof record === "object" && !("ownerId" in record) && "userId" in record) {
+    return legacyRecord({ ...record, ownerId: (record as { userId: unknown }).userId });
+  }
+  const parsed = v.safeParse(LegacyRecordSchema, record);
+  return parsed.success ? parsed.output : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function importRecords(
+  env: Env,
+  caller: Principal,
+  records: Record<string, unknown>,
+): Promise<ImportReport> {
+  const report: ImportReport = { imported: [], unchanged: [], skipped: [] };
+  const skip = (key: string, reason: string) => report.skipped.push({ key, reason });
+  await Promise.all(
+    Object.entries(records).map(async ([key, value]) => {
+      const [prefix, ...rest] = key.split(":");
+      const id = rest.join(":");
+      if (prefix === "subdomain") return importSubdomain(env, caller, key, id, value, report);
+      if (prefix === "user")
+        return skip(key, "user records are rebuilt from the subdomain records");
+      if (key === "config:reserved") return importReserved(env, caller, key, value, report);
+      if (key === "config:preallocated") return importPreallocated(env, caller, key, value, report);
+      skip(key, "unknown key");
+    }),
+  );
+  for (const list of [report.imported, report.unchanged]) list.sort();
+  report.skipped.sort((a, b) => a.key.localeCompare(b.key));
+  return report;
+}
+
+async function importSubdomain(
+  env: Env,
+  caller: Principal,
+  key: string,
+  rawName: string,
+  value: unknown,
+  report: ImportReport,
+) {
+  let name: string;
+  try {
+    name = parseSubdomain(rawName);
+  } catch {
+    return report.skipped.push({ key, reason: "not a valid subdomain name" });
+  }
+  const record = legacyRecord(value);
+  if (!record)
+    return report.skipped.push({ key, reason: "not a subdomain record (needs ownerId)" });
+  const { outcome, owner } = await env.SUBDOMAIN.getByName(name).importLegacy(name, caller, record);
+  if (outcome === "imported") report.imported.push(key);
+  else if (outcome === "unchanged") report.unchanged.push(key);
+  else report.skipped.push({ key, reason: `already claimed by ${owner}` });
+}
+
+async function importReserved(
+  env: Env,
+  caller: Principal,
+  key: string,
+  value: unknown,
+  report: ImportReport,
+) {
+  const names = typeof value === "string" ? safeJson(value) : value;
+  if (!Array.isArray(names)) return report.skipped.push({ key, reason: "not a list of names" });
+  let changed = false;
+  for (const raw of names) {
+    const name = safeName(raw);
+    if (!name) {
+      report.skipped.push({ key: `${key}:${String(raw)}`, reason: "not a valid subdomain name" });
+      continue;
+    }
+    const actor = env.SUBDOMAIN.getByName(name);
+    if ((await actor.get(name, caller)).reserved) continue;
+    await actor.setReservation(name, caller, { reserved: true });
+    changed = true;
+  }
+  (changed ? report.imported : report.unchanged).push(key);
+}
+
+async function importPreallocated(
+  env: Env,
+  caller: Principal,
+  key: string,
+  value: unknown,
+  report: ImportReport,
+) {
+  const entries = typeof value === "string" ? safeJson(value) : value;
+  if (!entries || typeof entries !== "object" || Array.isArray(entries)) {
+    return report.skipped.push({ key, reason: "not a map of name to user id" });
+  }
+  let changed = false;
+  for (const [raw, userId] of Object.entries(entries)) {
+    const name = safeName(raw);
+    if (!name || !v.is(UserIdSchema, userId)) {
+      report.skipped.push({ key: `${key}:${raw}`, reason: "not a name and a user id" });
+      continue;
+    }
+    const actor = env.SUBDOMAIN.getByName(name);
+    const projection = await actor.projection();
+    if (projection?.preallocated_to === userId) continue;
+    await actor.setReservation(name, caller, { preallocated_to: userId });
+    changed = true;
+  }
+  (changed ? report.imported : report.unchanged).push(key);
+}
+
+function safeName(raw: unknown): string | null {
+  try {
+    return parseSubdomain(raw);
+  } catch {
+    return null;
+  }
+}
