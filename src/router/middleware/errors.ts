@@ -14,8 +14,7 @@ import {
 import type { AppContext } from "../context.ts";
 
 export function problem(c: AppContext, error: ApiError): Response {
-  const body = {
-    ...error.extensions,
+  const standard = {
     type: problemType(error.code),
     title: ERROR_CATALOGUE[error.code].title,
     status: error.status,
@@ -23,6 +22,8 @@ export function problem(c: AppContext, error: ApiError): Response {
     code: error.code,
     request_id: c.get("requestId"),
   };
+  // Standard members first for readers; an extension can never overwrite one.
+  const body = { ...standard, ...error.extensions, ...standard };
   if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="troupe"');
   c.header("Content-Type", "application/problem+json");
   return c.body(JSON.stringify(body), error.status as ContentfulStatusCode);
