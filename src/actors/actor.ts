@@ -3,26 +3,18 @@
 // multiplexes jobs on the one alarm, and an outbox for messages to other actors.
 
 import { DurableObject } from "cloudflare:workers";
-import * as v from "valibot";
 import type { JsonValue } from "../shared/json.ts";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
-import { applyMigrations, type Migration } from "./migrations.ts";
-import {
-  type ActorBinding,
-  INBOX_PRUNE_TASK,
-  OUTBOX_DELIVER_TASK,
-  Outbox,
-  type OutboxEnvelope,
-} from "./outbox.ts";
-import { RUNTIME_MIGRATIONS } from "./runtime-schema.ts";
-import {
-  type DeadLetter,
-  type JobOutcome,
-  type ScheduledJob,
-  type ScheduleRequest,
+import type { Migration } from "./migrations.ts";
+import type { ActorBinding, Outbox, OutboxEnvelope } from "./outbox.ts";
+import { ActorRuntime } from "./runtime.ts";
+import type {
+  DeadLetter,
+  JobOutcome,
+  ScheduledJob,
+  ScheduleRequest,
   Scheduler,
-  type TaskRegistry,
-  task,
+  TaskRegistry,
 } from "./scheduler.ts";
 
 export type { Migration } from "./migrations.ts";
@@ -45,28 +37,18 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
   protected readonly scheduler: Scheduler;
   protected readonly outbox: Outbox;
 
-  private readonly runtimeTasks: TaskRegistry = {
-    [OUTBOX_DELIVER_TASK]: task(v.object({ id: v.string() }), ({ id }) => this.outbox.deliver(id)),
-    [INBOX_PRUNE_TASK]: task(v.null(), () => this.outbox.prune()),
-  };
-
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     const { migrations, retryBaseMs } = new.target as unknown as typeof Actor;
-    this.scheduler = new Scheduler(
-      ctx.storage,
-      (name) => this.runtimeTasks[name] ?? this.tasks[name],
-      (outcome) => this.onJobOutcome(outcome),
+    const runtime = new ActorRuntime(ctx, env, {
+      migrations,
       retryBaseMs,
-    );
-    this.outbox = new Outbox(ctx.storage, env, this.scheduler);
-    // blockConcurrencyWhile holds every request and alarm until the schema is current, so
-    // no method ever sees a half-migrated database.
-    void ctx.blockConcurrencyWhile(async () => {
-      applyMigrations(ctx.storage, RUNTIME_MIGRATIONS, "runtime");
-      applyMigrations(ctx.storage, migrations, "actor");
+      task: (name) => this.tasks[name],
+      onOutcome: (outcome) => this.onJobOutcome(outcome),
     });
+    this.scheduler = runtime.scheduler;
+    this.outbox = runtime.outbox;
   }
 
   /** The one alarm: runs every due job, then points itself at the next one. */
