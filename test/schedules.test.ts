@@ -86,14 +86,19 @@ describe("schedule input", () => {
     expect(badName.location).toBe("path");
   });
 
-  it("answers 501 ROOM_TARGET_UNAVAILABLE for room targets until rooms exist", async () => {
+  it("accepts a room target without a webhook URL, and refuses a bad room name", async () => {
     const { id } = await createCreation();
     const response = await put(id, "job", {
       delay_seconds: 60,
       target: { type: "room", room: "lobby", message: {} },
     });
-    expect(response.status).toBe(501);
-    expect((await problemOf(response)).code).toBe("ROOM_TARGET_UNAVAILABLE");
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ target: { type: "room", room: "lobby" } });
+    const bad = await put(id, "job2", {
+      delay_seconds: 60,
+      target: { type: "room", room: "no room", message: {} },
+    });
+    expect((await problemOf(bad)).detail).toMatch(/^body target\.room: /);
   });
 
   it(`stops at ${CREATION_SCHEDULES_MAX} schedules with 403 SCHEDULE_LIMIT_REACHED`, async () => {

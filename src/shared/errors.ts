@@ -18,6 +18,12 @@ export const ERROR_CATALOGUE = {
     status: 400,
     title: "The Idempotency-Key header and reference_id differ",
   },
+  INVALID_PATCH: { status: 400, title: "The patch cannot be applied to the room's state" },
+  INVALID_TICKET: { status: 401, title: "The room ticket is unknown, used or expired" },
+  FORBIDDEN_PATH: { status: 403, title: "The caller may not write this path of the room's state" },
+  STATE_TOO_LARGE: { status: 413, title: "The room's state would grow past its limit" },
+  ROOM_FULL: { status: 429, title: "The room holds the most connections allowed" },
+  NOT_A_WEBSOCKET: { status: 426, title: "Connect with Upgrade: websocket" },
   INVALID_STRIPE_SIGNATURE: { status: 400, title: "The Stripe-Signature header is not valid" },
   UNAUTHENTICATED: { status: 401, title: "Credentials are required" },
   INVALID_TOKEN: { status: 401, title: "The bearer token is not valid" },
@@ -89,10 +95,6 @@ export const ERROR_CATALOGUE = {
   },
   SERVER_MISCONFIGURED: { status: 500, title: "The server is misconfigured" },
   INTERNAL: { status: 500, title: "An unexpected error occurred" },
-  ROOM_TARGET_UNAVAILABLE: {
-    status: 501,
-    title: "Room targets need real-time rooms, not yet served",
-  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -135,3 +135,40 @@ export const REGISTRY_JSON_MAX_ENTRIES = 50_000;
 
 /** Records one importer request may carry (the importer script sends batches of this size). */
 export const REGISTRY_IMPORT_BATCH_MAX = 200;
+
+/** Largest WebSocket frame a room reads; a bigger one gets FRAME_TOO_LARGE and is dropped. */
+export const ROOM_FRAME_MAX_BYTES = 16 * 1024;
+
+/** Frames one connection may send per second; more get RATE_LIMITED. */
+export const ROOM_MESSAGES_PER_SECOND = 30;
+
+/** Connections one room holds at once; the next upgrade is refused with ROOM_FULL. */
+export const ROOM_CONNECTIONS_MAX = 500;
+
+/** Largest shared state (as JSON); a patch that would exceed it gets STATE_TOO_LARGE. */
+export const ROOM_STATE_MAX_BYTES = 256 * 1024;
+
+/** Chat messages a room keeps and sends in `welcome`. */
+export const ROOM_HISTORY_MAX_MESSAGES = 100;
+
+/** Accepted patches a room keeps so a reconnecting client can catch up without a full state. */
+export const ROOM_PATCH_LOG_MAX = 500;
+
+/** Longest chat message. */
+export const ROOM_CHAT_MAX_CHARS = 2_000;
+
+/** Operations one patch may carry. */
+export const ROOM_PATCH_OPS_MAX = 50;
+
+/** Largest presence object one user may publish (as JSON). */
+export const ROOM_PRESENCE_MAX_BYTES = 1024;
+
+/** Shortest gap between two cursor frames relayed for one connection; faster ones are dropped. */
+export const ROOM_CURSOR_MIN_INTERVAL_MS = 25;
+
+/** Lifetime of a connection ticket; each is good for one upgrade. */
+export const ROOM_TICKET_TTL_SECONDS = 60;
+
+/** Timers one room may have running, and the longest one. */
+export const ROOM_TIMERS_MAX = 20;
+export const ROOM_TIMER_MAX_SECONDS = 24 * 60 * 60;

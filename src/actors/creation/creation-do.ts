@@ -20,6 +20,7 @@ import {
   type Schedule,
   type ScheduleFailure,
   ScheduleNameSchema,
+  type ScheduleTarget,
 } from "../../shared/schemas/schedule.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
@@ -87,6 +88,13 @@ export class CreationDO extends Actor {
     return { id, owner, name, created_at, updated_at, revision };
   }
 
+  /** Who rooms treat as privileged, and whether they admit anonymous visitors; null when the
+   * creation does not exist (the router asks before opening a room). */
+  roomPolicy(): { owner: string; allow_anonymous: boolean } | null {
+    const row = this.row();
+    return row ? { owner: row.owner, allow_anonymous: row.allow_anonymous === 1 } : null;
+  }
+
   /** The current token version, or null when this creation does not exist (auth uses it). */
   tokenVersion(): number | null {
     return this.row()?.token_version ?? null;
@@ -150,14 +158,9 @@ export class CreationDO extends Actor {
     const spec = v.parse(PutScheduleSchema, input);
     const now = Date.now();
     const timing = resolveTiming(spec, now);
-    if (spec.target.type === "room") {
-      throw new ApiError(
-        "ROOM_TARGET_UNAVAILABLE",
-        "Room targets arrive with real-time rooms; use a webhook target.",
-      );
-    }
-    if (spec.target.url) checkWebhookUrl(spec.target.url, this.localhostWebhooksAllowed());
-    else if (!row.webhook_url) {
+    if (spec.target.type === "webhook" && spec.target.url) {
+      checkWebhookUrl(spec.target.url, this.localhostWebhooksAllowed());
+    } else if (spec.target.type === "webhook" && !row.webhook_url) {
       throw new ApiError(
         "INVALID_WEBHOOK_URL",
         "Give target.url or set the creation's webhook_url first.",
@@ -228,7 +231,18 @@ export class CreationDO extends Actor {
     const schedule = this.scheduleRow(name);
     const creation = this.row();
     if (!schedule || !creation) return; // deleted while the job was due
-    const target = JSON.parse(schedule.target) as { type: "webhook"; url?: string };
+    const target = JSON.parse(schedule.target) as ScheduleTarget;
+    const payload = JSON.parse(schedule.payload);
+    if (target.type === "room") {
+      // Posted into the room like a REST server message; every connection gets it.
+      await this.env.ROOM.getByName(`${creation.id}:${target.room}`).serverMessage({
+        schedule: name,
+        scheduled_for: new Date(job.occurrenceAt).toISOString(),
+        message: target.message,
+        payload,
+      });
+      return;
+    }
     const url = target.url ?? creation.webhook_url;
     if (!url) throw new Error("the schedule has no target.url and the creation no webhook_url");
     await postScheduleEvent(url, creation.webhook_secret, {
@@ -238,7 +252,7 @@ export class CreationDO extends Actor {
       schedule: name,
       scheduled_for: new Date(job.occurrenceAt).toISOString(),
       attempt: job.attempt,
-      payload: JSON.parse(schedule.payload),
+      payload,
     });
   }
 

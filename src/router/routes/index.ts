@@ -6,6 +6,7 @@ import { creationRoutes } from "./creations.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
 import { registryRoutes } from "./registry.ts";
+import { roomRoutes } from "./rooms.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { subdomainRoutes } from "./subdomains.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
@@ -20,6 +21,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...creationWalletRoutes,
   ...userWalletRoutes,
   ...billingRoutes,
+  ...roomRoutes,
   ...subdomainRoutes,
   ...adminSubdomainRoutes,
   ...webhookRoutes,

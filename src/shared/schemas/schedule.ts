@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { JsonValueSchema } from "../json.ts";
 import { CreationIdSchema, WebhookUrlSchema } from "./creation.ts";
+import { RoomNameSchema } from "./room.ts";
 
 export const ScheduleNameSchema = v.pipe(
   v.string(),
@@ -8,11 +9,6 @@ export const ScheduleNameSchema = v.pipe(
     /^[a-z0-9][a-z0-9_-]{0,63}$/,
     "must be 1-64 of a-z, 0-9, _ and -, starting with a letter or digit",
   ),
-);
-
-export const RoomNameSchema = v.pipe(
-  v.string(),
-  v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 of A-Z, a-z, 0-9, _, . and -"),
 );
 
 export const WebhookTargetSchema = v.object({

@@ -1,0 +1,78 @@
+// Shared room state: a JSON object patched by path. Used by the room (with write rules) and by
+// the client SDK's local mirror (without), so both apply a patch exactly the same way.
+
+import type { JsonObject, JsonValue } from "./json.ts";
+import type { PatchOp, RoomIdentity } from "./schemas/room.ts";
+
+export class PatchError extends Error {
+  readonly code: "FORBIDDEN_PATH" | "INVALID_PATCH";
+
+  constructor(code: "FORBIDDEN_PATH" | "INVALID_PATCH", message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const emptyRoomState = (): JsonObject => ({ shared: {}, users: {} });
+
+const segments = (path: string) => path.split("/").slice(1).map(decodeURIComponent);
+
+/**
+ * Who may write where: `/users/<own id>/…` only that user, `/shared/…` any participant,
+ * anything else only the creation's owner or its backend (privileged).
+ */
+export function checkWritable(path: string, writer: RoomIdentity): void {
+  if (writer.privileged) return;
+  const [root, owner] = segments(path);
+  if (root === "shared" && owner !== undefined) return;
+  if (root === "users" && owner === writer.user_id) return;
+  throw new PatchError("FORBIDDEN_PATH", `${writer.user_id} may not write ${path}.`);
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Applies ops to a copy of `state`; the original is untouched if any op fails. */
+export function applyOps(state: JsonObject, ops: readonly PatchOp[]): JsonObject {
+  const next = structuredClone(state);
+  for (const op of ops) applyOp(next, op);
+  return next;
+}
+
+function applyOp(state: JsonObject, op: PatchOp): void {
+  const keys = segments(op.path);
+  const last = keys.pop() as string;
+  let parent: JsonObject = state;
+  for (const key of keys) {
+    const child = parent[key];
+    if (child === undefined) {
+      if (op.op === "delete") return; // nothing to delete
+      parent[key] = {};
+    } else if (!isObject(child)) {
+      throw new PatchError("INVALID_PATCH", `${op.path}: "${key}" is not an object.`);
+    }
+    parent = parent[key] as JsonObject;
+  }
+  const current = parent[last];
+  switch (op.op) {
+    case "set":
+      parent[last] = op.value;
+      return;
+    case "delete":
+      delete parent[last];
+      return;
+    case "increment":
+      if (current !== undefined && typeof current !== "number") {
+        throw new PatchError("INVALID_PATCH", `${op.path} is not a number.`);
+      }
+      parent[last] = (current ?? 0) + (op.value ?? 1);
+      return;
+    case "append":
+      if (current !== undefined && !Array.isArray(current)) {
+        throw new PatchError("INVALID_PATCH", `${op.path} is not a list.`);
+      }
+      parent[last] = [...(current ?? []), op.value];
+      return;
+  }
+}
