@@ -1,0 +1,28 @@
+import { joinRoom, text } from "../shared/boot.js";
+
+const DEFAULT_POLL = { question: "What's for lunch?", options: ["Pizza", "Sushi", "Tacos"] };
+const room = joinRoom("poll");
+
+function render() {
+  const poll = room.state.config?.poll ?? DEFAULT_POLL;
+  const votes = Object.values(room.state.users ?? {}).map((slot) => slot.vote);
+  const mine = room.user ? room.state.users?.[room.user.user_id]?.vote : undefined;
+  document.querySelector("#question").textContent = poll.question;
+  document.querySelector("#options").innerHTML = poll.options
+    .map((option) => {
+      const count = votes.filter((vote) => vote === option).length;
+      return `<li><button type="button" data-option="${text(option)}" class="${option === mine ? "primary" : ""}">${text(option)}</button>
+        <span data-count="${text(option)}">${count}</span></li>`;
+    })
+    .join("");
+}
+
+room.on("welcome", render);
+room.on("state.patched", render);
+document.querySelector("#options").addEventListener("click", async (event) => {
+  const option = event.target.closest("[data-option]")?.dataset.option;
+  if (!option || !room.user) return;
+  await room.patch([
+    { op: "set", path: `/users/${encodeURIComponent(room.user.user_id)}/vote`, value: option },
+  ]);
+});

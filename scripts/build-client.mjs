@@ -1,0 +1,36 @@
+// Builds what the static pages need and the repository does not keep: the client SDK as one
+// browser module (public/client/troupe.js) and the example creations copied from examples/
+// into public/examples/. Wrangler runs this before `wrangler dev` and `wrangler deploy`
+// (wrangler.jsonc "build"), so pages always use the current SDK.
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+await build({
+  entryPoints: [join(root, "src/client/index.ts")],
+  outfile: join(root, "public/client/troupe.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  platform: "browser",
+  sourcemap: true,
+  logLevel: "warning",
+});
+
+const examples = join(root, "examples");
+const served = join(root, "public/examples");
+rmSync(served, { recursive: true, force: true });
+if (existsSync(examples)) {
+  for (const entry of readdirSync(examples, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const name = entry.name;
+    mkdirSync(join(served, name), { recursive: true });
+    cpSync(join(examples, name), join(served, name), {
+      recursive: true,
+      filter: (source) => !source.endsWith("README.md"),
+    });
+  }
+}
