@@ -16,14 +16,20 @@ export function writeBenchConfig() {
   const bench = {
     ...config,
     main: join(ROOT, "bench/worker.ts"),
+    // The bench serves no example pages, so it skips the client build step.
+    build: undefined,
     assets: { ...config.assets, directory: join(ROOT, config.assets.directory) },
     durable_objects: {
       bindings: [
         ...config.durable_objects.bindings,
         { name: "BENCH_BARE", class_name: "BareActor" },
+        { name: "BENCH_RAW_ROOM", class_name: "RawRoom" },
       ],
     },
-    migrations: [...config.migrations, { tag: "bench-bare", new_sqlite_classes: ["BareActor"] }],
+    migrations: [
+      ...config.migrations,
+      { tag: "bench-bare", new_sqlite_classes: ["BareActor", "RawRoom"] },
+    ],
     d1_databases: config.d1_databases.map((db) => ({
       ...db,
       migrations_dir: join(ROOT, db.migrations_dir),

@@ -6,6 +6,7 @@ import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
 import { measure, printTable } from "./measure.mjs";
+import { FANOUT_RECEIVERS, fanout } from "./rooms.mjs";
 
 const vars = readDevVars();
 const server = await startDevServer({ config: writeBenchConfig() });
@@ -117,15 +118,66 @@ async function hotWallet(jwt) {
   printTable("Spends spread over 100 wallets", spread, "bare RPC spend, 100 wallets (baseline)");
 }
 
+/** Fan-out to N receivers: RoomDO through the router against the bare relaying DO. */
+async function roomFanout(jwt) {
+  const wsUrl = (path) => url(path).replace(/^http/, "ws");
+  const creation = await (
+    await fetch(url("/v1/creations"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}` },
+    })
+  ).json();
+  for (const receivers of FANOUT_RECEIVERS) {
+    const room = `fanout-${receivers}`;
+    const ticketUrl = async () => {
+      const response = await fetch(url(`/v1/rooms/${creation.id}/${room}/tickets`), {
+        method: "POST",
+        headers: { authorization: `Bearer ${jwt}` },
+      });
+      const { ticket } = await response.json();
+      return wsUrl(`/v1/rooms/${creation.id}/${room}?ticket=${ticket}`);
+    };
+    const rows = [
+      await fanout(
+        "raw hibernatable DO (baseline)",
+        receivers,
+        async () => wsUrl(`/__bench/raw-room/${room}`),
+        (seq) => JSON.stringify({ type: "chat.send", text: `${seq}:${performance.now()}` }),
+        (data) => sentAtOf(JSON.parse(data).text),
+      ),
+      await fanout(
+        "RoomDO chat through the router",
+        receivers,
+        ticketUrl,
+        (seq) => JSON.stringify({ type: "chat.send", text: `${seq}:${performance.now()}` }),
+        (data) => {
+          const frame = JSON.parse(data);
+          return frame.type === "chat.message" ? sentAtOf(frame.text) : null;
+        },
+      ),
+    ];
+    printTable(
+      `Room fan-out: 1 sender, ${receivers} receivers (deliveries/s)`,
+      rows,
+      "raw hibernatable DO (baseline)",
+    );
+  }
+}
+
+const sentAtOf = (text) => Number(String(text).split(":")[1]);
+
 try {
   const jwt = await new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject("bench-user")
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
-  await routerAndAuth(jwt);
-  await actors(jwt);
-  await hotWallet(jwt);
+  // `npm run bench -- rooms wallets` runs only those sections; no argument runs them all.
+  const sections = { router: routerAndAuth, actors, wallets: hotWallet, rooms: roomFanout };
+  const chosen = process.argv.slice(2);
+  for (const [name, section] of Object.entries(sections)) {
+    if (chosen.length === 0 || chosen.includes(name)) await section(jwt);
+  }
 } finally {
   await server.stop();
 }

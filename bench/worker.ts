@@ -23,10 +23,27 @@ export class BareActor extends DurableObject<Env> {
   }
 }
 
+/** Fan-out baseline: a bare hibernatable Durable Object that relays every frame to every
+ * socket, with no auth, parsing or persistence. */
+export class RawRoom extends DurableObject<Env> {
+  override async fetch(): Promise<Response> {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): void {
+    for (const socket of this.ctx.getWebSockets()) socket.send(message);
+  }
+}
+
 const PLATFORM = { type: "service", id: "platform", secret_index: 0 } as const;
 const SPEND = { amount: 1, type: "bench" };
 
-type BenchEnv = Env & { BENCH_BARE: DurableObjectNamespace<BareActor> };
+type BenchEnv = Env & {
+  BENCH_BARE: DurableObjectNamespace<BareActor>;
+  BENCH_RAW_ROOM: DurableObjectNamespace<RawRoom>;
+};
 
 export default {
   async fetch(request, env, ctx) {
@@ -38,6 +55,11 @@ export default {
     }
     if (pathname === "/__bench/bare-actor/write") {
       return Response.json({ n: await env.BENCH_BARE.getByName("bench").write() });
+    }
+    if (pathname.startsWith("/__bench/raw-room/")) {
+      return env.BENCH_RAW_ROOM.getByName(pathname.slice("/__bench/raw-room/".length)).fetch(
+        request,
+      );
     }
     if (pathname === "/__bench/wallet-rpc") {
       // The wallet's own spend, called straight from the Worker: no router, auth or validation.
