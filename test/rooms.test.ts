@@ -1,7 +1,11 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ROOM_FRAME_MAX_BYTES, ROOM_MESSAGES_PER_SECOND } from "../src/shared/limits.ts";
+import {
+  ROOM_CONNECTIONS_MAX,
+  ROOM_FRAME_MAX_BYTES,
+  ROOM_MESSAGES_PER_SECOND,
+} from "../src/shared/limits.ts";
 import {
   api,
   asCreation,
@@ -387,6 +391,37 @@ describe("limits", () => {
     expect(errors[0]).toMatchObject({ code: "STATE_TOO_LARGE" });
     expect(socket.of("ack")).toHaveLength(18);
     await socket.close();
+  });
+});
+
+describe("connection limit", () => {
+  it(`refuses the upgrade after ${ROOM_CONNECTIONS_MAX} connections with 429 ROOM_FULL`, async () => {
+    const { id } = await createCreation("owner-s");
+    const room = env.ROOM.getByName(`${id}:full`);
+    const identity = JSON.stringify({
+      user_id: "crowd",
+      name: null,
+      anonymous: false,
+      privileged: false,
+    });
+    const sockets: WebSocket[] = [];
+    for (let i = 0; i < ROOM_CONNECTIONS_MAX; i++) {
+      const response = await room.fetch(
+        new Request(`https://troupe.test/v1/rooms/${id}/full`, {
+          headers: { upgrade: "websocket", "x-troupe-room-identity": identity },
+        }),
+      );
+      const socket = response.webSocket as WebSocket;
+      socket.accept();
+      sockets.push(socket);
+    }
+    const refused = await api(`/v1/rooms/${id}/full`, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${await token("one-more")}` },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.webSocket).toBeNull();
+    expect((await problemOf(refused)).code).toBe("ROOM_FULL");
+    for (const socket of sockets) socket.close(1000, "done");
   });
 });
 
