@@ -5,6 +5,7 @@ import {
   ROOM_CONNECTIONS_MAX,
   ROOM_FRAME_MAX_BYTES,
   ROOM_MESSAGES_PER_SECOND,
+  ROOM_PRESENCE_MAX_BYTES,
 } from "../src/shared/limits.ts";
 import {
   api,
@@ -221,6 +222,10 @@ describe("chat and state", () => {
       config: { title: "Lunch?" },
     });
     await Promise.all([voter.close(), owner.close()]);
+    // The state is the room's SQLite: it survives eviction.
+    await evictDurableObject(env.ROOM.getByName(`${id}:poll`));
+    const after = await api(`/v1/rooms/${id}/poll`, { headers: await bearer({ sub: "voter" }) });
+    expect(await after.json()).toMatchObject({ version: 3, state });
   });
 
   it("answers INVALID_PATCH and INVALID_FRAME with error frames and changes nothing", async () => {
@@ -359,6 +364,22 @@ describe("limits", () => {
     expect((await socket.waitFor("error"))[0]).toMatchObject({ code: "FRAME_TOO_LARGE" });
     socket.send({ type: "chat.send", text: "still here" });
     expect((await socket.waitFor("chat.message"))[0]).toMatchObject({ text: "still here" });
+    await socket.close();
+  });
+
+  it("refuses presence data over its limit and keeps the last good one", async () => {
+    const { id } = await createCreation("owner-t");
+    const socket = await connectRoom(id, "limits", { token: await token("pru") });
+    socket.send({ type: "presence.set", data: { status: "away" } });
+    await socket.waitFor("presence.updated");
+    socket.send({ type: "presence.set", data: { blob: "z".repeat(ROOM_PRESENCE_MAX_BYTES) } });
+    expect((await socket.waitFor("error"))[0]).toMatchObject({ code: "PRESENCE_TOO_LARGE" });
+    const snapshot = (await (
+      await api(`/v1/rooms/${id}/limits`, { headers: await bearer({ sub: "pru" }) })
+    ).json()) as {
+      presence: { data: object }[];
+    };
+    expect(snapshot.presence.map((entry) => entry.data)).toEqual([{ status: "away" }]);
     await socket.close();
   });
 
