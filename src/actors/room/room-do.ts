@@ -119,9 +119,7 @@ export class RoomDO extends Server {
     this.forget(connection);
   }
 
-  override onError(connection: RoomConnection): void {
-    this.forget(connection);
-  }
+  // No onError: a failed socket is then closed, and onClose forgets it once.
 
   override onMessage(connection: RoomConnection, message: WSMessage) {
     const identity = connection.state?.identity;
