@@ -149,6 +149,24 @@ describe("creation wallet: deposits", () => {
     await expectCleanAudit(creationWallet(id));
   });
 
+  it("answers a retried owner deposit with the first answer, and moves the money once", async () => {
+    const { id } = await createCreation("otto");
+    const deposit = async () =>
+      post(
+        `/v1/creations/${id}/wallet/deposit`,
+        { amount: 700, reference_id: "topup-otto" },
+        await bearer({ sub: "otto" }),
+      );
+    const first = await deposit();
+    const firstBody = await first.text();
+    expect(JSON.parse(firstBody)).toMatchObject({ balance: 3200, creation_balance: 700 });
+    const again = await deposit();
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.text()).toBe(firstBody);
+    expect((await creationWallet(id).audit()).balance).toBe(700);
+    expect((await userWallet("otto").audit()).balance).toBe(3200);
+  });
+
   it("is 402 INSUFFICIENT_CREDITS when the owner's wallet is short, and 403 for anyone else", async () => {
     const { id, token } = await createCreation("pat");
     const short = await post(

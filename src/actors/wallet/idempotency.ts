@@ -86,6 +86,16 @@ export class IdempotencyStore {
     return { body: (outcome as { body: T }).body, replayed: false };
   }
 
+  /** Replaces a stored success body with the final one, when the answer was completed after
+   * the effect's transaction (a transfer delivered to another actor). */
+  replaceBody(key: string, body: unknown): void {
+    this.storage.sql.exec(
+      "UPDATE idempotency SET body = ? WHERE key = ? AND status = 200",
+      JSON.stringify(body),
+      key,
+    );
+  }
+
   /** Forgets records older than IDEMPOTENCY_RETENTION_MS. */
   prune(now = Date.now()): number {
     return this.storage.sql.exec(

@@ -355,34 +355,42 @@ export class WalletDO extends Actor {
       throw new ApiError("FORBIDDEN", "Only the creation's owner may fund its wallet.");
     }
     let outboxId: string | null = null;
-    const result = this.idempotency.run(key, ["transfer", creationId, deposit], () => {
-      const transaction = this.debit(
-        account,
-        {
-          kind: "transfer_out",
+    const result = this.idempotency.run<DepositResult>(
+      key,
+      ["transfer", creationId, deposit],
+      () => {
+        const transaction = this.debit(
+          account,
+          {
+            kind: "transfer_out",
+            amount: deposit.amount,
+            description: deposit.description,
+            reference_id: deposit.reference_id ?? key,
+            creation_id: creationId,
+          },
+          Date.now(),
+        );
+        const message = {
+          to: creationAccount(creationId),
+          from: name,
           amount: deposit.amount,
-          description: deposit.description,
-          reference_id: deposit.reference_id ?? key,
-          creation_id: creationId,
-        },
-        Date.now(),
-      );
-      const message = {
-        to: creationAccount(creationId),
-        from: name,
-        amount: deposit.amount,
-        description: deposit.description ?? null,
-        transfer_id: transaction.id,
-      };
-      outboxId = this.enqueue("WALLET", message.to, "receiveTransfer", message);
-      return this.result(transaction);
-    });
+          description: deposit.description ?? null,
+          transfer_id: transaction.id,
+        };
+        outboxId = this.enqueue("WALLET", message.to, "receiveTransfer", message);
+        return { ...this.result(transaction), creation_balance: null };
+      },
+    );
+    if (result.replayed) return result;
     // Deliver now so the caller sees the creation's new balance; a failure is retried by the
     // scheduler, and the receiver applies each transfer once whatever happens.
     const answer = outboxId
       ? ((await this.outbox.deliver(outboxId).catch(() => null)) as { balance?: number } | null)
       : null;
-    return { ...result, body: { ...result.body, creation_balance: answer?.balance ?? null } };
+    const body = { ...result.body, creation_balance: answer?.balance ?? null };
+    // A retry with the key must see this answer too, not the one stored before delivery.
+    if (key !== undefined) this.idempotency.replaceBody(key, body);
+    return { body, replayed: false };
   }
 
   /** Outbox receiver: credits a transfer from a user's wallet exactly once. */
