@@ -59,18 +59,22 @@ export class RoomStore {
   ];
 
   private readonly sql: SqlStorage;
+  private readonly storage: DurableObjectStorage;
+  /** The parsed state, kept between frames so a patch does not re-read and re-parse it. */
+  private current: { version: number; state: JsonObject } | null = null;
 
-  constructor(private readonly storage: DurableObjectStorage) {
+  constructor(storage: DurableObjectStorage) {
+    this.storage = storage;
     this.sql = storage.sql;
   }
 
   version(): number {
-    return this.row()?.version ?? 0;
+    return this.load().version;
   }
 
+  /** The current state; callers must not mutate it (applyOps works on a copy). */
   state(): JsonObject {
-    const row = this.row();
-    return row ? (JSON.parse(row.state) as JsonObject) : emptyRoomState();
+    return this.load().state;
   }
 
   /**
@@ -78,7 +82,8 @@ export class RoomStore {
    * called (and must throw) when the result would pass ROOM_STATE_MAX_BYTES.
    */
   applyPatch(ops: PatchOp[], by: string, tooLarge: (size: number) => never): number {
-    const next = JSON.stringify(applyOps(this.state(), ops));
+    const state = applyOps(this.state(), ops);
+    const next = JSON.stringify(state);
     const size = encoder.encode(next).length;
     if (size > ROOM_STATE_MAX_BYTES) tooLarge(size);
     const version = this.version() + 1;
@@ -97,6 +102,7 @@ export class RoomStore {
       );
       this.sql.exec("DELETE FROM patches WHERE version <= ?", version - ROOM_PATCH_LOG_MAX);
     });
+    this.current = { version, state };
     return version;
   }
 
@@ -212,11 +218,15 @@ export class RoomStore {
     return JSON.parse(row.identity) as RoomIdentity;
   }
 
-  private row(): { version: number; state: string } | null {
-    return (
-      this.sql
+  private load(): { version: number; state: JsonObject } {
+    if (!this.current) {
+      const row = this.sql
         .exec<{ version: number; state: string }>("SELECT version, state FROM room")
-        .toArray()[0] ?? null
-    );
+        .toArray()[0];
+      this.current = row
+        ? { version: row.version, state: JSON.parse(row.state) as JsonObject }
+        : { version: 0, state: emptyRoomState() };
+    }
+    return this.current;
   }
 }
