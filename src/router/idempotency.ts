@@ -9,6 +9,10 @@ import { IdempotencyKeySchema } from "../shared/schemas/wallet.ts";
 import type { AppContext } from "./context.ts";
 import { parseInput } from "./input.ts";
 
+/** Said in the reference of every idempotent route. */
+export const IDEMPOTENT_DESCRIPTION =
+  "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
+
 const HeaderSchema = v.object({ "idempotency-key": v.optional(IdempotencyKeySchema) });
 
 export function idempotencyKey(

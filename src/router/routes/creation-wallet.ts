@@ -16,7 +16,7 @@ import {
   TransactionsQuerySchema,
   WalletSchema,
 } from "../../shared/schemas/wallet.ts";
-import { replyOnce } from "../idempotency.ts";
+import { IDEMPOTENT_DESCRIPTION, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "creation wallets";
@@ -24,8 +24,6 @@ const wallet = (env: Env, creationId: string) => env.WALLET.getByName(creationAc
 const account = creationAccount;
 const userWallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
 const anyone = ["user", "service", "creation"] as const;
-const idempotent =
-  "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
 const insufficient = {
   description: "INSUFFICIENT_CREATION_FUNDS with balance, required, shortfall",
 };
@@ -52,7 +50,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/deposit",
       operationId: "depositToCreationWallet",
       summary: "Fund the creation's wallet: the owner from their own wallet, or the platform",
-      description: `The owner's deposit moves credits from the owner's wallet (402 INSUFFICIENT_CREDITS when it is short); \`creation_balance\` is the creation's balance after it, or null if the credit is still on its way. ${idempotent}`,
+      description: `The owner's deposit moves credits from the owner's wallet (402 INSUFFICIENT_CREDITS when it is short); \`creation_balance\` is the creation's balance after it, or null if the credit is still on its way. ${IDEMPOTENT_DESCRIPTION}`,
       tag,
       auth: ["user", "service"],
       params: CreationParamsSchema,
@@ -78,7 +76,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/spend",
       operationId: "spendFromCreationWallet",
       summary: "Debit the creation's wallet (its own token, the owner or the platform)",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: anyone,
       creationParam: "id",
@@ -100,7 +98,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/holds",
       operationId: "holdCreationFunds",
       summary: "Reserve funds for ttl_seconds (default 300); capture or release them later",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: anyone,
       creationParam: "id",
@@ -122,7 +120,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/holds/:hold_id/capture",
       operationId: "captureCreationHold",
       summary: "Keep up to the amount held (default all); the rest returns to the wallet",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: anyone,
       creationParam: "id",
@@ -141,7 +139,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/holds/:hold_id/release",
       operationId: "releaseCreationHold",
       summary: "Return everything a hold reserved",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: anyone,
       creationParam: "id",
@@ -160,7 +158,7 @@ export const creationWalletRoutes = [
       path: "/v1/creations/:id/wallet/refunds",
       operationId: "refundCreationSpend",
       summary: "Give back (part of) a spend or capture, once (platform only)",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: ["service"],
       params: CreationParamsSchema,

@@ -19,13 +19,11 @@ import {
   WalletSchema,
 } from "../../shared/schemas/wallet.ts";
 import { issueAccessToken, userBehindAccessToken } from "../auth/access-token.ts";
-import { idempotencyKey, reply, replyOnce } from "../idempotency.ts";
+import { IDEMPOTENT_DESCRIPTION, idempotencyKey, reply, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "user wallets";
 const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
-const idempotent =
-  "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
 
 const UserParamsSchema = v.object({ user_id: UserIdSchema });
 
@@ -65,7 +63,7 @@ export const userWalletRoutes = [
       path: "/v1/me/credits/spend",
       operationId: "spendMyCredits",
       summary: "Spend from the caller's wallet, or (a creation) from a user's within their budget",
-      description: `A creation's rct_ token must send on_behalf_of_access_token and reference_id, and stays inside the budget the user authorized (403 AUTH_*). ${idempotent}`,
+      description: `A creation's rct_ token must send on_behalf_of_access_token and reference_id, and stays inside the budget the user authorized (403 AUTH_*). ${IDEMPOTENT_DESCRIPTION}`,
       tag,
       auth: ["user", "creation"],
       body: MeSpendSchema,
@@ -180,7 +178,7 @@ export const userWalletRoutes = [
       operationId: "depositToUserWallet",
       summary:
         "Credit a user's wallet: paid credits, or bonus credits that may expire (platform only)",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: ["service"],
       params: UserParamsSchema,
@@ -198,7 +196,7 @@ export const userWalletRoutes = [
       path: "/v1/users/:user_id/wallet/refunds",
       operationId: "refundUserSpend",
       summary: "Give back (part of) a user's spend or capture, once (platform only)",
-      description: idempotent,
+      description: IDEMPOTENT_DESCRIPTION,
       tag,
       auth: ["service"],
       params: UserParamsSchema,
