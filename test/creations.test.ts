@@ -42,6 +42,28 @@ describe("POST /v1/creations", () => {
     expect(read).not.toHaveProperty("webhook_secret");
   });
 
+  it("answers a retry with the same Idempotency-Key with the same creation, once", async () => {
+    const create = async (sub: string, key: string, name: string) =>
+      api(
+        "/v1/creations",
+        jsonInit("POST", { name }, { ...(await bearer({ sub })), "idempotency-key": key }),
+      );
+    const first = await create("ivy", "create-1", "Quiz");
+    expect(first.status).toBe(201);
+    const firstBody = await first.text();
+    const retries = await Promise.all([1, 2, 3].map(() => create("ivy", "create-1", "Quiz")));
+    for (const retry of retries) {
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(await retry.text()).toBe(firstBody);
+    }
+    const reused = await create("ivy", "create-1", "Another name");
+    expect(reused.status).toBe(422);
+    expect((await problemOf(reused)).code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const otherUser = await create("jon", "create-1", "Quiz");
+    expect(((await otherUser.json()) as { id: string }).id).not.toBe(JSON.parse(firstBody).id);
+  });
+
   it("accepts no body at all and gives each creation its own id", async () => {
     const headers = await bearer({ sub: "bob" });
     const [a, b] = await Promise.all([

@@ -19,3 +19,12 @@ function isJson(value: unknown): value is JsonValue {
 }
 
 export const JsonValueSchema = v.custom<JsonValue>(isJson, "must be a JSON value");
+
+/** JSON with sorted keys, so the same input always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    item && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : item,
+  );
+}

@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
 import { ApiError } from "../../shared/errors.ts";
+import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_SCHEDULES_MAX, CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
   CreateCreationSchema,
@@ -37,6 +38,8 @@ const InitializeSchema = v.object({
   id: CreationIdSchema,
   owner: v.string(),
   ...CreateCreationSchema.entries,
+  /** Set when the id was derived from an Idempotency-Key: a retry gets the first answer. */
+  idempotency_key: v.optional(v.string()),
 });
 
 export class CreationDO extends Actor {
@@ -56,27 +59,47 @@ export class CreationDO extends Actor {
   };
 
   /** Creates the creation this actor is named after; only ever once. */
-  async initialize(input: v.InferInput<typeof InitializeSchema>): Promise<CreatedCreation> {
-    const { id, owner, name } = v.parse(InitializeSchema, input);
-    if (this.row()) throw new ApiError("CREATION_EXISTS", `Creation ${id} already exists.`);
+  async initialize(
+    input: v.InferInput<typeof InitializeSchema>,
+  ): Promise<{ creation: CreatedCreation; replayed: boolean }> {
+    const { id, owner, name, idempotency_key } = v.parse(InitializeSchema, input);
+    const createdWith =
+      idempotency_key === undefined ? null : canonicalJson({ owner, name, idempotency_key });
+    const existing = this.row();
+    if (existing) {
+      if (createdWith === null)
+        throw new ApiError("CREATION_EXISTS", `Creation ${id} already exists.`);
+      if (existing.created_with !== createdWith) {
+        throw new ApiError(
+          "IDEMPOTENCY_KEY_REUSED",
+          "This idempotency key was already used with a different request; use a new key.",
+          { idempotency_key },
+        );
+      }
+      return { creation: await this.created(existing), replayed: true };
+    }
     const now = Date.now();
-    const webhookSecret = newWebhookSecret();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        `INSERT INTO creation (id, owner, name, webhook_secret, token_version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 1, ?, ?)`,
+        `INSERT INTO creation (id, owner, name, webhook_secret, token_version, created_at, updated_at,
+           created_with) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
         id,
         owner,
         name ?? null,
-        webhookSecret,
+        newWebhookSecret(),
         now,
         now,
+        createdWith,
       );
       this.scheduleProjection();
     });
-    const creation = this.view(this.require());
-    const token = await mintCreationToken(this.env.TOKEN_SECRET, id, 1);
-    return { ...creation, token, webhook_secret: webhookSecret };
+    return { creation: await this.created(this.require()), replayed: false };
+  }
+
+  /** The creation with its current token and webhook secret: the answer to its creation. */
+  private async created(row: CreationRow): Promise<CreatedCreation> {
+    const token = await mintCreationToken(this.env.TOKEN_SECRET, row.id, row.token_version);
+    return { ...this.view(row), token, webhook_secret: row.webhook_secret };
   }
 
   /** The fields the D1 projection holds, or null when this creation does not exist. */

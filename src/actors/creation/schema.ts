@@ -31,6 +31,12 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       );`,
   },
+  {
+    // The request a creation was made with under an Idempotency-Key (canonical JSON), so a
+    // retry is recognised and a reuse of the key for another request refused.
+    name: "idempotent_create",
+    sql: "ALTER TABLE creation ADD COLUMN created_with TEXT;",
+  },
 ];
 
 export type CreationRow = {
@@ -41,6 +47,7 @@ export type CreationRow = {
   webhook_url: string | null;
   webhook_secret: string;
   token_version: number;
+  created_with: string | null;
   /** Bumped by every change of the settings; orders writes to the D1 projection. */
   revision: number;
   created_at: number;

@@ -2,7 +2,7 @@
 // it got, so a retry is answered from the record instead of being applied again.
 
 import { ApiError, asApiError, type ErrorCode } from "../../shared/errors.ts";
-import type { JsonValue } from "../../shared/json.ts";
+import { canonicalJson, type JsonValue } from "../../shared/json.ts";
 import { IDEMPOTENCY_RETENTION_MS } from "../../shared/limits.ts";
 
 /** A response as the router sends it; `replayed` tells a retry it got the stored answer. */
@@ -26,15 +26,6 @@ const STORED_ERRORS = new Set<ErrorCode>([
 
 type StoredError = { code: ErrorCode; detail: string; extensions: Record<string, unknown> };
 type Record_ = { fingerprint: string; status: number; body: string };
-
-/** JSON with sorted keys, so the same input always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item) =>
-    item && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : item,
-  );
-}
 
 export class IdempotencyStore {
   constructor(private readonly storage: DurableObjectStorage) {}

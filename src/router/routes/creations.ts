@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { listCreationsByOwner } from "../../projections/creations.ts";
+import { derivedUuid } from "../../shared/ids.ts";
 import {
   CreateCreationSchema,
   CreatedCreationSchema,
@@ -11,6 +12,7 @@ import {
   RotatedWebhookSecretSchema,
   UpdateCreationSchema,
 } from "../../shared/schemas/creation.ts";
+import { idempotencyKey, reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "creations";
@@ -56,17 +58,24 @@ export const creationRoutes = [
       operationId: "createCreation",
       summary: "Create a creation owned by the caller",
       description:
-        "Returns its rct_ token and webhook secret; neither is shown again (rotate to get new ones).",
+        "Returns its rct_ token and webhook secret; neither is shown again (rotate to get new ones) — except to a retry with the same Idempotency-Key, which gets the same creation back.",
       tag,
       auth: ["user"],
       body: v.optional(CreateCreationSchema, {}),
       responses: { 201: { description: "The new creation", schema: CreatedCreationSchema } },
     },
     async (c, { principal, body }) => {
-      const id = crypto.randomUUID();
-      const created = await creation(c.env, id).initialize({ id, owner: principal.id, ...body });
+      // With a key the id is derived from it, so a retry reaches the creation it made before.
+      const key = idempotencyKey(c, undefined);
+      const id = key ? await derivedUuid(`creation:${principal.id}:${key}`) : crypto.randomUUID();
+      const { creation: created, replayed } = await creation(c.env, id).initialize({
+        id,
+        owner: principal.id,
+        ...body,
+        ...(key ? { idempotency_key: key } : {}),
+      });
       c.header("Location", `/v1/creations/${id}`);
-      return c.json(created, 201);
+      return reply(c, { body: created, replayed }, 201);
     },
   ),
   defineRoute(
