@@ -88,7 +88,7 @@ describe("examples in two windows", () => {
     await expect
       .poll(() => guest.textContent("#messages"), { timeout: 10_000 })
       .toContain("hello from the owner");
-    await expect.poll(() => guest.locator("#presence li").count()).toBe(2);
+    await expect.poll(() => guest.locator("#presence li").count(), { timeout: 10_000 }).toBe(2);
     await guest.screenshot({ path: join(screenshots, "chat.png") });
     await Promise.all([owner.close(), guest.close()]);
   });
@@ -105,7 +105,7 @@ describe("examples in two windows", () => {
       .toContain("O: example-guest");
     await owner.click('[data-cell="4"]');
     await expect.poll(() => guest.textContent('[data-cell="4"]'), { timeout: 10_000 }).toBe("X");
-    await expect.poll(() => guest.textContent("#turn")).toBe("Turn 2: your move");
+    await expect.poll(() => guest.textContent("#turn"), { timeout: 10_000 }).toBe("Turn 2: your move");
     await guest.screenshot({ path: join(screenshots, "game.png") });
     await Promise.all([owner.close(), guest.close()]);
   });

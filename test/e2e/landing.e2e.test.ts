@@ -27,7 +27,7 @@ describe("landing page in a real browser", () => {
 
     await page.goto(`${baseUrl}/`);
     expect(await page.title()).toBe("troupe — the stateful backend for creation platforms");
-    await expect.poll(() => page.textContent("#health")).toBe("healthy");
+    await expect.poll(() => page.textContent("#health"), { timeout: 10_000 }).toBe("healthy");
     expect(await page.getAttribute("#health", "class")).toBe("health health-ok");
     expect(healthCalls).toEqual([200]);
     expect(errors).toEqual([]);

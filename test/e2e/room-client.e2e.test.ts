@@ -1,6 +1,6 @@
 // The client SDK on Node's WebSocket against wrangler dev: tickets, acks, the local mirror.
 import { describe, expect, inject, it } from "vitest";
-import { connectRoom, RoomError, ticketFetcher } from "../../src/client/room.ts";
+import { connectRoom, ticketFetcher } from "../../src/client/room.ts";
 import { createCreation, devToken } from "./dev-identity.ts";
 
 const baseUrl = inject("baseUrl");
@@ -30,10 +30,9 @@ describe("client SDK", () => {
       name: "RoomError",
       code: "FORBIDDEN_PATH",
     });
-    await expect.poll(() => [a.version, b.version]).toEqual([10, 10]);
+    await expect.poll(() => [a.version, b.version], { timeout: 10_000 }).toEqual([10, 10]);
     expect(a.state).toEqual(b.state);
     expect(a.state.shared).toEqual({ n: 10 });
-    expect(new RoomError("RATE_LIMITED", "x").code).toBe("RATE_LIMITED");
     a.close();
     b.close();
   });
