@@ -105,7 +105,9 @@ describe("examples in two windows", () => {
       .toContain("O: example-guest");
     await owner.click('[data-cell="4"]');
     await expect.poll(() => guest.textContent('[data-cell="4"]'), { timeout: 10_000 }).toBe("X");
-    await expect.poll(() => guest.textContent("#turn"), { timeout: 10_000 }).toBe("Turn 2: your move");
+    await expect
+      .poll(() => guest.textContent("#turn"), { timeout: 10_000 })
+      .toBe("Turn 2: your move");
     await guest.screenshot({ path: join(screenshots, "game.png") });
     await Promise.all([owner.close(), guest.close()]);
   });
