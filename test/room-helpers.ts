@@ -15,6 +15,8 @@ export interface TestSocket {
   /** Waits until `count` frames of `type` have arrived, and returns them. */
   waitFor(type: string, count?: number): Promise<Frame[]>;
   close(): Promise<void>;
+  /** Waits until the room closes the socket, and says with which code. */
+  closedByRoom(): Promise<{ code: number; reason: string }>;
 }
 
 /** Opens a room's WebSocket through the real Worker entry and records every frame. */
@@ -43,9 +45,11 @@ export async function connectRoom(
   ws.accept();
   const frames: Frame[] = [];
   let closed = false;
+  let closeEvent: { code: number; reason: string } | null = null;
   ws.addEventListener("message", (event) => frames.push(JSON.parse(event.data as string)));
-  ws.addEventListener("close", () => {
+  ws.addEventListener("close", (event) => {
     closed = true;
+    closeEvent = { code: event.code, reason: event.reason };
   });
   const of = (type: string) => frames.filter((frame) => frame.type === type);
   const socket: TestSocket = {
@@ -68,6 +72,14 @@ export async function connectRoom(
         `frames of ${type}: ${JSON.stringify(frames.slice(-5))}`,
       ).toBeGreaterThanOrEqual(count);
       return found;
+    },
+    closedByRoom: async () => {
+      const event = await eventually(
+        async () => closeEvent,
+        (value) => value !== null,
+      );
+      if (!event) throw new Error(`the room did not close the socket: ${frames.length} frames`);
+      return event;
     },
     close: async () => {
       ws.close(1000, "done");

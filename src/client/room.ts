@@ -186,7 +186,15 @@ export class RoomClient {
       this.socket.reconnect();
       return;
     }
-    this.state = applyOps(this.state, frame.ops);
+    try {
+      this.state = applyOps(this.state, frame.ops);
+    } catch {
+      // A patch this mirror cannot apply (e.g. a path it refuses): start over from the room's state.
+      this.version = 0;
+      this.welcomed = false;
+      this.socket.reconnect();
+      return;
+    }
     this.version = frame.version;
   }
 

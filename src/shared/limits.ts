@@ -3,6 +3,9 @@
 /** Largest request body the router reads; a bigger one is 413 PAYLOAD_TOO_LARGE. */
 export const REQUEST_BODY_MAX_BYTES = 128 * 1024;
 
+/** Deepest nesting of objects and arrays in any JSON the API reads (bodies, frames, payloads). */
+export const JSON_MAX_DEPTH = 32;
+
 /** How far a service signature's timestamp may lie from the server clock, either way. */
 export const SERVICE_SIGNATURE_TOLERANCE_SECONDS = 300;
 
@@ -141,6 +144,11 @@ export const ROOM_FRAME_MAX_BYTES = 16 * 1024;
 
 /** Frames one connection may send per second; more get RATE_LIMITED. */
 export const ROOM_MESSAGES_PER_SECOND = 30;
+
+/** Refused frames (rate limited, too large, invalid) a connection may send within
+ * ROOM_VIOLATION_WINDOW_MS; the one that reaches it closes the socket with 1008. */
+export const ROOM_VIOLATIONS_MAX = 20;
+export const ROOM_VIOLATION_WINDOW_MS = 10_000;
 
 /** Connections one room holds at once; the next upgrade is refused with ROOM_FULL. */
 export const ROOM_CONNECTIONS_MAX = 500;

@@ -2,6 +2,7 @@
 // the client SDK's local mirror (without), so both apply a patch exactly the same way.
 
 import type { JsonObject, JsonValue } from "./json.ts";
+import { isPrototypeKey, ownValue } from "./object-keys.ts";
 import type { PatchOp, RoomIdentity } from "./schemas/room.ts";
 
 export class PatchError extends Error {
@@ -15,7 +16,30 @@ export class PatchError extends Error {
 
 export const emptyRoomState = (): JsonObject => ({ shared: {}, users: {} });
 
-const segments = (path: string) => path.split("/").slice(1).map(decodeURIComponent);
+/**
+ * The keys a path names, percent-decoded. A segment that does not decode, or that would walk
+ * into a prototype (`__proto__`, `constructor`, `prototype`), makes the whole patch invalid.
+ */
+export function pathKeys(path: string): string[] {
+  return path
+    .split("/")
+    .slice(1)
+    .map((segment) => {
+      let key: string;
+      try {
+        key = decodeURIComponent(segment);
+      } catch {
+        throw new PatchError(
+          "INVALID_PATCH",
+          `${path}: "${segment}" is not valid percent-encoding.`,
+        );
+      }
+      if (isPrototypeKey(key)) {
+        throw new PatchError("INVALID_PATCH", `${path}: "${key}" may not be used as a key.`);
+      }
+      return key;
+    });
+}
 
 /**
  * Who may write where: `/users/<own id>/…` only that user, `/shared/…` any participant,
@@ -23,7 +47,7 @@ const segments = (path: string) => path.split("/").slice(1).map(decodeURICompone
  */
 export function checkWritable(path: string, writer: RoomIdentity): void {
   if (writer.privileged) return;
-  const [root, owner] = segments(path);
+  const [root, owner] = pathKeys(path);
   if (root === "shared" && owner !== undefined) return;
   if (root === "users" && owner === writer.user_id) return;
   throw new PatchError("FORBIDDEN_PATH", `${writer.user_id} may not write ${path}.`);
@@ -41,11 +65,11 @@ export function applyOps(state: JsonObject, ops: readonly PatchOp[]): JsonObject
 }
 
 function applyOp(state: JsonObject, op: PatchOp): void {
-  const keys = segments(op.path);
+  const keys = pathKeys(op.path);
   const last = keys.pop() as string;
   let parent: JsonObject = state;
   for (const key of keys) {
-    const child = parent[key];
+    const child = ownValue(parent, key);
     if (child === undefined) {
       if (op.op === "delete") return; // nothing to delete
       parent[key] = {};
@@ -54,7 +78,7 @@ function applyOp(state: JsonObject, op: PatchOp): void {
     }
     parent = parent[key] as JsonObject;
   }
-  const current = parent[last];
+  const current = ownValue(parent, last);
   switch (op.op) {
     case "set":
       parent[last] = op.value;

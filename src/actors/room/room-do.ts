@@ -16,7 +16,10 @@ import {
   ROOM_MESSAGES_PER_SECOND,
   ROOM_PRESENCE_MAX_BYTES,
   ROOM_TIMERS_MAX,
+  ROOM_VIOLATION_WINDOW_MS,
+  ROOM_VIOLATIONS_MAX,
 } from "../../shared/limits.ts";
+import { ownValue } from "../../shared/object-keys.ts";
 import { checkWritable, PatchError } from "../../shared/room-state.ts";
 import {
   ClientFrameSchema,
@@ -51,6 +54,8 @@ export class RoomDO extends Server {
   /** Per-connection frame times and last cursor (in memory: reset by hibernation, harmlessly). */
   private readonly recentFrames = new Map<string, number[]>();
   private readonly lastCursor = new Map<string, number>();
+  /** Per-connection times of refused frames (see violation()). */
+  private readonly violations = new Map<string, number[]>();
 
   // Cloudflare.Env: partyserver's type; tests add fixture bindings to it, not to the global Env.
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -121,33 +126,54 @@ export class RoomDO extends Server {
 
   // No onError: a failed socket is then closed, and onClose forgets it once.
 
+  /** Every frame gets one answer: its effect (ack, broadcast) or one error frame. */
   override onMessage(connection: RoomConnection, message: WSMessage) {
     const identity = connection.state?.identity;
     if (!identity) return; // closed during connect
+    // Frames already queued when the room closed the socket (see violation()) go unanswered.
+    if (connection.readyState !== WebSocket.OPEN) return;
+    try {
+      this.handleFrame(connection, identity, message);
+    } catch (error) {
+      // A fault of ours, not the client's: say so once and keep the room (and the isolate) up.
+      console.error(
+        JSON.stringify({
+          level: "error",
+          room: this.ctx.id.toString(),
+          error: String(error),
+          stack: (error as Error)?.stack,
+        }),
+      );
+      this.send(connection, {
+        type: "error",
+        code: "INTERNAL",
+        message: "The room failed to handle this frame.",
+      });
+    }
+  }
+
+  private handleFrame(connection: RoomConnection, identity: RoomIdentity, message: WSMessage) {
     const size = typeof message === "string" ? encoder.encode(message).length : message.byteLength;
     if (size > ROOM_FRAME_MAX_BYTES) {
-      return this.fail(
+      return this.violation(
         connection,
         "FRAME_TOO_LARGE",
         `Frames may be at most ${ROOM_FRAME_MAX_BYTES} bytes.`,
       );
     }
     if (!this.withinRate(connection.id)) {
-      return this.fail(
+      return this.violation(
         connection,
         "RATE_LIMITED",
         `At most ${ROOM_MESSAGES_PER_SECOND} frames a second.`,
       );
     }
-    const parsed = v.safeParse(
-      ClientFrameSchema,
-      typeof message === "string" ? safeJson(message) : undefined,
-    );
+    const json = typeof message === "string" ? safeJson(message) : undefined;
+    const parsed = v.safeParse(ClientFrameSchema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const id = (safeJson(typeof message === "string" ? message : "") as { id?: unknown } | null)
-        ?.id;
-      return this.fail(
+      const id = isObject(json as JsonValue) ? ownValue(json as JsonObject, "id") : undefined;
+      return this.violation(
         connection,
         "INVALID_FRAME",
         `${v.getDotPath(issue) ?? "frame"}: ${issue.message}`,
@@ -294,8 +320,10 @@ export class RoomDO extends Server {
     if (!this.mayRunTimers(identity)) {
       return this.fail(connection, "FORBIDDEN", "Only the creation may run timers in this room.");
     }
-    if (this.scheduler.cancel(timerKey(name)))
-      this.broadcastFrame({ type: "timer.cancelled", name });
+    if (!this.scheduler.cancel(timerKey(name))) {
+      return this.fail(connection, "TIMER_NOT_FOUND", `No timer named "${name}" is running.`);
+    }
+    this.broadcastFrame({ type: "timer.cancelled", name });
   }
 
   /** The owner and backend always; participants when the owner set `/config/open_timers`. */
@@ -309,6 +337,7 @@ export class RoomDO extends Server {
   private forget(connection: RoomConnection): void {
     this.recentFrames.delete(connection.id);
     this.lastCursor.delete(connection.id);
+    this.violations.delete(connection.id);
     const userId = connection.state?.identity.user_id;
     if (!userId) return;
     if (this.tabsOf(userId, connection.id) > 0) {
@@ -352,6 +381,24 @@ export class RoomDO extends Server {
     recent.push(now);
     this.recentFrames.set(connectionId, recent);
     return true;
+  }
+
+  /**
+   * A frame the client should not have sent: answered with an error frame, and counted; after
+   * ROOM_VIOLATIONS_MAX of them within ROOM_VIOLATION_WINDOW_MS the connection is closed with
+   * 1008 (policy violation) instead of being answered frame by frame.
+   */
+  private violation(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {
+    const now = Date.now();
+    const recent = (this.violations.get(connection.id) ?? []).filter(
+      (at) => now - at < ROOM_VIOLATION_WINDOW_MS,
+    );
+    recent.push(now);
+    this.violations.set(connection.id, recent);
+    this.fail(connection, code, message, id);
+    if (recent.length >= ROOM_VIOLATIONS_MAX) {
+      connection.close(1008, `more than ${ROOM_VIOLATIONS_MAX} refused frames`);
+    }
   }
 
   private fail(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {

@@ -2,7 +2,7 @@
 // the client SDK alike) and every frame a room sends back.
 
 import * as v from "valibot";
-import { type JsonValue, JsonValueSchema } from "../json.ts";
+import { JsonObjectSchema, type JsonValue, JsonValueSchema } from "../json.ts";
 import { ROOM_CHAT_MAX_CHARS, ROOM_PATCH_OPS_MAX, ROOM_TIMER_MAX_SECONDS } from "../limits.ts";
 
 export const RoomNameSchema = v.pipe(
@@ -50,7 +50,7 @@ export const ClientFrameSchema = v.variant("type", [
     id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
     ops: PatchOpsSchema,
   }),
-  v.object({ type: v.literal("presence.set"), data: v.record(v.string(), JsonValueSchema) }),
+  v.object({ type: v.literal("presence.set"), data: JsonObjectSchema }),
   v.object({
     type: v.literal("cursor"),
     x: v.pipe(v.number(), v.finite()),
@@ -120,7 +120,9 @@ export type RoomErrorCode =
   | "STATE_TOO_LARGE"
   | "PRESENCE_TOO_LARGE"
   | "FORBIDDEN"
-  | "TIMER_LIMIT";
+  | "TIMER_LIMIT"
+  | "TIMER_NOT_FOUND"
+  | "INTERNAL";
 
 export type ServerFrame =
   | WelcomeFrame

@@ -1,0 +1,4 @@
+import { inject, it } from "vitest";
+it("dump", async () => {
+  console.log("INJ", JSON.stringify((inject as any)("fuzzRuns")));
+});
