@@ -247,7 +247,7 @@ describe("PATCH /v1/creations/:id", () => {
     );
     expect(unknown.code).toBe("INVALID_REQUEST");
     expect(unknown.errors).toEqual([
-      { field: "owner", message: 'Invalid key: Expected never but received "owner"' },
+      { field: "owner", message: "is not a known field" },
     ]);
 
     const insecure = await problemOf(

@@ -3,7 +3,9 @@
 // field, so a client can fix its request without reading server logs.
 
 import * as v from "valibot";
-import { ApiError, type InputLocation } from "../shared/errors.ts";
+import { ApiError, type InputLocation, invalidField } from "../shared/errors.ts";
+import { jsonProblem } from "../shared/json.ts";
+import { shapeProblem } from "../shared/schemas/shape.ts";
 import type { AppContext } from "./context.ts";
 
 export type InputSchema = v.GenericSchema;
@@ -13,6 +15,10 @@ export function parseInput<S extends InputSchema>(
   schema: S,
   value: unknown,
 ): v.InferOutput<S> {
+  if (location === "body") {
+    const shape = shapeProblem(schema, value);
+    if (shape) throw invalidField(location, shape.field, shape.message);
+  }
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
   if (result.success) return result.output;
   const errors = result.issues.map((issue) => ({
@@ -40,10 +46,15 @@ export async function readJsonBody(c: AppContext, schema: InputSchema): Promise<
       "Send the body with content-type application/json.",
     );
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : "unparseable";
     throw new ApiError("INVALID_JSON", `The request body is not valid JSON: ${reason}`);
   }
+  // Depth, non-finite numbers and `__proto__` keys, before any schema walks the value.
+  const problem = jsonProblem(body);
+  if (problem) throw invalidField("body", "body", problem);
+  return body;
 }

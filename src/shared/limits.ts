@@ -12,6 +12,10 @@ export const SERVICE_SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Clock skew allowed when checking a JWT's `exp` and `nbf`. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
+/** Longest lifetime a user JWT may claim (`exp` minus `iat`, or minus now without `iat`);
+ * a token without `exp`, or living longer, is refused. */
+export const JWT_MAX_LIFETIME_SECONDS = 24 * 60 * 60;
+
 /** Longest client-sent `x-request-id` kept; a longer or odd one is replaced by a fresh id. */
 export const REQUEST_ID_MAX_LENGTH = 128;
 
@@ -63,7 +67,7 @@ export const CREATION_WEBHOOK_TIMEOUT_MS = 10_000;
 /** First retry delay of a failed webhook delivery; it doubles up to SCHEDULER_MAX_ATTEMPTS. */
 export const CREATION_WEBHOOK_RETRY_BASE_MS = 5_000;
 
-/** Longest creation name. */
+/** Longest creation name, in characters (Unicode code points, not UTF-16 units). */
 export const CREATION_NAME_MAX_LENGTH = 100;
 
 /** Longest webhook URL. */

@@ -6,7 +6,7 @@ import * as v from "valibot";
 import type { JwtConfig } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
-import { JWT_CLOCK_TOLERANCE_SECONDS } from "../../shared/limits.ts";
+import { JWT_CLOCK_TOLERANCE_SECONDS, JWT_MAX_LIFETIME_SECONDS } from "../../shared/limits.ts";
 import type { UserPrincipal } from "../../shared/schemas/principal.ts";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
@@ -36,6 +36,7 @@ async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPaylo
       issuer: config.issuer,
       audience: config.audience,
       clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ["exp"],
     });
     return payload;
   }
@@ -44,8 +45,46 @@ async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPaylo
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
     clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ["exp"],
   });
   return payload;
+}
+
+/** What went wrong with a token, in words a client developer can act on (never jose's codes). */
+function rejection(error: errors.JOSEError): ApiError {
+  if (error instanceof errors.JWTExpired) {
+    return new ApiError("TOKEN_EXPIRED", "The JWT has expired; sign in again.");
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const detail: Record<string, string> = {
+      exp: "The JWT has no expiry: it must carry an exp claim.",
+      iss: "The JWT was issued by another issuer than this server accepts.",
+      aud: "The JWT was issued for another audience than this server.",
+      nbf: "The JWT is not valid yet (nbf is in the future).",
+      iat: "The JWT's iat claim is not a valid time.",
+    };
+    return new ApiError(
+      "INVALID_TOKEN",
+      (Object.hasOwn(detail, error.claim) ? detail[error.claim] : undefined) ??
+        `The JWT's ${error.claim} claim is missing or invalid.`,
+    );
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new ApiError("INVALID_TOKEN", "The JWT's signature does not match.");
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return new ApiError(
+      "INVALID_TOKEN",
+      "The JWT is signed with an algorithm this server does not accept.",
+    );
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return new ApiError("INVALID_TOKEN", "No key of the issuer's key set matches the JWT.");
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    return new ApiError("INVALID_TOKEN", "The bearer token is not a well-formed JWT.");
+  }
+  return new ApiError("INVALID_TOKEN", "The JWT could not be verified.");
 }
 
 export async function verifyUserJwt(token: string, config: JwtConfig): Promise<UserPrincipal> {
@@ -53,13 +92,16 @@ export async function verifyUserJwt(token: string, config: JwtConfig): Promise<U
   try {
     payload = await verifyPayload(token, config);
   } catch (error) {
-    if (error instanceof errors.JWTExpired) {
-      throw new ApiError("TOKEN_EXPIRED", "The JWT has expired; sign in again.");
-    }
-    if (error instanceof errors.JOSEError) {
-      throw new ApiError("INVALID_TOKEN", `The JWT was rejected (${error.code}).`);
-    }
+    if (error instanceof errors.JOSEError) throw rejection(error);
     throw error;
+  }
+  const issuedAt = typeof payload.iat === "number" ? payload.iat : Date.now() / 1000;
+  if (typeof payload.exp === "number" && payload.exp - issuedAt > JWT_MAX_LIFETIME_SECONDS) {
+    throw new ApiError(
+      "INVALID_TOKEN",
+      `The JWT lives longer than ${JWT_MAX_LIFETIME_SECONDS} seconds; issue shorter-lived tokens.`,
+      { max_lifetime_seconds: JWT_MAX_LIFETIME_SECONDS },
+    );
   }
   const claims = v.safeParse(ClaimsSchema, payload);
   if (!claims.success) {

@@ -1,15 +1,11 @@
 import * as v from "valibot";
 import { CREATION_NAME_MAX_LENGTH, CREATIONS_PAGE_MAX, WEBHOOK_URL_MAX_LENGTH } from "../limits.ts";
 import { pageLimitSchema } from "./meta.ts";
+import { lineSchema } from "./text.ts";
 
 export const CreationIdSchema = v.pipe(v.string(), v.uuid("must be a creation id (a UUID)"));
 
-export const CreationNameSchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, "must not be empty"),
-  v.maxLength(CREATION_NAME_MAX_LENGTH, `must be at most ${CREATION_NAME_MAX_LENGTH} characters`),
-);
+export const CreationNameSchema = lineSchema(CREATION_NAME_MAX_LENGTH);
 
 export const WebhookUrlSchema = v.pipe(
   v.string(),

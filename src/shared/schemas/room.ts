@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { JsonObjectSchema, type JsonValue, JsonValueSchema } from "../json.ts";
 import { ROOM_CHAT_MAX_CHARS, ROOM_PATCH_OPS_MAX, ROOM_TIMER_MAX_SECONDS } from "../limits.ts";
+import { textSchema } from "./text.ts";
 
 export const RoomNameSchema = v.pipe(
   v.string(),
@@ -43,7 +44,7 @@ const TimerNameSchema = v.pipe(
 export const ClientFrameSchema = v.variant("type", [
   v.object({
     type: v.literal("chat.send"),
-    text: v.pipe(v.string(), v.minLength(1), v.maxLength(ROOM_CHAT_MAX_CHARS)),
+    text: textSchema(ROOM_CHAT_MAX_CHARS, 1),
   }),
   v.object({
     type: v.literal("state.patch"),

@@ -7,10 +7,10 @@ import { SUBDOMAIN_MAX_LENGTH } from "../limits.ts";
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-/** A subdomain as typed: lower-cased, then checked as one DNS label. */
+/** A subdomain: one DNS label. Case-insensitive like every DNS name, so `Alice` is `alice`;
+ * anything else (spaces, tabs, dots) is refused, never trimmed away. */
 export const SubdomainNameSchema = v.pipe(
   v.string(),
-  v.trim(),
   v.toLowerCase(),
   v.minLength(1, "must not be empty"),
   v.maxLength(SUBDOMAIN_MAX_LENGTH, `must be at most ${SUBDOMAIN_MAX_LENGTH} characters`),

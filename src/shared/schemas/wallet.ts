@@ -13,6 +13,7 @@ import {
 } from "../limits.ts";
 import { CreationIdSchema } from "./creation.ts";
 import { pageLimitSchema } from "./meta.ts";
+import { textSchema } from "./text.ts";
 
 export const AmountSchema = v.pipe(
   v.number("must be a number"),
@@ -31,13 +32,7 @@ export const IdempotencyKeySchema = v.pipe(
   v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
 );
 
-const DescriptionSchema = v.pipe(
-  v.string(),
-  v.maxLength(
-    WALLET_DESCRIPTION_MAX_LENGTH,
-    `must be at most ${WALLET_DESCRIPTION_MAX_LENGTH} characters`,
-  ),
-);
+const DescriptionSchema = textSchema(WALLET_DESCRIPTION_MAX_LENGTH);
 
 /** What the money was spent on, e.g. "provider_call" (seed 000). */
 export const SpendTypeSchema = v.pipe(
