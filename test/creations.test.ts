@@ -246,9 +246,7 @@ describe("PATCH /v1/creations/:id", () => {
       await api(path, jsonInit("PATCH", { owner: "mallory" }, headers)),
     );
     expect(unknown.code).toBe("INVALID_REQUEST");
-    expect(unknown.errors).toEqual([
-      { field: "owner", message: "is not a known field" },
-    ]);
+    expect(unknown.errors).toEqual([{ field: "owner", message: "is not a known field" }]);
 
     const insecure = await problemOf(
       await api(

@@ -20,7 +20,9 @@ export class RawJson {
 export class Entries {
   constructor(readonly entries: readonly (readonly [string, JsonLike])[]) {}
   [fc.toStringMethod](): string {
-    const body = this.entries.map(([key, value]) => `${JSON.stringify(key)}: ${fc.stringify(value)}`);
+    const body = this.entries.map(
+      ([key, value]) => `${JSON.stringify(key)}: ${fc.stringify(value)}`,
+    );
     return `{ ${body.join(", ")} }`;
   }
 }

@@ -21,7 +21,14 @@ type AnySchema = v.GenericSchema & {
   literal?: unknown;
 };
 
-const WRAPPERS = new Set(["optional", "exact_optional", "nullable", "nullish", "undefinedable"]);
+/** Wrappers and the empty value each lets through unchanged (the schema decides the rest). */
+const WRAPPERS: Record<string, (value: unknown) => boolean> = {
+  optional: (value) => value === undefined,
+  exact_optional: (value) => value === undefined,
+  undefinedable: (value) => value === undefined,
+  nullable: (value) => value === null,
+  nullish: (value) => value === undefined || value === null,
+};
 const OBJECTS = new Set(["object", "strict_object", "loose_object", "object_with_rest"]);
 /** Object schemas that admit no key beyond their entries. */
 const CLOSED_OBJECTS = new Set(["object", "strict_object"]);
@@ -37,8 +44,8 @@ export function shapeProblem(
   path = "",
 ): ShapeProblem | null {
   let current = schema as AnySchema;
-  while (WRAPPERS.has(current.type) && current.wrapped) {
-    if (value === undefined || value === null) return null; // the schema decides if that is allowed
+  while (Object.hasOwn(WRAPPERS, current.type) && current.wrapped) {
+    if (WRAPPERS[current.type]?.(value)) return null;
     current = current.wrapped;
   }
   if (OBJECTS.has(current.type)) return objectProblem(current, value, path);
@@ -57,7 +64,9 @@ export function shapeProblem(
     }
     return null;
   }
-  if (current.type === "variant" && isPlainObject(value) && current.key && current.options) {
+  if (current.type === "variant" && current.key && current.options) {
+    // A variant always chooses between object schemas.
+    if (!isPlainObject(value)) return { field: path || "body", message: "must be a JSON object" };
     const key = current.key;
     const option = current.options.find(
       (candidate) => candidate.entries?.[key]?.literal === value[key],
