@@ -6,10 +6,16 @@ import { api, jsonInit, serviceHeaders } from "./helpers.ts";
 export const creationWallet = (id: string) => env.WALLET.getByName(creationAccount(id));
 export const userWallet = (id: string) => env.WALLET.getByName(userAccount(id));
 
-/** A signed platform call with a JSON body. */
-export async function asService(method: string, path: string, body?: unknown) {
+/** A signed platform call with a JSON body. A mutation's signature is single-use, so a test
+ * sending the same call again on purpose signs it at another second (`nowSeconds`). */
+export async function asService(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { nowSeconds?: number } = {},
+) {
   const text = body === undefined ? "" : JSON.stringify(body);
-  const headers = await serviceHeaders(method, path, text);
+  const headers = await serviceHeaders(method, path, text, options);
   return api(
     path,
     body === undefined
@@ -20,7 +26,11 @@ export async function asService(method: string, path: string, body?: unknown) {
 
 /** Funds a creation's wallet as the platform and checks it landed. */
 export async function fundCreation(id: string, amount: number) {
-  const response = await asService("POST", `/v1/creations/${id}/wallet/deposit`, { amount });
+  // Each funding is its own operation, so it carries its own reference.
+  const response = await asService("POST", `/v1/creations/${id}/wallet/deposit`, {
+    amount,
+    reference_id: `fund-${crypto.randomUUID()}`,
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as { balance: number };
 }

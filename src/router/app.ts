@@ -8,6 +8,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { ApiError } from "../shared/errors.ts";
 import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { authenticate, hasCredentials, requirePrincipal } from "./auth/authenticate.ts";
+import { refuseReplays } from "./auth/replay.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { parseInput, readJsonBody } from "./input.ts";
@@ -46,6 +47,7 @@ async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promis
   const body = spec.body
     ? parseInput("body", spec.body, await readJsonBody(c, spec.body))
     : undefined;
+  if (principal?.type === "service") await refuseReplays(c, spec, body);
   return handler(c, { principal, params, query, body });
 }
 

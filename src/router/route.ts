@@ -34,6 +34,11 @@ export interface RouteSpec<
   description?: string;
   tag: string;
   auth: A;
+  /**
+   * The handler answers a repeated Idempotency-Key (or body `reference_id`) with the stored
+   * answer, so a signed request carrying a key may be resent verbatim (see auth/replay.ts).
+   */
+  idempotent?: true;
   /** The path parameter naming a creation: a creation token may only act on its own. */
   creationParam?: string;
   params?: P;

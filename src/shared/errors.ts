@@ -29,6 +29,10 @@ export const ERROR_CATALOGUE = {
   INVALID_TOKEN: { status: 401, title: "The bearer token is not valid" },
   TOKEN_EXPIRED: { status: 401, title: "The bearer token has expired" },
   INVALID_SIGNATURE: { status: 401, title: "The service signature is not valid" },
+  SIGNATURE_REPLAYED: {
+    status: 401,
+    title: "This signed request was already received; sign each request once",
+  },
   TOKEN_REVOKED: { status: 401, title: "The creation token was revoked by a rotation" },
   INSUFFICIENT_CREATION_FUNDS: {
     status: 402,

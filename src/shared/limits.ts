@@ -9,6 +9,12 @@ export const JSON_MAX_DEPTH = 32;
 /** How far a service signature's timestamp may lie from the server clock, either way. */
 export const SERVICE_SIGNATURE_TOLERANCE_SECONDS = 300;
 
+/** Actors that remember used service signatures (ReplayGuardDO), chosen by the signature. */
+export const REPLAY_GUARD_SHARDS = 16;
+
+/** How long a legacy x-sheen-signature (which has no timestamp) is remembered as used. */
+export const LEGACY_SIGNATURE_MEMORY_SECONDS = 7 * 24 * 60 * 60;
+
 /** Clock skew allowed when checking a JWT's `exp` and `nbf`. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 

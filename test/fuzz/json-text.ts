@@ -5,11 +5,17 @@
 
 import * as fc from "fast-check";
 
-/** JSON text inserted verbatim where a value goes. */
+/** The JSON types a value can have; "invalid" is text that is not JSON at all. */
+export type JsonType = "null" | "boolean" | "integer" | "number" | "string" | "array" | "object";
+
+/** JSON text inserted verbatim where a value goes. `kind` (and `keys` for an object) tell the
+ * oracle what the text parses to, without parsing a 10,000-deep document on the test side. */
 export class RawJson {
   constructor(
     readonly text: string,
-    readonly label = text,
+    readonly label: string,
+    readonly kind: JsonType | "invalid",
+    readonly keys: readonly string[] = [],
   ) {}
   [fc.toStringMethod](): string {
     return `raw(${this.label})`;

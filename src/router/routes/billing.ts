@@ -11,7 +11,7 @@ import {
   SufficientCheckResponseSchema,
 } from "../../shared/schemas/billing.ts";
 import type { AppContext } from "../context.ts";
-import { reply } from "../idempotency.ts";
+import { IDEMPOTENT_DESCRIPTION, idempotencyKey, reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "billing (seed 001)";
@@ -74,7 +74,8 @@ export const billingRoutes = [
       path: "/v1/billing/consume",
       operationId: "billingConsume",
       summary: "Record seconds of AI time used: debits the user and teaches the estimates",
-      description: "Idempotent on reference_id. 402 is seed 001's insufficient_ai_time body.",
+      description: `402 is seed 001's insufficient_ai_time body. ${IDEMPOTENT_DESCRIPTION}`,
+      idempotent: true,
       tag,
       auth,
       body: ConsumeSchema,
@@ -93,7 +94,7 @@ export const billingRoutes = [
             userAccount(body.userId),
             principal,
             body,
-            body.reference_id,
+            idempotencyKey(c, body) ?? body.reference_id,
           ),
         );
       } catch (error) {

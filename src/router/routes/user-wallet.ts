@@ -64,6 +64,7 @@ export const userWalletRoutes = [
       operationId: "spendMyCredits",
       summary: "Spend from the caller's wallet, or (a creation) from a user's within their budget",
       description: `A creation's rct_ token must send on_behalf_of_access_token and reference_id, and stays inside the budget the user authorized (403 AUTH_*). ${IDEMPOTENT_DESCRIPTION}`,
+      idempotent: true,
       tag,
       auth: ["user", "creation"],
       body: MeSpendSchema,
@@ -179,6 +180,7 @@ export const userWalletRoutes = [
       summary:
         "Credit a user's wallet: paid credits, or bonus credits that may expire (platform only)",
       description: IDEMPOTENT_DESCRIPTION,
+      idempotent: true,
       tag,
       auth: ["service"],
       params: UserParamsSchema,
@@ -197,6 +199,7 @@ export const userWalletRoutes = [
       operationId: "refundUserSpend",
       summary: "Give back (part of) a user's spend or capture, once (platform only)",
       description: IDEMPOTENT_DESCRIPTION,
+      idempotent: true,
       tag,
       auth: ["service"],
       params: UserParamsSchema,
