@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import { createApp } from "../src/router/app.ts";
 import { apiRoutes } from "../src/router/routes/index.ts";
 import { hmacSha256, toHex } from "../src/shared/crypto.ts";
@@ -93,7 +94,7 @@ describe("seed 001: POST /v1/billing/check-sufficient", () => {
       projectSize: "small",
     });
     // Samples travel by outbox, on the wallet's alarm: wait until all six have arrived.
-    const estimator = env.ESTIMATOR.getByName("metadata_generation");
+    const estimator = actorByName(env.ESTIMATOR, "metadata_generation");
     await eventually(
       () => estimator.estimate("large"),
       (estimate) => estimate?.basedOnSamples === 6,

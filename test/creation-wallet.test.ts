@@ -1,5 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { creationAccount } from "../src/actors/wallet/account.ts";
 import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
 import {
   asService,
@@ -201,7 +203,7 @@ describe("creation wallet: idempotency", () => {
     expect(first.status).toBe(200);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
 
-    await evictDurableObject(creationWallet(id));
+    await evictDurableObject(env.WALLET.getByName(creationAccount(id)));
     const again = await post(`/v1/creations/${id}/wallet/spend`, body, asCreation(token));
     expect(again.status).toBe(200);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
@@ -348,7 +350,7 @@ describe("creation wallet: holds", () => {
     ).json()) as HoldResult;
     expect(b.balance).toBe(30);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await runDurableObjectAlarm(creationWallet(id))).toBe(true);
+    expect(await runDurableObjectAlarm(env.WALLET.getByName(creationAccount(id)))).toBe(true);
     const wallet = await (
       await api(`/v1/creations/${id}/wallet`, { headers: asCreation(token) })
     ).json();

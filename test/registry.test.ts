@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import { reconcileSubdomains } from "../src/jobs/reconcile-subdomains.ts";
 import { api, bearer, eventually, jsonInit } from "./helpers.ts";
 import { deliverStripe, stripeHeader, subscriptionEvent } from "./stripe-helpers.ts";
@@ -244,7 +245,7 @@ describe("importing the old KV registry", () => {
       (mine) => (mine as { owned: unknown[] }).owned.length === 1,
     );
     expect(index).toMatchObject({ owned: [{ name: "beta", frozen: true }] });
-    expect(await env.USER.getByName("legacy-1").audit("legacy-1")).toMatchObject({
+    expect(await actorByName(env.USER, "legacy-1").audit("legacy-1")).toMatchObject({
       ok: true,
       owned: 1,
     });

@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import {
   ROOM_CONNECTIONS_MAX,
   ROOM_FRAME_MAX_BYTES,
@@ -418,7 +419,7 @@ describe("limits", () => {
 describe("connection limit", () => {
   it(`refuses the upgrade after ${ROOM_CONNECTIONS_MAX} connections with 429 ROOM_FULL`, async () => {
     const { id } = await createCreation("owner-s");
-    const room = env.ROOM.getByName(`${id}:full`);
+    const room = actorByName(env.ROOM, `${id}:full`);
     const identity = JSON.stringify({
       user_id: "crowd",
       name: null,

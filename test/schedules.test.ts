@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import type { Scheduler } from "../src/actors/scheduler.ts";
 import {
   CREATION_SCHEDULE_MIN_INTERVAL_SECONDS,
@@ -165,7 +166,7 @@ describe("schedule lifecycle", () => {
       headers: await bearer(),
     });
     expect((await problemOf(again)).code).toBe("SCHEDULE_NOT_FOUND");
-    const jobs = await env.CREATION.getByName(id).listSchedules();
+    const jobs = await actorByName(env.CREATION, id).listSchedules();
     expect(jobs.filter((job) => job.key.startsWith("schedule:"))).toEqual([]);
   });
 

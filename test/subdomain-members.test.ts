@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 import { deliverStripe, subscriptionEvent } from "./stripe-helpers.ts";
 
@@ -193,7 +194,7 @@ describe("billing drives status", () => {
         (s) => JSON.stringify(s) === JSON.stringify(allActive),
       ),
     ).toEqual(allActive);
-    expect((await env.USER.getByName("fay").audit("fay")).ok).toBe(true);
+    expect((await actorByName(env.USER, "fay").audit("fay")).ok).toBe(true);
   });
 
   it("applies a redelivered event once and ignores an older event that arrives late", async () => {

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import type { UserDO } from "../src/actors/user/user-do.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../src/shared/limits.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
@@ -13,7 +14,7 @@ const claim = async (name: string, user: string, options: { admin?: boolean } = 
 
 /** Sets a user's plan the way a subscription webhook does. */
 async function setPlan(user: string, plan: string | null, created = Math.floor(Date.now() / 1000)) {
-  return env.USER.getByName(user).applyBilling(user, {
+  return actorByName(env.USER, user).applyBilling(user, {
     event_id: `evt_${crypto.randomUUID()}`,
     created,
     subscription: plan === null ? "canceled" : "active",
@@ -48,7 +49,7 @@ describe("claims", () => {
       (found) => found?.owner_id === winner,
     );
     expect(row).toEqual({ owner_id: winner });
-    const audits = await Promise.all(users.map((user) => env.USER.getByName(user).audit(user)));
+    const audits = await Promise.all(users.map((user) => actorByName(env.USER, user).audit(user)));
     expect(audits.map((audit) => audit.owned).reduce((a, b) => a + b)).toBe(1);
     expect(audits.every((audit) => audit.ok && audit.pending === 0)).toBe(true);
   });
@@ -67,7 +68,7 @@ describe("claims", () => {
       limit: 3,
       plan: "starter",
     });
-    const audit = await env.USER.getByName("quinn").audit("quinn");
+    const audit = await actorByName(env.USER, "quinn").audit("quinn");
     expect(audit).toEqual({ ok: true, owned: 3, pending: 0, limit: 3, problems: [] });
     const mine = await (
       await api("/v1/me/subdomains", { headers: await bearer({ sub: "quinn" }) })
@@ -107,7 +108,7 @@ describe("claims", () => {
       owner: null,
     });
     const tom = await eventually(
-      () => env.USER.getByName("tom").audit("tom"),
+      () => actorByName(env.USER, "tom").audit("tom"),
       (audit) => audit.owned === 0,
     );
     expect(tom).toMatchObject({ ok: true, owned: 0 });
@@ -166,7 +167,7 @@ describe("the claim saga", () => {
 
   it("confirms a claim that won when the crash came before its confirmation", async () => {
     const reservation = await reserveOnly("crash-a", "half-done");
-    await env.SUBDOMAIN.getByName("half-done").claim({
+    await actorByName(env.SUBDOMAIN, "half-done").claim({
       name: "half-done",
       user_id: "crash-a",
       reservation_id: reservation,
@@ -174,12 +175,12 @@ describe("the claim saga", () => {
       admin: false,
       frozen: false,
     });
-    expect(await env.USER.getByName("crash-a").audit("crash-a")).toMatchObject({
+    expect(await actorByName(env.USER, "crash-a").audit("crash-a")).toMatchObject({
       owned: 0,
       pending: 1,
     });
     await runRepair("crash-a");
-    expect(await env.USER.getByName("crash-a").audit("crash-a")).toEqual({
+    expect(await actorByName(env.USER, "crash-a").audit("crash-a")).toEqual({
       ok: true,
       owned: 1,
       pending: 0,
@@ -192,12 +193,12 @@ describe("the claim saga", () => {
     await setPlan("crash-b", "starter");
     const reservation = await reserveOnly("crash-b", "never-sent");
     await runRepair("crash-b");
-    expect(await env.USER.getByName("crash-b").audit("crash-b")).toMatchObject({
+    expect(await actorByName(env.USER, "crash-b").audit("crash-b")).toMatchObject({
       ok: true,
       owned: 0,
       pending: 0,
     });
-    const late = env.SUBDOMAIN.getByName("never-sent").claim({
+    const late = actorByName(env.SUBDOMAIN, "never-sent").claim({
       name: "never-sent",
       user_id: "crash-b",
       reservation_id: reservation,

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { userAccount } from "../src/actors/wallet/account.ts";
 import { mintAccessToken } from "../src/shared/access-tokens.ts";
 import { nextUtcMidnight, utcDate } from "../src/shared/time.ts";
 import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
@@ -62,7 +63,7 @@ describe("user wallet: grants and burn order", () => {
   it("grants the daily gift once per UTC day, also when requests race, and lets yesterday's lapse", async () => {
     const user = "daily";
     await Promise.all(Array.from({ length: 10 }, () => myWallet(user)));
-    const stub = userWallet(user);
+    const stub = env.WALLET.getByName(userAccount(user));
     const tomorrow = nextUtcMidnight(Date.now()) + 5_000;
     const grants = await runInDurableObject(stub, async (instance, state) => {
       const wallet = instance as unknown as {

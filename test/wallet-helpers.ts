@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import { creationAccount, userAccount } from "../src/actors/wallet/account.ts";
 import { api, jsonInit, serviceHeaders } from "./helpers.ts";
 
-export const creationWallet = (id: string) => env.WALLET.getByName(creationAccount(id));
-export const userWallet = (id: string) => env.WALLET.getByName(userAccount(id));
+export const creationWallet = (id: string) => actorByName(env.WALLET, creationAccount(id));
+export const userWallet = (id: string) => actorByName(env.WALLET, userAccount(id));
 
 /** A signed platform call with a JSON body. A mutation's signature is single-use, so a test
  * sending the same call again on purpose signs it at another second (`nowSeconds`). */

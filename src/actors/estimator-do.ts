@@ -7,6 +7,7 @@ import { ESTIMATE_SAMPLES_MAX } from "../shared/limits.ts";
 import type { Estimate, ProjectSize } from "../shared/schemas/billing.ts";
 import { ProjectSizeSchema } from "../shared/schemas/billing.ts";
 import { Actor, type OutboxEnvelope } from "./actor.ts";
+import { refusalsAsValues } from "./refusal.ts";
 
 /** Samples behind a "high" and a "medium" confidence estimate; fewer is "low". */
 const CONFIDENCE_SAMPLES = { high: 20, medium: 5 } as const;
@@ -79,3 +80,5 @@ export class EstimatorDO extends Actor {
     };
   }
 }
+
+refusalsAsValues<EstimatorDO, Actor>(EstimatorDO, { record: true, estimate: true });

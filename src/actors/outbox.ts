@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { type JsonValue, JsonValueSchema } from "../shared/json.ts";
 import { OUTBOX_INBOX_RETENTION_MS } from "../shared/limits.ts";
+import { actorByName } from "./refusal.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 export const OUTBOX_DELIVER_TASK = "runtime.outbox.deliver";
@@ -75,10 +76,11 @@ export class Outbox {
     if (!row) return undefined; // already delivered
     const namespace = (this.env as unknown as Record<string, unknown>)[row.binding];
     if (!isNamespace(namespace)) throw new Error(`${row.binding} is not a Durable Object binding`);
-    const stub = namespace.getByName(row.name) as unknown as Record<string, EnvelopeReceiver>;
+    const stub = actorByName(namespace, row.name) as unknown as Record<string, EnvelopeReceiver>;
     const receive = stub[row.method];
     if (typeof receive !== "function")
       throw new Error(`${row.binding} has no method ${row.method}`);
+    // A refusal (unwrapped into its ApiError) fails this attempt, as any error does.
     const answer = await receive({ id: row.id, message: JSON.parse(row.message) });
     this.storage.sql.exec("DELETE FROM _troupe_outbox WHERE id = ?", id);
     this.scheduler.cancel(deliveryKey(id)); // when delivered at once, the job has nothing left

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { REPLAY_GUARD_SHARDS } from "../shared/limits.ts";
 import { Actor } from "./actor.ts";
+import { refusalsAsValues } from "./refusal.ts";
 
 const ClaimSchema = v.object({
   signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "must be 64 hex digits")),
@@ -43,3 +44,5 @@ export class ReplayGuardDO extends Actor {
     return inserted.length === 1;
   }
 }
+
+refusalsAsValues<ReplayGuardDO, Actor>(ReplayGuardDO, { claim: true });

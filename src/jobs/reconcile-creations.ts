@@ -1,5 +1,6 @@
 // Keeps the creations projection in line with the CreationDOs (see reconcile.ts).
 
+import { actorByName } from "../actors/refusal.ts";
 import {
   type CreationProjection,
   deleteCreationProjection,
@@ -13,7 +14,7 @@ export const RECONCILE_CREATIONS_JOB = "reconcile-creations";
 const creations: ProjectionSource<CreationProjection> = {
   job: RECONCILE_CREATIONS_JOB,
   keysAfter: projectedCreationsAfter,
-  truth: (env, id) => env.CREATION.getByName(id).projection(),
+  truth: (env, id) => actorByName(env.CREATION, id).projection(),
   replace: replaceCreationProjection,
   remove: deleteCreationProjection,
 };

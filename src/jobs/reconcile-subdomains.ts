@@ -1,5 +1,6 @@
 // Keeps the subdomains projection (registry.json, admin search) in line with the SubdomainDOs.
 
+import { actorByName } from "../actors/refusal.ts";
 import {
   deleteSubdomainProjection,
   projectedSubdomainsAfter,
@@ -13,7 +14,7 @@ export const RECONCILE_SUBDOMAINS_JOB = "reconcile-subdomains";
 const subdomains: ProjectionSource<SubdomainProjection> = {
   job: RECONCILE_SUBDOMAINS_JOB,
   keysAfter: projectedSubdomainsAfter,
-  truth: (env, name) => env.SUBDOMAIN.getByName(name).projection(),
+  truth: (env, name) => actorByName(env.SUBDOMAIN, name).projection(),
   replace: replaceSubdomainProjection,
   remove: deleteSubdomainProjection,
 };

@@ -4,6 +4,7 @@
 // already holds is not written again. Every record gets an outcome and, if skipped, a reason.
 
 import * as v from "valibot";
+import { actorByName } from "../actors/refusal.ts";
 import type { LegacyRecord } from "../actors/subdomain/subdomain-do.ts";
 import { UserIdSchema } from "../shared/ids.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
@@ -93,7 +94,11 @@ async function importSubdomain(
   const record = legacyRecord(value);
   if (!record)
     return report.skipped.push({ key, reason: "not a subdomain record (needs ownerId)" });
-  const { outcome, owner } = await env.SUBDOMAIN.getByName(name).importLegacy(name, caller, record);
+  const { outcome, owner } = await actorByName(env.SUBDOMAIN, name).importLegacy(
+    name,
+    caller,
+    record,
+  );
   if (outcome === "imported") report.imported.push(key);
   else if (outcome === "unchanged") report.unchanged.push(key);
   else report.skipped.push({ key, reason: `already claimed by ${owner}` });
@@ -115,7 +120,7 @@ async function importReserved(
       report.skipped.push({ key: `${key}:${String(raw)}`, reason: "not a valid subdomain name" });
       continue;
     }
-    const actor = env.SUBDOMAIN.getByName(name);
+    const actor = actorByName(env.SUBDOMAIN, name);
     if ((await actor.get(name, caller)).reserved) continue;
     await actor.setReservation(name, caller, { reserved: true });
     changed = true;
@@ -141,7 +146,7 @@ async function importPreallocated(
       report.skipped.push({ key: `${key}:${raw}`, reason: "not a name and a user id" });
       continue;
     }
-    const actor = env.SUBDOMAIN.getByName(name);
+    const actor = actorByName(env.SUBDOMAIN, name);
     const projection = await actor.projection();
     if (projection?.preallocated_to === userId) continue;
     await actor.setReservation(name, caller, { preallocated_to: userId });

@@ -3,6 +3,7 @@
 // to act on another event type; unknown types are acknowledged and ignored.
 
 import * as v from "valibot";
+import { actorByName } from "../actors/refusal.ts";
 import { creationAccount, userAccount } from "../actors/wallet/account.ts";
 import { UserIdSchema } from "../shared/ids.ts";
 import { STRIPE_EVENT_ID_MAX_LENGTH } from "../shared/limits.ts";
@@ -43,7 +44,7 @@ async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOut
     "user_id" in metadata.output
       ? userAccount(metadata.output.user_id)
       : creationAccount(metadata.output.creation_id);
-  const result = await env.WALLET.getByName(account).deposit(
+  const result = await actorByName(env.WALLET, account).deposit(
     account,
     STRIPE_PRINCIPAL,
     {
@@ -71,7 +72,7 @@ function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler
       return { applied: false, reason: "metadata needs plan" };
     }
     const userId = metadata.output.user_id;
-    const result = await env.USER.getByName(userId).applyBilling(userId, {
+    const result = await actorByName(env.USER, userId).applyBilling(userId, {
       event_id: event.id,
       created: event.created ?? Math.floor(Date.now() / 1000),
       subscription,

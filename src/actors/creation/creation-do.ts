@@ -26,6 +26,7 @@ import {
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
+import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
@@ -258,7 +259,7 @@ export class CreationDO extends Actor {
     const payload = JSON.parse(schedule.payload);
     if (target.type === "room") {
       // Posted into the room like a REST server message; every connection gets it.
-      await this.env.ROOM.getByName(`${creation.id}:${target.room}`).serverMessage({
+      await actorByName(this.env.ROOM, `${creation.id}:${target.room}`).serverMessage({
         schedule: name,
         scheduled_for: new Date(job.occurrenceAt).toISOString(),
         message: target.message,
@@ -343,3 +344,18 @@ export class CreationDO extends Actor {
 }
 
 const owned = (row: CreationRow): Owned => ({ owner: row.owner, creationId: row.id });
+
+refusalsAsValues<CreationDO, Actor>(CreationDO, {
+  initialize: true,
+  projection: true,
+  roomPolicy: true,
+  tokenVersion: true,
+  get: true,
+  update: true,
+  rotateToken: true,
+  rotateWebhookSecret: true,
+  putSchedule: true,
+  listCreationSchedules: true,
+  deleteSchedule: true,
+  scheduleFailures: true,
+});

@@ -32,6 +32,7 @@ import {
   type ServerFrame,
 } from "../../shared/schemas/room.ts";
 import { task } from "../actor.ts";
+import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { RoomStore } from "./store.ts";
@@ -445,3 +446,11 @@ function problemResponse(error: ApiError): Response {
     { status: error.status, headers: { "content-type": "application/problem+json" } },
   );
 }
+
+refusalsAsValues<RoomDO, Server>(RoomDO, {
+  issueTicket: true,
+  redeemTicket: true,
+  snapshot: true,
+  serverMessage: true,
+  privilegedPatch: true,
+});

@@ -23,6 +23,7 @@ import {
 import { iso, isoOrNull } from "../../shared/time.ts";
 import { requireOperator } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { refusalsAsValues } from "../refusal.ts";
 import { type CollaboratorRow, SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
 
 const PROJECT_TASK = "project";
@@ -510,3 +511,20 @@ export class SubdomainDO extends Actor {
     };
   }
 }
+
+refusalsAsValues<SubdomainDO, Actor>(SubdomainDO, {
+  claim: true,
+  settleReservation: true,
+  release: true,
+  invite: true,
+  join: true,
+  removeCollaborator: true,
+  get: true,
+  access: true,
+  resolve: true,
+  ownerOf: true,
+  projection: true,
+  applyStatus: true,
+  setReservation: true,
+  importLegacy: true,
+});

@@ -17,6 +17,7 @@ import {
 import { iso } from "../../shared/time.ts";
 import { authorize } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
 
 const REPAIR_TASK = "repair-claim";
@@ -82,11 +83,11 @@ export class UserDO extends Actor {
     const name = parseSubdomain(rawName);
     const reservation = this.reserve(profile, name, caller.type === "user" && caller.admin);
     if (reservation.state === "owned") {
-      return this.env.SUBDOMAIN.getByName(name).get(name, caller); // already yours
+      return actorByName(this.env.SUBDOMAIN, name).get(name, caller); // already yours
     }
     let claimed: Subdomain;
     try {
-      claimed = await this.env.SUBDOMAIN.getByName(name).claim({
+      claimed = await actorByName(this.env.SUBDOMAIN, name).claim({
         name,
         user_id: userId,
         reservation_id: reservation.reservation_id,
@@ -217,7 +218,7 @@ export class UserDO extends Actor {
     const now = Date.now();
     await Promise.all(
       rows.map(async (row) => {
-        const truth = await this.env.SUBDOMAIN.getByName(row.name).ownerOf();
+        const truth = await actorByName(this.env.SUBDOMAIN, row.name).ownerOf();
         const ours = truth.owner_id === userId && truth.reservation_id === row.reservation_id;
         if (row.state === "owned" && !ours)
           problems.push(`${row.name}: indexed as owned, held by ${truth.owner_id}`);
@@ -314,7 +315,7 @@ export class UserDO extends Actor {
       )
       .toArray()[0];
     if (row?.state !== "pending") return;
-    const settled = await this.env.SUBDOMAIN.getByName(name).settleReservation({
+    const settled = await actorByName(this.env.SUBDOMAIN, name).settleReservation({
       name,
       reservation_id: reservationId,
       user_id: this.profile().user_id,
@@ -372,3 +373,11 @@ export class UserDO extends Actor {
     return this.sql.exec<OwnedRow>("SELECT * FROM owned ORDER BY name").toArray();
   }
 }
+
+refusalsAsValues<UserDO, Actor>(UserDO, {
+  claim: true,
+  mySubdomains: true,
+  applyBilling: true,
+  subdomainEvent: true,
+  audit: true,
+});

@@ -41,6 +41,7 @@ import {
 import { iso, nextUtcMidnight, utcDate } from "../../shared/time.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { type Account, creationAccount, insufficientFunds, parseAccount } from "./account.ts";
 import { Authorizations } from "./authorizations.ts";
 import { billingView, sufficiency } from "./billing.ts";
@@ -426,7 +427,7 @@ export class WalletDO extends Actor {
     const account = await this.open(name);
     this.check(caller, account, ["service"]);
     const request = v.parse(CheckSufficientSchema, input);
-    const estimate = await this.env.ESTIMATOR.getByName(request.operationType).estimate(
+    const estimate = await actorByName(this.env.ESTIMATOR, request.operationType).estimate(
       request.projectSize,
       request.isUpdate,
     );
@@ -674,7 +675,7 @@ export class WalletDO extends Actor {
   }
 
   private async requireCreation(creationId: string): Promise<{ owner: string }> {
-    const creation = await this.env.CREATION.getByName(creationId).projection();
+    const creation = await actorByName(this.env.CREATION, creationId).projection();
     if (!creation) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
     return creation;
   }
@@ -698,3 +699,24 @@ function spendEntry(spend: Spend, key: string | undefined): Entry {
 function who(caller: Principal): string {
   return `${caller.type}:${caller.id}`;
 }
+
+refusalsAsValues<WalletDO, Actor>(WalletDO, {
+  view: true,
+  transactions: true,
+  audit: true,
+  deposit: true,
+  spend: true,
+  spendOnBehalf: true,
+  hold: true,
+  capture: true,
+  release: true,
+  refund: true,
+  grantBudget: true,
+  listBudgets: true,
+  revokeBudget: true,
+  transferToCreation: true,
+  receiveTransfer: true,
+  billingBalance: true,
+  checkSufficient: true,
+  consume: true,
+});

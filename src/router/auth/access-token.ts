@@ -2,6 +2,7 @@
 // creation spends on the user's behalf. Like rct_ tokens, they are proved here, before any
 // wallet is woken; the wallet then decides whether the user's budget allows the spend.
 
+import { actorByName } from "../../actors/refusal.ts";
 import { mintAccessToken, readAccessToken } from "../../shared/access-tokens.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../shared/limits.ts";
@@ -16,7 +17,7 @@ export async function issueAccessToken(
   userId: string,
   creationId: string,
 ): Promise<AccessToken> {
-  if (!(await env.CREATION.getByName(creationId).projection())) {
+  if (!(await actorByName(env.CREATION, creationId).projection())) {
     throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
   }
   const { token, expiresAt } = await mintAccessToken(env.TOKEN_SECRET, userId, creationId);

@@ -5,6 +5,7 @@
 // that is idempotent on a key the request carries: there a repeat gets the stored answer and
 // cannot repeat the effect, which is exactly what a client retrying a timed-out call needs.
 
+import { actorByName } from "../../actors/refusal.ts";
 import { replayGuardShard } from "../../actors/replay-guard-do.ts";
 import { ApiError } from "../../shared/errors.ts";
 import {
@@ -50,7 +51,7 @@ export async function refuseReplays(
   if (spec.idempotent && idempotencyKey(c, body as { reference_id?: string } | undefined)) return;
   const used = usedSignature(c);
   if (!used) return;
-  const guard = c.env.REPLAY_GUARD.getByName(replayGuardShard(used.signature));
+  const guard = actorByName(c.env.REPLAY_GUARD, replayGuardShard(used.signature));
   const firstTime = await guard.claim({
     signature: used.signature,
     expires_at_ms: used.expiresAtMs,

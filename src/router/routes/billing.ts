@@ -1,5 +1,6 @@
 // Seed 001's AI-time billing API with its exact paths and shapes, for the platform's backend.
 
+import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
 import { type ApiError, asApiError } from "../../shared/errors.ts";
 import {
@@ -15,7 +16,7 @@ import { IDEMPOTENT_DESCRIPTION, idempotencyKey, reply } from "../idempotency.ts
 import { defineRoute } from "../route.ts";
 
 const tag = "billing (seed 001)";
-const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
+const wallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 const auth = ["service"] as const;
 
 /** Seed 001's 402 body: plain JSON, since some CDNs strip 402 bodies and clients then fall

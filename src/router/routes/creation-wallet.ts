@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { actorByName } from "../../actors/refusal.ts";
 import { creationAccount, userAccount } from "../../actors/wallet/account.ts";
 import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
 import {
@@ -20,9 +21,10 @@ import { IDEMPOTENT_DESCRIPTION, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "creation wallets";
-const wallet = (env: Env, creationId: string) => env.WALLET.getByName(creationAccount(creationId));
+const wallet = (env: Env, creationId: string) =>
+  actorByName(env.WALLET, creationAccount(creationId));
 const account = creationAccount;
-const userWallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
+const userWallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 const anyone = ["user", "service", "creation"] as const;
 const insufficient = {
   description: "INSUFFICIENT_CREATION_FUNDS with balance, required, shortfall",

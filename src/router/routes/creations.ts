@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { actorByName } from "../../actors/refusal.ts";
 import { listCreationsByOwner } from "../../projections/creations.ts";
 import { derivedUuid } from "../../shared/ids.ts";
 import {
@@ -16,7 +17,7 @@ import { idempotencyKey, reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "creations";
-const creation = (env: Env, id: string) => env.CREATION.getByName(id);
+const creation = (env: Env, id: string) => actorByName(env.CREATION, id);
 
 const rotateToken = (path: string, operationId: string) =>
   defineRoute(

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { actorByName } from "../../actors/refusal.ts";
 import { ROOM_IDENTITY_HEADER } from "../../actors/room/room-do.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { JsonValueSchema } from "../../shared/json.ts";
@@ -20,10 +21,10 @@ const StatePatchSchema = v.strictObject({ ops: PatchOpsSchema });
 type RoomParams = v.InferOutput<typeof RoomParamsSchema>;
 
 const roomOf = (env: Env, { creation_id, room }: RoomParams) =>
-  env.ROOM.getByName(`${creation_id}:${room}`);
+  actorByName(env.ROOM, `${creation_id}:${room}`);
 
 async function policyOf(env: Env, creationId: string) {
-  const policy = await env.CREATION.getByName(creationId).roomPolicy();
+  const policy = await actorByName(env.CREATION, creationId).roomPolicy();
   if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
   return policy;
 }

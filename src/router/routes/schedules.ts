@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { actorByName } from "../../actors/refusal.ts";
 import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
 import {
   PutScheduleSchema,
@@ -10,7 +11,7 @@ import { defineRoute } from "../route.ts";
 
 const tag = "schedules";
 const auth = ["user", "service", "creation"] as const;
-const creation = (env: Env, id: string) => env.CREATION.getByName(id);
+const creation = (env: Env, id: string) => actorByName(env.CREATION, id);
 
 export const scheduleRoutes = [
   defineRoute(

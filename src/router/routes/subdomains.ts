@@ -1,3 +1,4 @@
+import { actorByName } from "../../actors/refusal.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
 import {
@@ -17,10 +18,10 @@ const tag = "subdomains";
 /** The canonical name (400 INVALID_SUBDOMAIN otherwise) and the actor that owns it. */
 export function subdomainActor(env: Env, raw: string) {
   const name = parseSubdomain(raw);
-  return { name, actor: env.SUBDOMAIN.getByName(name) };
+  return { name, actor: actorByName(env.SUBDOMAIN, name) };
 }
 
-export const userActor = (env: Env, userId: string) => env.USER.getByName(userId);
+export const userActor = (env: Env, userId: string) => actorByName(env.USER, userId);
 
 /** Claims `raw` for the calling user through their UserDO (quota, then the name's actor). */
 export function claimFor(env: Env, caller: Principal, raw: string) {

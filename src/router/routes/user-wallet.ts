@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
 import { ApiError, invalidField } from "../../shared/errors.ts";
 import { UserIdSchema } from "../../shared/ids.ts";
@@ -23,7 +24,7 @@ import { IDEMPOTENT_DESCRIPTION, idempotencyKey, reply, replyOnce } from "../ide
 import { defineRoute } from "../route.ts";
 
 const tag = "user wallets";
-const wallet = (env: Env, userId: string) => env.WALLET.getByName(userAccount(userId));
+const wallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 
 const UserParamsSchema = v.object({ user_id: UserIdSchema });
 
