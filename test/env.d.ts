@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Bindings that exist only in the test Worker (see vitest.config.ts).
 declare namespace Cloudflare {
   interface Env {

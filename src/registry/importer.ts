@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { actorByName } from "../actors/refusal.ts";
 import type { LegacyRecord } from "../actors/subdomain/subdomain-do.ts";
 import { UserIdSchema } from "../shared/ids.ts";
+import { jsonProblem } from "../shared/json.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
 import { parseSubdomain } from "../shared/schemas/subdomain.ts";
 
@@ -38,7 +39,14 @@ const LegacyRecordSchema = v.object({
 /** The oldest records said `userId` where later ones say `ownerId`. */
 function legacyRecord(value: unknown): LegacyRecord | null {
   const record = typeof value === "string" ? safeJson(value) : value;
-  if (record && typeof record === "object" && !("ownerId" in record) && "userId" in record) {
+  // A record given as a JSON string gets the same checks as a body (no `__proto__` keys, depth).
+  if (record === undefined || jsonProblem(record) !== null) return null;
+  if (
+    record &&
+    typeof record === "object" &&
+    !Object.hasOwn(record, "ownerId") &&
+    Object.hasOwn(record, "userId")
+  ) {
     return legacyRecord({ ...record, ownerId: (record as { userId: unknown }).userId });
   }
   const parsed = v.safeParse(LegacyRecordSchema, record);
