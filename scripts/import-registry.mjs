@@ -19,19 +19,16 @@ const [secret] = (process.env.SERVICE_SECRET ?? readDevVars().SERVICE_SECRETS ??
   .map((s) => s.trim());
 if (!secret) fail("set SERVICE_SECRET (or SERVICE_SECRETS in .dev.vars)");
 
-const entries = Object.entries(recordsFromExport(JSON.parse(readFileSync(file, "utf8"))));
 const report = { imported: [], unchanged: [], skipped: [] };
 const path = "/v1/admin/registry/import";
-for (let start = 0; start < entries.length; start += REGISTRY_IMPORT_BATCH_MAX) {
-  const body = JSON.stringify({
-    records: Object.fromEntries(entries.slice(start, start + REGISTRY_IMPORT_BATCH_MAX)),
-  });
+
+async function send(body) {
   const { timestamp, signature } = await signRequest(secret, {
     method: "POST",
     pathAndQuery: path,
     body,
   });
-  const response = await fetch(new URL(path, base), {
+  return fetch(new URL(path, base), {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -40,6 +37,20 @@ for (let start = 0; start < entries.length; start += REGISTRY_IMPORT_BATCH_MAX) 
     },
     body,
   });
+}
+
+const entries = Object.entries(recordsFromExport(JSON.parse(readFileSync(file, "utf8"))));
+for (let start = 0; start < entries.length; start += REGISTRY_IMPORT_BATCH_MAX) {
+  const body = JSON.stringify({
+    records: Object.fromEntries(entries.slice(start, start + REGISTRY_IMPORT_BATCH_MAX)),
+  });
+  let response = await send(body);
+  if (response.status === 401 && (await response.clone().json()).code === "SIGNATURE_REPLAYED") {
+    // An earlier run in this same second signed the very same bytes, and a signed request is
+    // accepted once. This run is a new request of the operator's, so sign it again a second on.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    response = await send(body);
+  }
   if (!response.ok) fail(`batch at ${start}: HTTP ${response.status} ${await response.text()}`);
   const batch = await response.json();
   for (const key of ["imported", "unchanged", "skipped"]) report[key].push(...batch[key]);

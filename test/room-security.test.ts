@@ -36,7 +36,7 @@ describe("prototype keys", () => {
     const before = prototypeNames();
     const { id } = await createCreation("owner-sec-1");
     const socket = await connectRoom(id, "poll", { token: await userToken({ sub: "mallory" }) });
-    PROTOTYPE_PATHS.forEach((path, i) => patch(socket, `p${i}`, path));
+    for (const [i, path] of PROTOTYPE_PATHS.entries()) patch(socket, `p${i}`, path);
     const errors = await socket.waitFor("error", PROTOTYPE_PATHS.length);
     expect(errors.map((e) => [e.id, e.code])).toEqual(
       PROTOTYPE_PATHS.map((_, i) => [`p${i}`, "INVALID_PATCH"]),
@@ -115,7 +115,7 @@ describe("malformed input", () => {
   it("answers a malformed percent-encoding in a path with one INVALID_PATCH frame each", async () => {
     const { id } = await createCreation("owner-sec-5");
     const socket = await connectRoom(id, "pct", { token: await userToken({ sub: "pat" }) });
-    MALFORMED_PATHS.forEach((path, i) => patch(socket, `m${i}`, path));
+    for (const [i, path] of MALFORMED_PATHS.entries()) patch(socket, `m${i}`, path);
     patch(socket, "good", "/shared/%C3%A9t%C3%A9"); // "été": well-formed, accepted
     const [ack] = await socket.waitFor("ack");
     expect(ack).toMatchObject({ id: "good", version: 1 });
