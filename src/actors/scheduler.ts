@@ -4,6 +4,7 @@
 
 import * as v from "valibot";
 import { nextCronRun } from "../shared/cron.ts";
+import { ApiError } from "../shared/errors.ts";
 import type { JsonValue } from "../shared/json.ts";
 import {
   SCHEDULER_DEAD_LETTERS_MAX,
@@ -125,8 +126,10 @@ export class Scheduler {
         .exec<{ count: number }>("SELECT COUNT(*) AS count FROM _troupe_jobs")
         .one();
       if (count >= SCHEDULER_JOBS_MAX) {
-        throw new Error(
-          `This actor already holds ${SCHEDULER_JOBS_MAX} jobs (SCHEDULER_JOBS_MAX).`,
+        throw new ApiError(
+          "SCHEDULER_FULL",
+          `This actor already holds ${SCHEDULER_JOBS_MAX} scheduled jobs; cancel some first.`,
+          { limit: SCHEDULER_JOBS_MAX },
         );
       }
       sql.exec(

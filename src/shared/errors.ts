@@ -50,6 +50,11 @@ export const ERROR_CATALOGUE = {
   QUOTA_EXCEEDED: { status: 403, title: "The plan allows no more subdomains" },
   NOT_INVITED: { status: 403, title: "The caller's email has no invitation to this subdomain" },
   EMAIL_REQUIRED: { status: 403, title: "The caller's token carries no email" },
+  SCHEDULER_FULL: { status: 403, title: "The actor holds the most scheduled jobs allowed" },
+  COLLABORATOR_LIMIT_REACHED: {
+    status: 403,
+    title: "The subdomain has the most collaborators allowed",
+  },
   SCHEDULE_LIMIT_REACHED: { status: 403, title: "The creation has the most schedules allowed" },
   AUTHORIZATION_LIMIT_REACHED: {
     status: 403,

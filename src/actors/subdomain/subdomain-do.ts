@@ -14,10 +14,14 @@ import { SUBDOMAIN_COLLABORATORS_MAX } from "../../shared/limits.ts";
 import type { Principal, UserPrincipal } from "../../shared/schemas/principal.ts";
 import {
   type Access,
+  type ClaimRequest,
+  ClaimRequestSchema,
   type Invite,
   InviteSchema,
   type Reservation,
   ReservationSchema,
+  type SettleReservation,
+  SettleReservationSchema,
   type Subdomain,
 } from "../../shared/schemas/subdomain.ts";
 import { iso, isoOrNull } from "../../shared/time.ts";
@@ -27,17 +31,6 @@ import { refusalsAsValues } from "../refusal.ts";
 import { type CollaboratorRow, SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
 
 const PROJECT_TASK = "project";
-
-export interface ClaimRequest {
-  name: string;
-  user_id: string;
-  reservation_id: string;
-  /** The claimer's billing sequence now: status messages older than it are ignored. */
-  seq: number;
-  admin: boolean;
-  /** Claimed by a user whose subscription lapsed: frozen from the start. */
-  frozen: boolean;
-}
 
 /** A legacy record as seed 004's KV held it (per-key `subdomain:<name>` or a blob entry). */
 export interface LegacyRecord {
@@ -76,7 +69,8 @@ export class SubdomainDO extends Actor {
   // ── claims ─────────────────────────────────────────────────────────────────────────────
 
   /** First writer wins. Called by the claimer's UserDO, which has reserved a quota slot. */
-  claim(request: ClaimRequest): Subdomain {
+  claim(input: ClaimRequest): Subdomain {
+    const request = v.parse(ClaimRequestSchema, input);
     const row = this.open(request.name);
     if (row.owner_id !== null) {
       if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
@@ -112,7 +106,8 @@ export class SubdomainDO extends Actor {
    * won, else "abandoned" — and then a late copy of that claim is refused, so the name can
    * never end up owned but uncounted.
    */
-  settleReservation(request: { name: string; reservation_id: string; user_id: string }) {
+  settleReservation(input: SettleReservation) {
+    const request = v.parse(SettleReservationSchema, input);
     const row = this.open(request.name);
     if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
       return { outcome: "claimed" as const, claimed_at: row.claimed_at ?? Date.now() };
@@ -157,11 +152,9 @@ export class SubdomainDO extends Actor {
     const existing = this.collaborator(email);
     if (!existing && this.collaborators().length >= SUBDOMAIN_COLLABORATORS_MAX) {
       throw new ApiError(
-        "FORBIDDEN",
-        `A subdomain may have ${SUBDOMAIN_COLLABORATORS_MAX} collaborators.`,
-        {
-          limit: SUBDOMAIN_COLLABORATORS_MAX,
-        },
+        "COLLABORATOR_LIMIT_REACHED",
+        `A subdomain may have ${SUBDOMAIN_COLLABORATORS_MAX} collaborators; remove one first.`,
+        { limit: SUBDOMAIN_COLLABORATORS_MAX },
       );
     }
     this.ctx.storage.transactionSync(() => {

@@ -10,6 +10,8 @@ import { ApiError, asApiError } from "../../shared/errors.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../../shared/limits.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
 import {
+  type BillingChange,
+  BillingChangeSchema,
   type MySubdomains,
   parseSubdomain,
   type Subdomain,
@@ -24,15 +26,6 @@ const REPAIR_TASK = "repair-claim";
 const repairKey = (name: string) => `repair:${name}`;
 
 /** A subscription change, as the Stripe dispatcher hands it over. */
-export interface BillingChange {
-  event_id: string;
-  /** The event's `created` (unix seconds): an older event never undoes a newer one. */
-  created: number;
-  subscription: "active" | "canceled";
-  /** The plan slug for "active" (e.g. "starter"); ignored for "canceled". */
-  plan: string | null;
-}
-
 export interface UserAudit {
   ok: boolean;
   owned: number;
@@ -140,8 +133,9 @@ export class UserDO extends Actor {
    */
   applyBilling(
     userId: string,
-    change: BillingChange,
+    input: BillingChange,
   ): { applied: boolean; reason?: string; frozen: string[]; unfrozen: string[] } {
+    const change = v.parse(BillingChangeSchema, input);
     this.open(userId);
     return this.ctx.storage.transactionSync(() => {
       const now = Date.now();

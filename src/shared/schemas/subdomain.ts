@@ -94,3 +94,35 @@ export function parseSubdomain(name: unknown): string {
     subdomain: String(name),
   });
 }
+
+/** UserDO → SubdomainDO: one claim of the claim saga (parsed again inside the actor). */
+export const ClaimRequestSchema = v.object({
+  name: v.string(),
+  user_id: UserIdSchema,
+  reservation_id: v.pipe(v.string(), v.minLength(1)),
+  /** The claimer's billing sequence now: status messages older than it are ignored. */
+  seq: v.pipe(v.number(), v.integer()),
+  admin: v.boolean(),
+  /** Claimed by a user whose subscription lapsed: frozen from the start. */
+  frozen: v.boolean(),
+});
+export type ClaimRequest = v.InferOutput<typeof ClaimRequestSchema>;
+
+/** UserDO → SubdomainDO: did the claim of this reservation land? */
+export const SettleReservationSchema = v.object({
+  name: v.string(),
+  reservation_id: v.pipe(v.string(), v.minLength(1)),
+  user_id: UserIdSchema,
+});
+export type SettleReservation = v.InferOutput<typeof SettleReservationSchema>;
+
+/** Stripe webhook → UserDO: a subscription change, applied once per event id. */
+export const BillingChangeSchema = v.object({
+  event_id: v.pipe(v.string(), v.minLength(1)),
+  /** The event's `created` (unix seconds): an older event never undoes a newer one. */
+  created: v.pipe(v.number(), v.integer()),
+  subscription: v.picklist(["active", "canceled"]),
+  /** The plan slug for "active" (e.g. "starter"); ignored for "canceled". */
+  plan: v.nullable(v.string()),
+});
+export type BillingChange = v.InferOutput<typeof BillingChangeSchema>;
