@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { clock } from "../src/shared/clock.ts";
 import { SERVICE_SIGNATURE_TOLERANCE_SECONDS as TOLERANCE } from "../src/shared/limits.ts";
 import { api, bearer, jsonInit, problemOf, serviceHeaders, userToken } from "./helpers.ts";
 
@@ -138,7 +139,7 @@ describe("service signatures", () => {
   });
 
   // Offsets stay a few seconds clear of the edge so the test clock and the Worker's agree.
-  const now = () => Math.floor(Date.now() / 1000);
+  const now = () => Math.floor(clock.now() / 1000);
   const EDGE_MARGIN_SECONDS = 5;
 
   it.each([

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
 import { createApp } from "../src/router/app.ts";
 import { apiRoutes } from "../src/router/routes/index.ts";
+import { clock } from "../src/shared/clock.ts";
 import { hmacSha256, toHex } from "../src/shared/crypto.ts";
 import { nextUtcMidnight } from "../src/shared/time.ts";
 import { api, bearer, eventually, ORIGIN, problemOf } from "./helpers.ts";
@@ -31,7 +32,7 @@ describe("seed 001: GET /v1/billing/balance/:userId", () => {
     expect(await response.json()).toEqual({
       balance: { welcomeBonus: 3000, dailyGift: 600, paid: 7200, total: 10800 },
       usage: { todayUsed: 300, lifetimeUsed: 300 },
-      dailyResetAt: new Date(nextUtcMidnight(Date.now())).toISOString(),
+      dailyResetAt: new Date(nextUtcMidnight(clock.now())).toISOString(),
     });
   });
 

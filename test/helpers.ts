@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
+import { clock } from "../src/shared/clock.ts";
 import { signRequest } from "../src/shared/service-signature.ts";
 
 export const ORIGIN = "https://troupe.test";
@@ -32,7 +33,7 @@ export interface TokenOptions {
 }
 
 export async function userToken(options: TokenOptions = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(clock.now() / 1000);
   const claims: Record<string, unknown> = {};
   if (options.email) claims.email = options.email;
   if (options.admin) claims.role = "admin";

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { clock } from "../src/shared/clock.ts";
 import {
   CREATION_NAME_MAX_LENGTH,
   JSON_MAX_DEPTH,
@@ -79,7 +80,7 @@ describe("bodies of the wrong kind", () => {
 
 describe("JWTs", () => {
   const secret = () => new TextEncoder().encode(env.AUTH_JWT_SECRET);
-  const now = () => Math.floor(Date.now() / 1000);
+  const now = () => Math.floor(clock.now() / 1000);
 
   async function meWith(jwt: SignJWT) {
     const token = await jwt.setProtectedHeader({ alg: "HS256" }).setSubject("jot").sign(secret());

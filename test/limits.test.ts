@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
+import { clock } from "../src/shared/clock.ts";
 import { ApiError } from "../src/shared/errors.ts";
 import { SCHEDULER_JOBS_MAX, SUBDOMAIN_COLLABORATORS_MAX } from "../src/shared/limits.ts";
 import { api, bearer, jsonInit, problemOf } from "./helpers.ts";
@@ -10,7 +11,7 @@ import { api, bearer, jsonInit, problemOf } from "./helpers.ts";
 describe("limits have their own codes", () => {
   it(`refuses the job past SCHEDULER_JOBS_MAX (${SCHEDULER_JOBS_MAX}) with SCHEDULER_FULL, keeping the rest`, async () => {
     const raw = env.SCHEDULER_PROBE.getByName("full");
-    const inAnHour = Date.now() + 3_600_000;
+    const inAnHour = clock.now() + 3_600_000;
     // Fill the job table directly: scheduling 10,000 jobs one RPC at a time would only be slow.
     await runInDurableObject(raw, (_instance, state) => {
       state.storage.sql.exec(
@@ -20,7 +21,7 @@ describe("limits have their own codes", () => {
         SCHEDULER_JOBS_MAX,
         inAnHour,
         inAnHour,
-        Date.now(),
+        clock.now(),
       );
     });
     const probe = actorByName(env.SCHEDULER_PROBE, "full");

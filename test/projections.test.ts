@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
 import { RECONCILE_CREATIONS_JOB, reconcileCreations } from "../src/jobs/reconcile-creations.ts";
+import { clock } from "../src/shared/clock.ts";
 import { api, bearer, createCreation, jsonInit, problemOf } from "./helpers.ts";
 
 const WAIT = { timeout: 5_000, interval: 20 };
@@ -90,7 +91,7 @@ describe("the reconcile-creations cron job", () => {
 
     const controller = createScheduledController({
       cron: "*/10 * * * *",
-      scheduledTime: Date.now(),
+      scheduledTime: clock.now(),
     });
     await worker.scheduled(controller, env);
 

@@ -2,12 +2,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
 import { reconcileSubdomains } from "../src/jobs/reconcile-subdomains.ts";
+import { clock } from "../src/shared/clock.ts";
 import { api, bearer, eventually, jsonInit } from "./helpers.ts";
 import { deliverStripe, stripeHeader, subscriptionEvent } from "./stripe-helpers.ts";
 import { asService } from "./wallet-helpers.ts";
 
 /** A second earlier: the run again of an import is a new request, so it has its own signature. */
-const earlier = () => Math.floor(Date.now() / 1000) - 1;
+const earlier = () => Math.floor(clock.now() / 1000) - 1;
 
 const post = async (path: string, body: unknown, user?: { sub: string; email?: string }) =>
   api(path, jsonInit("POST", body, user ? await bearer(user) : {}));
@@ -52,7 +53,7 @@ describe("seed 004 compatibility under /registry", () => {
 
   it("answers a quota refusal as { reason: quota_exceeded, current, limit }", async () => {
     await deliverStripe(
-      subscriptionEvent("created", "mia", "starter", Math.floor(Date.now() / 1000)),
+      subscriptionEvent("created", "mia", "starter", Math.floor(clock.now() / 1000)),
     );
     for (const name of ["mia-1", "mia-2", "mia-3"]) {
       expect((await post("/registry/claim", { subdomain: name }, { sub: "mia" })).status).toBe(200);
@@ -116,7 +117,7 @@ describe("seed 004 compatibility under /registry", () => {
     expect(await notInvited.json()).toMatchObject({ reason: "not_invited" });
 
     // Subscription webhooks at the seed's path freeze the owner's names.
-    const t = Math.floor(Date.now() / 1000);
+    const t = Math.floor(clock.now() / 1000);
     const body = subscriptionEvent("deleted", "ned", null, t);
     const frozen = await api("/registry/webhook", {
       method: "POST",

@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
   ROOM_CONNECTIONS_MAX,
   ROOM_FRAME_MAX_BYTES,
@@ -124,10 +125,17 @@ describe("chat and state", () => {
     const orders = received.map((messages) => messages.map((m) => m.id));
     for (const order of orders) expect(order).toEqual(orders[0]);
     expect(new Set(orders[0]).size).toBe(20);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sockets.map((socket) => socket.of("chat.message").length)).toEqual(Array(20).fill(20));
+    // Nothing more arrives: a last message, sent after all of them, is everyone's 21st.
+    sockets[0]?.send({ type: "chat.send", text: "the end" });
+    const withEnd = await Promise.all(sockets.map((socket) => socket.waitFor("chat.message", 21)));
+    expect(withEnd.map((messages) => [messages.length, messages.at(-1)?.text])).toEqual(
+      Array(20).fill([21, "the end"]),
+    );
     const late = await connectRoom(id, "chat", { token: await token("late") });
-    expect(late.welcome().history.map((m) => m.id)).toEqual(orders[0]);
+    expect(late.welcome().history.map((m) => m.id)).toEqual([
+      ...(orders[0] ?? []),
+      withEnd[0]?.at(-1)?.id,
+    ]);
     await Promise.all([...sockets, late].map((socket) => socket.close()));
   });
 
@@ -331,7 +339,10 @@ describe("presence, cursors and timers", () => {
       x: 10,
       y: 20,
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The room handles a connection's frames in order: once ana's later chat message is back,
+    // her cursor was relayed already, and it was not relayed to her.
+    a.send({ type: "chat.send", text: "after the cursor" });
+    await a.waitFor("chat.message");
     expect(a.of("cursor")).toEqual([]);
     await Promise.all([a.close(), b.close()]);
   });
@@ -347,7 +358,7 @@ describe("presence, cursors and timers", () => {
     const room = env.ROOM.getByName(`${id}:game`);
     await evictDurableObject(room);
     const watcher = await connectRoom(id, "game", { token: await token("watcher") });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    setTestClock(clock.now() + 1_100); // past the timer, on the clock: no waiting
     await runDurableObjectAlarm(room);
     expect((await watcher.waitFor("timer.fired"))[0]).toEqual({
       type: "timer.fired",
@@ -407,7 +418,6 @@ describe("limits", () => {
         id: `s${i}`,
         ops: [{ op: "set", path: `/shared/c${i}`, value: chunk }],
       });
-      await new Promise((resolve) => setTimeout(resolve, 40));
     }
     const errors = await socket.waitFor("error");
     expect(errors[0]).toMatchObject({ code: "STATE_TOO_LARGE" });
@@ -501,7 +511,7 @@ describe("REST and schedules", () => {
       ),
     );
     expect(put.status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    setTestClock(clock.now() + 1_100); // past the timer, on the clock: no waiting
     await runDurableObjectAlarm(env.CREATION.getByName(creation.id));
     const [message] = await listener.waitFor("server.message");
     expect(message?.data).toMatchObject({ schedule: "ping", message: { text: "good morning" } });

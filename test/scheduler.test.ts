@@ -2,6 +2,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { retryDelayMs } from "../src/actors/scheduler.ts";
+import { clock } from "../src/shared/clock.ts";
 import { nextCronRun, shortestCronIntervalSeconds } from "../src/shared/cron.ts";
 import { SCHEDULER_MAX_ATTEMPTS, SCHEDULER_RETRY_MAX_DELAY_MS } from "../src/shared/limits.ts";
 
@@ -14,7 +15,7 @@ describe("scheduler", () => {
     const actor = probe("hundred");
     // An hour ahead, so no real alarm can fire while the jobs are being added one RPC at a time;
     // the due jobs are then run as the alarm would run them, at a chosen time.
-    const start = Date.now() + 3_600_000;
+    const start = clock.now() + 3_600_000;
     // Due times 3 ms apart, scheduled in a scrambled order.
     const order = Array.from({ length: 100 }, (_, i) => (i * 37) % 100);
     for (const i of order) {
@@ -43,7 +44,7 @@ describe("scheduler", () => {
 
   it("replaces a job scheduled again under the same key instead of adding one", async () => {
     const actor = probe("replace");
-    const inOneHour = Date.now() + 3_600_000;
+    const inOneHour = clock.now() + 3_600_000;
     await actor.add({ key: "k", task: "record", payload: { note: "first" }, at: inOneHour });
     await actor.add({
       key: "k",
@@ -94,8 +95,9 @@ describe("scheduler", () => {
     const actor = probe("broken");
     await actor.add({ key: "b", task: "broken", payload: null, delayMs: 0 });
     await vi.waitFor(async () => expect(await actor.listDeadLetters()).toHaveLength(1), WAIT);
-    // Give a (wrong) further retry the chance to happen before counting.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // No job and no alarm are left, so no further retry can ever run: the count is final.
+    expect(await actor.listSchedules()).toEqual([]);
+    expect(await actor.alarmAt()).toBeNull();
     expect(await actor.attempts("b")).toBe(SCHEDULER_MAX_ATTEMPTS);
     const [letter] = await actor.listDeadLetters();
     expect(letter).toMatchObject({

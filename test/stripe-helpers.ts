@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
+import { clock } from "../src/shared/clock.ts";
 import { hmacSha256, toHex } from "../src/shared/crypto.ts";
 import { api } from "./helpers.ts";
 
 /** A Stripe-Signature header for `body`, as Stripe computes it. */
 export async function stripeHeader(body: string, options: { secret?: string; at?: number } = {}) {
-  const t = options.at ?? Math.floor(Date.now() / 1000);
+  const t = options.at ?? Math.floor(clock.now() / 1000);
   const v1 = toHex(await hmacSha256(options.secret ?? env.STRIPE_WEBHOOK_SECRET, `${t}.${body}`));
   return `t=${t},v1=${v1}`;
 }

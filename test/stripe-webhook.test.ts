@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clock } from "../src/shared/clock.ts";
 import { api, createCreation, problemOf } from "./helpers.ts";
 import { deliverStripe, stripeHeader } from "./stripe-helpers.ts";
 import { expectCleanAudit, userWallet } from "./wallet-helpers.ts";
@@ -41,7 +42,7 @@ describe("POST /v1/webhooks/stripe", () => {
 
   it("is 400 and changes nothing for a wrong, missing, stale or malformed signature", async () => {
     const body = paymentEvent("evt_forged", { user_id: "forger", amount: "100000" });
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(clock.now() / 1000);
     for (const signature of [
       await stripeHeader(body, { secret: "whsec_wrong" }),
       await stripeHeader(body, { at: now - 301 }),
@@ -77,7 +78,7 @@ describe("POST /v1/webhooks/stripe", () => {
 
   it("accepts any of several v1 signatures, and acknowledges events it cannot apply", async () => {
     const body = paymentEvent("evt_rolled", { user_id: "roller", amount: "10" });
-    const t = Math.floor(Date.now() / 1000);
+    const t = Math.floor(clock.now() / 1000);
     const good = (await stripeHeader(body, { at: t })).split(",")[1];
     const rolled = await deliver(body, `t=${t},v1=${"ab".repeat(32)},${good}`);
     expect(await rolled.json()).toMatchObject({ applied: true });

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { OUTBOX_DELIVER_TASK } from "../src/actors/outbox.ts";
 import { actorByName } from "../src/actors/refusal.ts";
+import { clock } from "../src/shared/clock.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 import { deliverStripe, subscriptionEvent } from "./stripe-helpers.ts";
 
@@ -16,6 +18,12 @@ const accessOf = async (name: string, user: string) =>
 
 const statusOf = async (name: string) =>
   ((await (await api(`/v1/subdomains/${name}`)).json()) as { status: string }).status;
+
+/** Outbox deliveries a user's actor still has to make. */
+async function pendingDeliveries(user: string) {
+  const jobs = await actorByName(env.USER, user).listSchedules();
+  return jobs.filter((job) => job.task === OUTBOX_DELIVER_TASK);
+}
 
 async function statuses(names: string[]) {
   return Object.fromEntries(
@@ -139,7 +147,7 @@ describe("billing drives status", () => {
   const names = ["fay-a", "fay-b", "fay-c", "fay-d", "fay-e"];
 
   it("freezes the most recently claimed names on a downgrade, and unfreezes on upgrade and resubscribe", async () => {
-    const t = Math.floor(Date.now() / 1000);
+    const t = Math.floor(clock.now() / 1000);
     expect((await deliverStripe(subscriptionEvent("created", "fay", "pro", t))).status).toBe(200);
     for (const name of names) expect((await claim(name, "fay")).status).toBe(201);
 
@@ -198,7 +206,7 @@ describe("billing drives status", () => {
   });
 
   it("applies a redelivered event once and ignores an older event that arrives late", async () => {
-    const t = Math.floor(Date.now() / 1000);
+    const t = Math.floor(clock.now() / 1000);
     await deliverStripe(subscriptionEvent("created", "gus", "pro", t));
     expect((await claim("gus-one", "gus")).status).toBe(201);
     const upgrade = subscriptionEvent("updated", "gus", "pro", t + 10, "evt_gus_upgrade");
@@ -207,17 +215,23 @@ describe("billing drives status", () => {
     expect(first).toEqual({ received: true, applied: true, replayed: false });
     expect(second).toEqual({ received: true, applied: true, replayed: true });
 
+    // The upgrade's messages to the subdomains are all delivered before the late event comes.
+    await eventually(
+      () => pendingDeliveries("gus"),
+      (pending) => pending.length === 0,
+    );
     // The cancellation was sent before the upgrade but arrives after it.
     const late = await (
       await deliverStripe(subscriptionEvent("deleted", "gus", null, t + 5))
     ).json();
     expect(late).toEqual({ received: true, applied: false, reason: "stale event" });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Not applied means nothing was sent to the subdomains: no delivery is pending.
+    expect(await pendingDeliveries("gus")).toEqual([]);
     expect(await statusOf("gus-one")).toBe("active");
   });
 
   it("does not let a collaborator's subscription unfreeze the owner's name", async () => {
-    const t = Math.floor(Date.now() / 1000);
+    const t = Math.floor(clock.now() / 1000);
     await deliverStripe(subscriptionEvent("created", "hal", "starter", t));
     await claim("hal-app", "hal");
     await api(
@@ -233,8 +247,13 @@ describe("billing drives status", () => {
       () => statusOf("hal-app"),
       (status) => status === "frozen",
     );
+    await eventually(
+      () => pendingDeliveries("ivy"),
+      (pending) => pending.length === 0,
+    );
     await deliverStripe(subscriptionEvent("created", "ivy", "pro", t + 2));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // ivy owns nothing, so her upgrade sends nothing: no delivery is pending that could unfreeze.
+    expect(await pendingDeliveries("ivy")).toEqual([]);
     expect(await statusOf("hal-app")).toBe("frozen");
     expect(await accessOf("hal-app", "ivy")).toEqual({
       has_access: false,

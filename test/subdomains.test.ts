@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
 import type { UserDO } from "../src/actors/user/user-do.ts";
+import { clock } from "../src/shared/clock.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../src/shared/limits.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 
@@ -13,7 +14,11 @@ const claim = async (name: string, user: string, options: { admin?: boolean } = 
   });
 
 /** Sets a user's plan the way a subscription webhook does. */
-async function setPlan(user: string, plan: string | null, created = Math.floor(Date.now() / 1000)) {
+async function setPlan(
+  user: string,
+  plan: string | null,
+  created = Math.floor(clock.now() / 1000),
+) {
   return actorByName(env.USER, user).applyBilling(user, {
     event_id: `evt_${crypto.randomUUID()}`,
     created,
@@ -162,7 +167,7 @@ describe("the claim saga", () => {
     });
   const runRepair = (user: string) =>
     runInDurableObject(env.USER.getByName(user), (instance: UserDO) =>
-      (instance as unknown as Internals).scheduler.runDue(Date.now() + CLAIM_REPAIR_DELAY_MS + 1),
+      (instance as unknown as Internals).scheduler.runDue(clock.now() + CLAIM_REPAIR_DELAY_MS + 1),
     );
 
   it("confirms a claim that won when the crash came before its confirmation", async () => {

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { userAccount } from "../src/actors/wallet/account.ts";
 import { mintAccessToken } from "../src/shared/access-tokens.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
 import { nextUtcMidnight, utcDate } from "../src/shared/time.ts";
 import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
 import { asService, expectCleanAudit, post, userWallet } from "./wallet-helpers.ts";
@@ -27,7 +28,7 @@ describe("user wallet: grants and burn order", () => {
     const wallet = await myWallet("newcomer");
     expect(wallet.balance).toBe(3900);
     expect(remainingByKind(wallet)).toEqual({ daily: 900, welcome: 3000 });
-    const midnight = new Date(nextUtcMidnight(Date.now())).toISOString();
+    const midnight = new Date(nextUtcMidnight(clock.now())).toISOString();
     expect(wallet.daily_reset_at).toBe(midnight);
     expect(wallet.buckets.find((bucket) => bucket.kind === "daily")?.expires_at).toBe(midnight);
   });
@@ -35,7 +36,7 @@ describe("user wallet: grants and burn order", () => {
   it("burns today's gift, then the welcome grant and bonus credits by expiry, then paid credits", async () => {
     const user = "burner";
     await myWallet(user);
-    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const soon = new Date(clock.now() + 3_600_000).toISOString();
     expect(
       (await asService("POST", `/v1/users/${user}/wallet/deposit`, { amount: 500 })).status,
     ).toBe(200);
@@ -64,7 +65,7 @@ describe("user wallet: grants and burn order", () => {
     const user = "daily";
     await Promise.all(Array.from({ length: 10 }, () => myWallet(user)));
     const stub = env.WALLET.getByName(userAccount(user));
-    const tomorrow = nextUtcMidnight(Date.now()) + 5_000;
+    const tomorrow = nextUtcMidnight(clock.now()) + 5_000;
     const grants = await runInDurableObject(stub, async (instance, state) => {
       const wallet = instance as unknown as {
         opened: object;
@@ -82,7 +83,7 @@ describe("user wallet: grants and burn order", () => {
         .toArray();
     });
     expect(grants).toEqual([
-      { grant_key: `daily:${utcDate(Date.now())}`, remaining: 0 },
+      { grant_key: `daily:${utcDate(clock.now())}`, remaining: 0 },
       { grant_key: `daily:${utcDate(tomorrow)}`, remaining: 900 },
     ]);
     const page = (await (
@@ -172,7 +173,7 @@ describe("user wallet: spending on a user's behalf", () => {
       spent: 60,
       remaining: 40,
       period: "day",
-      period_resets_at: new Date(nextUtcMidnight(Date.now())).toISOString(),
+      period_resets_at: new Date(nextUtcMidnight(clock.now())).toISOString(),
     });
     expect((await spendFor(40)).status).toBe(200);
     const listed = (await (
@@ -206,7 +207,7 @@ describe("user wallet: spending on a user's behalf", () => {
       env.TOKEN_SECRET,
       "walt",
       creation.id,
-      Math.floor(Date.now() / 1000) - 1801,
+      Math.floor(clock.now() / 1000) - 1801,
     );
     expect(await codeOf(await spendFor(1, old.token))).toBe("AUTH_TOKEN_EXPIRED");
     const other = await createCreation("maker");
@@ -231,8 +232,8 @@ describe("user wallet: spending on a user's behalf", () => {
     expect(await revoked.json()).toMatchObject({ status: "revoked", spent: 1 });
     expect(await codeOf(await spendFor(1))).toBe("AUTH_AUTHORIZATION_REVOKED");
 
-    await grant({ expires_at: new Date(Date.now() + 1000).toISOString() });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await grant({ expires_at: new Date(clock.now() + 1000).toISOString() });
+    setTestClock(clock.now() + 1_100); // past the expiry, on the clock: no waiting
     expect(await codeOf(await spendFor(1))).toBe("AUTH_AUTHORIZATION_EXPIRED");
 
     const missingReference = await post(
@@ -293,7 +294,7 @@ describe("user wallet: spending on a user's behalf", () => {
 
   it("refuses a budget or a deposit that would already have expired, naming the field", async () => {
     const creation = await createCreation("maker");
-    const past = new Date(Date.now() - 1000).toISOString();
+    const past = new Date(clock.now() - 1000).toISOString();
     const budget = await post(
       "/v1/me/authorizations/budget",
       { creation_id: creation.id, limit: 10, period: "day", expires_at: past },

@@ -3,6 +3,7 @@
 // size, so check-sufficient can say how much AI time a build will likely take.
 
 import * as v from "valibot";
+import { clock } from "../shared/clock.ts";
 import { ESTIMATE_SAMPLES_MAX } from "../shared/limits.ts";
 import type { Estimate, ProjectSize } from "../shared/schemas/billing.ts";
 import { ProjectSizeSchema } from "../shared/schemas/billing.ts";
@@ -41,7 +42,7 @@ export class EstimatorDO extends Actor {
         sample.seconds,
         sample.project_size,
         Number(sample.is_update),
-        Date.now(),
+        clock.now(),
       );
       this.sql.exec(
         "DELETE FROM samples WHERE id <= (SELECT MAX(id) FROM samples) - ?",

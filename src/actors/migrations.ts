@@ -3,6 +3,8 @@
 // or reordered after deployment is caught instead of silently skipping a change. Each list is
 // a track: the runtime's own tables (scheduler, outbox) and the actor's evolve independently.
 
+import { clock } from "../shared/clock.ts";
+
 export interface Migration {
   /** A short, stable name; it must never change once deployed. */
   readonly name: string;
@@ -71,7 +73,7 @@ export function applyMigrations(
         track,
         version,
         migration.name,
-        Date.now(),
+        clock.now(),
       );
     });
     appliedNow.push(version);

@@ -3,6 +3,7 @@
 // remember the ids they applied, so a repeated delivery has its effect exactly once.
 
 import * as v from "valibot";
+import { clock } from "../shared/clock.ts";
 import { type JsonValue, JsonValueSchema } from "../shared/json.ts";
 import { OUTBOX_INBOX_RETENTION_MS } from "../shared/limits.ts";
 import { actorByName } from "./refusal.ts";
@@ -53,7 +54,7 @@ export class Outbox {
       name,
       method,
       JSON.stringify(message ?? null),
-      Date.now(),
+      clock.now(),
     );
     this.scheduler.schedule({
       key: deliveryKey(id),
@@ -107,7 +108,7 @@ export class Outbox {
       this.storage.sql.exec(
         "INSERT INTO _troupe_inbox (id, received_at) VALUES (?, ?)",
         id,
-        Date.now(),
+        clock.now(),
       );
       return { applied: true, result };
     });
@@ -122,7 +123,7 @@ export class Outbox {
   }
 
   /** Forgets ids older than OUTBOX_INBOX_RETENTION_MS; senders give up long before that. */
-  prune(now = Date.now()): number {
+  prune(now = clock.now()): number {
     return this.storage.sql.exec(
       "DELETE FROM _troupe_inbox WHERE received_at < ?",
       now - OUTBOX_INBOX_RETENTION_MS,

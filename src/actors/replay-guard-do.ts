@@ -4,6 +4,7 @@
 // uniform, so the shards share the load evenly and no single actor sees every signed call.
 
 import * as v from "valibot";
+import { clock } from "../shared/clock.ts";
 import { REPLAY_GUARD_SHARDS } from "../shared/limits.ts";
 import { Actor } from "./actor.ts";
 import { refusalsAsValues } from "./refusal.ts";
@@ -33,7 +34,7 @@ export class ReplayGuardDO extends Actor {
    */
   claim(input: { signature: string; expires_at_ms: number }): boolean {
     const { signature, expires_at_ms } = v.parse(ClaimSchema, input);
-    this.sql.exec("DELETE FROM seen WHERE expires_at <= ?", Date.now());
+    this.sql.exec("DELETE FROM seen WHERE expires_at <= ?", clock.now());
     const inserted = this.sql
       .exec(
         "INSERT INTO seen (signature, expires_at) VALUES (?, ?) ON CONFLICT (signature) DO NOTHING RETURNING 1",

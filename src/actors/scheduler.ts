@@ -3,6 +3,7 @@
 // backoff and, after its last attempt, moved to the dead letters; it never loops forever.
 
 import * as v from "valibot";
+import { clock } from "../shared/clock.ts";
 import { nextCronRun } from "../shared/cron.ts";
 import { ApiError } from "../shared/errors.ts";
 import type { JsonValue } from "../shared/json.ts";
@@ -113,7 +114,7 @@ export class Scheduler {
   ) {}
 
   /** Adds a job, or replaces the job with the same key. Returns its due time (ms). */
-  schedule(request: ScheduleRequest, now = Date.now()): number {
+  schedule(request: ScheduleRequest, now = clock.now()): number {
     const definition = this.lookup(request.task);
     if (!definition) throw new Error(`No task named "${request.task}" is registered.`);
     const payload = v.parse(definition.schema, request.payload ?? null);
@@ -182,7 +183,7 @@ export class Scheduler {
   }
 
   /** Runs every due job in due order, then re-arms the alarm for the earliest remaining one. */
-  async runDue(now = Date.now()): Promise<number> {
+  async runDue(now = clock.now()): Promise<number> {
     const due = this.storage.sql
       .exec<JobRow>(
         "SELECT * FROM _troupe_jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
@@ -209,7 +210,7 @@ export class Scheduler {
     } catch (caught) {
       error = describe(caught);
     }
-    this.settle(row, definition, error, Date.now());
+    this.settle(row, definition, error, clock.now());
   }
 
   private settle(
@@ -296,7 +297,7 @@ export class Scheduler {
       .exec<{ next: number | null }>("SELECT MIN(due_at) AS next FROM _troupe_jobs")
       .one();
     if (next === null) void this.storage.deleteAlarm();
-    else void this.storage.setAlarm(next);
+    else void this.storage.setAlarm(clock.realTimeOf(next));
   }
 }
 

@@ -2,6 +2,7 @@
 // The token is sealed with AES-GCM under a key derived from TOKEN_SECRET, so it proves itself
 // without a lookup and shows the creation holding it nothing about the user inside.
 
+import { clock } from "./clock.ts";
 import { base64url, fromBase64url } from "./crypto.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./limits.ts";
 
@@ -25,7 +26,7 @@ export async function mintAccessToken(
   secret: string,
   userId: string,
   creationId: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
 ): Promise<{ token: string; expiresAt: number }> {
   const expiresAt = nowSeconds + ACCESS_TOKEN_TTL_SECONDS;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));

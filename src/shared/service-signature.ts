@@ -4,6 +4,7 @@
 // The timestamp is inside the signed text, so a captured request cannot be replayed outside
 // the tolerance window, unlike the body-only signatures of the seeds.
 
+import { clock } from "./clock.ts";
 import { fromHex, hmacSha256, toHex, verifyHmacSha256 } from "./crypto.ts";
 import { SERVICE_SIGNATURE_TOLERANCE_SECONDS } from "./limits.ts";
 
@@ -26,7 +27,7 @@ export function signingText(timestamp: string, request: SignedRequest): string {
 export async function signRequest(
   secret: string,
   request: SignedRequest,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
 ): Promise<{ timestamp: string; signature: string }> {
   const timestamp = String(nowSeconds);
   const tag = await hmacSha256(secret, signingText(timestamp, request));
@@ -42,7 +43,7 @@ export async function verifyRequestSignature(
   secrets: readonly string[],
   headers: { timestamp: string | null; signature: string | null },
   request: SignedRequest,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
 ): Promise<SignatureCheck> {
   const { timestamp, signature } = headers;
   if (!timestamp || !signature) return { ok: false, reason: "missing" };

@@ -1,6 +1,7 @@
 // Stripe-Signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">[,v1=…]`. Several v1
 // entries appear while Stripe rolls a secret; any one matching is enough.
 
+import { clock } from "./clock.ts";
 import { fromHex, verifyHmacSha256 } from "./crypto.ts";
 import { STRIPE_SIGNATURE_TOLERANCE_SECONDS } from "./limits.ts";
 
@@ -12,7 +13,7 @@ export async function verifyStripeSignature(
   secret: string,
   header: string | undefined,
   body: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
 ): Promise<StripeSignatureCheck> {
   if (!header) return { ok: false, reason: "missing" };
   const pairs = header.split(",").map((part) => part.trim().split("=", 2) as [string, string?]);

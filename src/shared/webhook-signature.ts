@@ -3,6 +3,7 @@
 //   troupe-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>" with the webhook secret>
 // The receiver recomputes it over the raw body and rejects timestamps outside its tolerance.
 
+import { clock } from "./clock.ts";
 import { fromHex, hmacSha256, toHex, verifyHmacSha256 } from "./crypto.ts";
 import { SERVICE_SIGNATURE_TOLERANCE_SECONDS } from "./limits.ts";
 
@@ -11,7 +12,7 @@ const SCHEME = "v1=";
 export async function signWebhook(
   secret: string,
   body: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
 ) {
   const timestamp = String(nowSeconds);
   const tag = await hmacSha256(secret, `${timestamp}.${body}`);
@@ -23,7 +24,7 @@ export async function verifyWebhook(
   secret: string,
   body: string,
   headers: { timestamp: string | null; signature: string | null },
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds = Math.floor(clock.now() / 1000),
   toleranceSeconds = SERVICE_SIGNATURE_TOLERANCE_SECONDS,
 ): Promise<boolean> {
   const { timestamp, signature } = headers;

@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { actorByName } from "../actors/refusal.ts";
 import { creationAccount, userAccount } from "../actors/wallet/account.ts";
+import { clock } from "../shared/clock.ts";
 import { UserIdSchema } from "../shared/ids.ts";
 import { STRIPE_EVENT_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { CreationIdSchema } from "../shared/schemas/creation.ts";
@@ -74,7 +75,7 @@ function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler
     const userId = metadata.output.user_id;
     const result = await actorByName(env.USER, userId).applyBilling(userId, {
       event_id: event.id,
-      created: event.created ?? Math.floor(Date.now() / 1000),
+      created: event.created ?? Math.floor(clock.now() / 1000),
       subscription,
       plan,
     });

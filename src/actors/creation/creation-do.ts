@@ -3,6 +3,7 @@
 
 import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
+import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_SCHEDULES_MAX, CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
@@ -79,7 +80,7 @@ export class CreationDO extends Actor {
       }
       return { creation: await this.created(existing), replayed: true };
     }
-    const now = Date.now();
+    const now = clock.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `INSERT INTO creation (id, owner, name, webhook_secret, token_version, created_at, updated_at,
@@ -144,7 +145,7 @@ export class CreationDO extends Actor {
           ? row.allow_anonymous
           : Number(changes.allow_anonymous),
         changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
-        Date.now(),
+        clock.now(),
       );
       this.scheduleProjection();
     });
@@ -156,7 +157,7 @@ export class CreationDO extends Actor {
     const row = this.require();
     authorize(caller, owned(row), ["owner", "service"]);
     const version = row.token_version + 1;
-    this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, Date.now());
+    this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, clock.now());
     return {
       token_version: version,
       token: await mintCreationToken(this.env.TOKEN_SECRET, row.id, version),
@@ -166,7 +167,7 @@ export class CreationDO extends Actor {
   rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
     authorize(caller, owned(this.require()), ["owner", "service"]);
     const secret = newWebhookSecret();
-    this.sql.exec("UPDATE creation SET webhook_secret = ?, updated_at = ?", secret, Date.now());
+    this.sql.exec("UPDATE creation SET webhook_secret = ?, updated_at = ?", secret, clock.now());
     return { webhook_secret: secret };
   }
 
@@ -180,7 +181,7 @@ export class CreationDO extends Actor {
     authorize(caller, owned(row), ["owner", "self", "service"]);
     v.parse(ScheduleNameSchema, name);
     const spec = v.parse(PutScheduleSchema, input);
-    const now = Date.now();
+    const now = clock.now();
     const timing = resolveTiming(spec, now);
     if (spec.target.type === "webhook" && spec.target.url) {
       checkWebhookUrl(spec.target.url, this.localhostWebhooksAllowed());

@@ -7,6 +7,7 @@
 
 import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
 import * as v from "valibot";
+import { clock } from "../../shared/clock.ts";
 import { ApiError, ERROR_CATALOGUE, problemType } from "../../shared/errors.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import {
@@ -216,7 +217,7 @@ export class RoomDO extends Server {
 
   /** Pushes a server message to every connection (REST, creation schedules). */
   serverMessage(data: JsonValue): { delivered: number } {
-    this.broadcastFrame({ type: "server.message", data, at: new Date().toISOString() });
+    this.broadcastFrame({ type: "server.message", data, at: new Date(clock.now()).toISOString() });
     return { delivered: this.ctx.getWebSockets().length };
   }
 
@@ -289,7 +290,7 @@ export class RoomDO extends Server {
 
   /** Cursors are relayed to the others, never stored; frames faster than the throttle drop. */
   private relayCursor(connection: RoomConnection, identity: RoomIdentity, x: number, y: number) {
-    const now = Date.now();
+    const now = clock.now();
     if (now - (this.lastCursor.get(connection.id) ?? 0) < ROOM_CURSOR_MIN_INTERVAL_MS) return;
     this.lastCursor.set(connection.id, now);
     this.broadcastFrame({ type: "cursor", user_id: identity.user_id, x, y }, [connection.id]);
@@ -373,7 +374,7 @@ export class RoomDO extends Server {
   }
 
   private withinRate(connectionId: string): boolean {
-    const now = Date.now();
+    const now = clock.now();
     const recent = (this.recentFrames.get(connectionId) ?? []).filter((at) => now - at < 1000);
     if (recent.length >= ROOM_MESSAGES_PER_SECOND) {
       this.recentFrames.set(connectionId, recent);
@@ -390,7 +391,7 @@ export class RoomDO extends Server {
    * 1008 (policy violation) instead of being answered frame by frame.
    */
   private violation(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {
-    const now = Date.now();
+    const now = clock.now();
     const recent = (this.violations.get(connection.id) ?? []).filter(
       (at) => now - at < ROOM_VIOLATION_WINDOW_MS,
     );

@@ -1,6 +1,7 @@
 // A room's SQLite: the versioned state with its patch log, the chat history, presence data
 // and connection tickets. Synchronous, so each change is atomic within the single-writer room.
 
+import { clock } from "../../shared/clock.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import {
   ROOM_HISTORY_MAX_MESSAGES,
@@ -131,7 +132,7 @@ export class RoomStore {
       id: crypto.randomUUID(),
       user_id: userId,
       text,
-      at: new Date().toISOString(),
+      at: new Date(clock.now()).toISOString(),
     };
     this.storage.transactionSync(() => {
       const { seq } = this.sql
@@ -194,7 +195,7 @@ export class RoomStore {
   }
 
   issueTicket(identity: RoomIdentity): { ticket: string; expires_at: string } {
-    const now = Date.now();
+    const now = clock.now();
     const expiresAt = now + ROOM_TICKET_TTL_SECONDS * 1000;
     const ticket = `rtk_${crypto.randomUUID().replaceAll("-", "")}`;
     this.sql.exec("DELETE FROM tickets WHERE expires_at <= ?", now);
@@ -214,7 +215,7 @@ export class RoomStore {
         ticket,
       )
       .toArray()[0];
-    if (!row || row.expires_at <= Date.now()) return null;
+    if (!row || row.expires_at <= clock.now()) return null;
     return JSON.parse(row.identity) as RoomIdentity;
   }
 

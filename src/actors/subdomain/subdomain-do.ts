@@ -8,6 +8,7 @@ import {
   type SubdomainProjection,
   writeSubdomainProjection,
 } from "../../projections/subdomains.ts";
+import { clock } from "../../shared/clock.ts";
 import { reservedSubdomains } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { SUBDOMAIN_COLLABORATORS_MAX } from "../../shared/limits.ts";
@@ -87,7 +88,7 @@ export class SubdomainDO extends Actor {
       throw new ApiError("CLAIM_EXPIRED", "This claim was abandoned before it arrived.");
     }
     if (!request.admin) this.checkClaimable(row, request.user_id);
-    const now = Date.now();
+    const now = clock.now();
     this.change(
       `UPDATE record SET owner_id = ?, status = ?, frozen_at = ?, claimed_at = ?, reservation_id = ?,
          status_seq = ?`,
@@ -110,12 +111,12 @@ export class SubdomainDO extends Actor {
     const request = v.parse(SettleReservationSchema, input);
     const row = this.open(request.name);
     if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
-      return { outcome: "claimed" as const, claimed_at: row.claimed_at ?? Date.now() };
+      return { outcome: "claimed" as const, claimed_at: row.claimed_at ?? clock.now() };
     }
     this.sql.exec(
       "INSERT OR IGNORE INTO abandoned_reservations (reservation_id, abandoned_at) VALUES (?, ?)",
       request.reservation_id,
-      Date.now(),
+      clock.now(),
     );
     return { outcome: "abandoned" as const, claimed_at: null };
   }
@@ -165,7 +166,7 @@ export class SubdomainDO extends Actor {
           "INSERT INTO collaborators (email, status, right, invited_at) VALUES (?, 'invited', ?, ?)",
           email,
           invite.right,
-          Date.now(),
+          clock.now(),
         );
       }
       this.change("");
@@ -188,7 +189,7 @@ export class SubdomainDO extends Actor {
         this.sql.exec(
           "UPDATE collaborators SET status = 'active', user_id = ?, joined_at = ? WHERE email = ?",
           caller.id,
-          Date.now(),
+          clock.now(),
           invited.email,
         );
         this.change("");
@@ -283,7 +284,7 @@ export class SubdomainDO extends Actor {
       this.change(
         "UPDATE record SET status = ?, frozen_at = ?, status_seq = ?",
         message.frozen ? "frozen" : "active",
-        message.frozen ? (frozen ? row.frozen_at : Date.now()) : null,
+        message.frozen ? (frozen ? row.frozen_at : clock.now()) : null,
         message.seq,
       );
     });
@@ -319,7 +320,7 @@ export class SubdomainDO extends Actor {
         owner: row.owner_id,
       };
     }
-    const claimedAt = Date.parse(record.claimedAt ?? "") || Date.now();
+    const claimedAt = Date.parse(record.claimedAt ?? "") || clock.now();
     const frozen = record.status === "frozen";
     const reservationId = `import:${name}`;
     this.ctx.storage.transactionSync(() => {
@@ -328,7 +329,7 @@ export class SubdomainDO extends Actor {
            status_seq = 0`,
         record.ownerId,
         frozen ? "frozen" : "active", // legacy records without status are active
-        frozen ? Date.parse(record.frozenAt ?? "") || Date.now() : null,
+        frozen ? Date.parse(record.frozenAt ?? "") || clock.now() : null,
         claimedAt,
         reservationId,
       );

@@ -5,6 +5,7 @@
 // a name is never owned but uncounted, or counted but unowned.
 
 import * as v from "valibot";
+import { clock } from "../../shared/clock.ts";
 import { quotaForPlan } from "../../shared/config.ts";
 import { ApiError, asApiError } from "../../shared/errors.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../../shared/limits.ts";
@@ -138,7 +139,7 @@ export class UserDO extends Actor {
     const change = v.parse(BillingChangeSchema, input);
     this.open(userId);
     return this.ctx.storage.transactionSync(() => {
-      const now = Date.now();
+      const now = clock.now();
       const seen = this.sql
         .exec("SELECT 1 FROM billing_events WHERE event_id = ?", change.event_id)
         .toArray();
@@ -192,7 +193,7 @@ export class UserDO extends Actor {
              ON CONFLICT (name) DO UPDATE SET right = excluded.right`,
             event.name,
             event.right,
-            Date.now(),
+            clock.now(),
           );
           return;
         case "collaboration-ended":
@@ -209,7 +210,7 @@ export class UserDO extends Actor {
     const profile = this.open(userId);
     const rows = this.ownedRows();
     const problems: string[] = [];
-    const now = Date.now();
+    const now = clock.now();
     await Promise.all(
       rows.map(async (row) => {
         const truth = await actorByName(this.env.SUBDOMAIN, row.name).ownerOf();
@@ -255,7 +256,7 @@ export class UserDO extends Actor {
           { current, limit, plan: profile.plan },
         );
       }
-      const now = Date.now();
+      const now = clock.now();
       const row = this.sql
         .exec<OwnedRow>(
           `INSERT INTO owned (name, reservation_id, state, reserved_at) VALUES (?, ?, 'pending', ?)
@@ -354,7 +355,7 @@ export class UserDO extends Actor {
     this.sql.exec(
       "INSERT INTO profile (only, user_id, created_at) VALUES (1, ?, ?)",
       userId,
-      Date.now(),
+      clock.now(),
     );
     return this.profile();
   }

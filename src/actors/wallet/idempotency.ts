@@ -1,6 +1,7 @@
 // Idempotency records: a key remembers the request it was first used with and the response
 // it got, so a retry is answered from the record instead of being applied again.
 
+import { clock } from "../../shared/clock.ts";
 import { ApiError, asApiError, type ErrorCode } from "../../shared/errors.ts";
 import { canonicalJson, type JsonValue } from "../../shared/json.ts";
 import { IDEMPOTENCY_RETENTION_MS } from "../../shared/limits.ts";
@@ -40,7 +41,7 @@ export class IdempotencyStore {
     key: string | undefined,
     request: unknown,
     apply: () => T,
-    now = Date.now(),
+    now = clock.now(),
   ): Replayable<T> {
     if (key === undefined) return { body: this.storage.transactionSync(apply), replayed: false };
     const fingerprint = canonicalJson(request);
@@ -88,7 +89,7 @@ export class IdempotencyStore {
   }
 
   /** Forgets records older than IDEMPOTENCY_RETENTION_MS. */
-  prune(now = Date.now()): number {
+  prune(now = clock.now()): number {
     return this.storage.sql.exec(
       "DELETE FROM idempotency WHERE created_at < ?",
       now - IDEMPOTENCY_RETENTION_MS,

@@ -4,6 +4,7 @@
 // transaction as the effect, so a retry after any failure is answered, never applied twice.
 
 import * as v from "valibot";
+import { clock } from "../../shared/clock.ts";
 import { billingPackages, walletGrants } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { WALLET_HOLD_TTL_DEFAULT_SECONDS } from "../../shared/limits.ts";
@@ -90,7 +91,7 @@ export class WalletDO extends Actor {
     ),
     [EXPIRE_HOLD_TASK]: task(v.object({ hold_id: v.string() }), ({ hold_id }) => {
       if (this.holdBook.get(hold_id).status === "active") {
-        this.holdBook.release(hold_id, "expired", Date.now());
+        this.holdBook.release(hold_id, "expired", clock.now());
       }
     }),
     [PRUNE_TASK]: task(v.null(), () => this.idempotency.prune()),
@@ -101,7 +102,7 @@ export class WalletDO extends Actor {
   async view(name: string, caller: Principal): Promise<Wallet> {
     const account = await this.open(name);
     this.check(caller, account, RULES.read);
-    return this.wallet(account, Date.now());
+    return this.wallet(account, clock.now());
   }
 
   async transactions(
@@ -123,7 +124,7 @@ export class WalletDO extends Actor {
 
   /** Recomputes the ledger's invariants (RPC, for operators and tests). */
   audit(): Audit {
-    return this.ledger.audit(Date.now());
+    return this.ledger.audit(clock.now());
   }
 
   // ── mutations ──────────────────────────────────────────────────────────────────────────
@@ -318,19 +319,19 @@ export class WalletDO extends Actor {
     this.check(caller, account, ["owner"]);
     const budget = v.parse(CreateBudgetSchema, input);
     await this.requireCreation(budget.creation_id);
-    return this.ctx.storage.transactionSync(() => this.budgets.grant(budget, Date.now()));
+    return this.ctx.storage.transactionSync(() => this.budgets.grant(budget, clock.now()));
   }
 
   async listBudgets(name: string, caller: Principal): Promise<Authorization[]> {
     const account = await this.open(name);
     this.check(caller, account, ["owner", "admin", "service"]);
-    return this.budgets.list(Date.now());
+    return this.budgets.list(clock.now());
   }
 
   async revokeBudget(name: string, caller: Principal, id: string): Promise<Authorization> {
     const account = await this.open(name);
     this.check(caller, account, ["owner"]);
-    return this.budgets.revoke(id, Date.now());
+    return this.budgets.revoke(id, clock.now());
   }
 
   /**
@@ -369,7 +370,7 @@ export class WalletDO extends Actor {
             reference_id: deposit.reference_id ?? key,
             creation_id: creationId,
           },
-          Date.now(),
+          clock.now(),
         );
         const message = {
           to: creationAccount(creationId),
@@ -401,13 +402,13 @@ export class WalletDO extends Actor {
     const message = v.parse(TransferMessageSchema, (envelope as { message: unknown }).message);
     await this.open(message.to);
     this.receiveOnce(envelope, () => {
-      this.credit("paid", message.amount, Date.now(), {
+      this.credit("paid", message.amount, clock.now(), {
         kind: "deposit",
         description: message.description ?? `transfer from ${message.from}`,
         reference_id: message.transfer_id,
       });
     });
-    return { transfer_id: message.transfer_id, balance: this.ledger.balance(Date.now()) };
+    return { transfer_id: message.transfer_id, balance: this.ledger.balance(clock.now()) };
   }
 
   // ── seed 001: AI time in seconds ───────────────────────────────────────────────────────
@@ -415,7 +416,7 @@ export class WalletDO extends Actor {
   async billingBalance(name: string, caller: Principal): Promise<BalanceResponse> {
     const account = await this.open(name);
     this.check(caller, account, ["owner", "service"]);
-    return billingView(this.ledger, Date.now());
+    return billingView(this.ledger, clock.now());
   }
 
   /** Whether the user can afford an operation, estimated from past ones of its kind. */
@@ -431,7 +432,7 @@ export class WalletDO extends Actor {
       request.projectSize,
       request.isUpdate,
     );
-    const { balance } = billingView(this.ledger, Date.now());
+    const { balance } = billingView(this.ledger, clock.now());
     return sufficiency(balance, estimate, billingPackages(this.env));
   }
 
@@ -498,7 +499,7 @@ export class WalletDO extends Actor {
   private async open(name: string): Promise<Opened> {
     const account = this.opened ?? (await this.load(name));
     if (account.name !== name) throw new Error(`This wallet is ${account.name}, not ${name}.`);
-    this.grantDailyGift(account, Date.now());
+    this.grantDailyGift(account, clock.now());
     return account;
   }
 
@@ -516,7 +517,7 @@ export class WalletDO extends Actor {
     this.ctx.storage.transactionSync(() => {
       // Two first calls may both have looked the owner up; only one opens the account.
       if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0) return;
-      const now = Date.now();
+      const now = clock.now();
       this.sql.exec(
         "INSERT INTO account (only, name, owner, created_at) VALUES (1, ?, ?, ?)",
         name,
@@ -614,7 +615,7 @@ export class WalletDO extends Actor {
     else this.check(caller, account, allowed);
     const input = v.parse(schema, request.input);
     return this.idempotency.run(key, [operation, who(caller), input], () =>
-      apply(account, input, Date.now()),
+      apply(account, input, clock.now()),
     );
   }
 
@@ -637,7 +638,7 @@ export class WalletDO extends Actor {
       this.ledger.record(
         { kind: "expire", amount: bucket.remaining, description: `${bucket.kind} credits lapsed` },
         [{ bucketId, delta: -bucket.remaining }],
-        Date.now(),
+        clock.now(),
       );
     });
   }

@@ -4,6 +4,7 @@
 
 import { actorByName } from "../../actors/refusal.ts";
 import { mintAccessToken, readAccessToken } from "../../shared/access-tokens.ts";
+import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../shared/limits.ts";
 import type { AccessToken } from "../../shared/schemas/authorization.ts";
@@ -43,7 +44,7 @@ export async function userBehindAccessToken(
   }
   const claim = await readAccessToken(env.TOKEN_SECRET, token);
   if (!claim) throw new ApiError("AUTH_TOKEN_INVALID", "The access token is not genuine.");
-  if (claim.expiresAt * 1000 <= Date.now()) {
+  if (claim.expiresAt * 1000 <= clock.now()) {
     throw new ApiError(
       "AUTH_TOKEN_EXPIRED",
       "The access token has expired; ask the user for a new one.",

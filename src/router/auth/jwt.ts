@@ -3,6 +3,7 @@
 
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import * as v from "valibot";
+import { clock } from "../../shared/clock.ts";
 import type { JwtConfig } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
@@ -37,6 +38,7 @@ async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPaylo
       audience: config.audience,
       clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ["exp"],
+      currentDate: new Date(clock.now()),
     });
     return payload;
   }
@@ -46,6 +48,7 @@ async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPaylo
     ...(config.audience ? { audience: config.audience } : {}),
     clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
     requiredClaims: ["exp"],
+    currentDate: new Date(clock.now()),
   });
   return payload;
 }
@@ -95,7 +98,7 @@ export async function verifyUserJwt(token: string, config: JwtConfig): Promise<U
     if (error instanceof errors.JOSEError) throw rejection(error);
     throw error;
   }
-  const issuedAt = typeof payload.iat === "number" ? payload.iat : Date.now() / 1000;
+  const issuedAt = typeof payload.iat === "number" ? payload.iat : clock.now() / 1000;
   if (typeof payload.exp === "number" && payload.exp - issuedAt > JWT_MAX_LIFETIME_SECONDS) {
     throw new ApiError(
       "INVALID_TOKEN",

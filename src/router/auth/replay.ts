@@ -7,6 +7,7 @@
 
 import { actorByName } from "../../actors/refusal.ts";
 import { replayGuardShard } from "../../actors/replay-guard-do.ts";
+import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import {
   LEGACY_SIGNATURE_MEMORY_SECONDS,
@@ -36,7 +37,7 @@ function usedSignature(c: AppContext): { signature: string; expiresAtMs: number 
   return legacy
     ? {
         signature: legacy.toLowerCase(),
-        expiresAtMs: Date.now() + LEGACY_SIGNATURE_MEMORY_SECONDS * 1000,
+        expiresAtMs: clock.now() + LEGACY_SIGNATURE_MEMORY_SECONDS * 1000,
       }
     : null;
 }

@@ -1,3 +1,4 @@
+import { clock } from "../../shared/clock.ts";
 import { HealthSchema } from "../../shared/schemas/meta.ts";
 import { defineRoute } from "../route.ts";
 
@@ -12,6 +13,6 @@ export const healthRoutes = [
       auth: "public",
       responses: { 200: { description: "The router is serving", schema: HealthSchema } },
     },
-    (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }),
+    (c) => c.json({ status: "ok" as const, time: new Date(clock.now()).toISOString() }),
   ),
 ];

@@ -2,6 +2,7 @@
 // and the response shapes the OpenAPI document describes. Field names follow seed 000.
 
 import * as v from "valibot";
+import { clock } from "../clock.ts";
 import { UserIdSchema } from "../ids.ts";
 import {
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -47,7 +48,7 @@ export const SpendTypeSchema = v.pipe(
 export const FutureTimeSchema = v.pipe(
   v.string(),
   v.isoTimestamp("must be an ISO 8601 time with a zone"),
-  v.check((time) => Date.parse(time) > Date.now(), "must be in the future"),
+  v.check((time) => Date.parse(time) > clock.now(), "must be in the future"),
 );
 
 /** Buckets a deposit may open; the welcome grant and daily gift are the wallet's own. */
