@@ -1,13 +1,13 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
-import type { Scheduler } from "../src/actors/scheduler.ts";
-import { clock } from "../src/shared/clock.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
   CREATION_SCHEDULE_MIN_INTERVAL_SECONDS,
   CREATION_SCHEDULES_MAX,
   SCHEDULER_MAX_ATTEMPTS,
+  SCHEDULER_RETRY_MAX_DELAY_MS,
 } from "../src/shared/limits.ts";
 import { verifyWebhook } from "../src/shared/webhook-signature.ts";
 import { api, asCreation, bearer, createCreation, jsonInit, problemOf } from "./helpers.ts";
@@ -276,12 +276,11 @@ describe("webhook delivery", () => {
     const retryAt = Date.parse(retrying?.next_run_at as string);
     expect(retryAt - Date.parse(retrying?.last_run_at as string)).toBe(5_000);
 
-    // Run the remaining retries as the alarm would when each falls due.
+    // Each remaining retry: move the clock past it and run the alarm as it would fire.
     const stub = env.CREATION.getByName(id);
     for (let attempt = 2; attempt <= SCHEDULER_MAX_ATTEMPTS; attempt++) {
-      await runInDurableObject(stub, (instance) =>
-        (instance as unknown as { scheduler: Scheduler }).scheduler.runDue(clock.now() + 3_600_000),
-      );
+      setTestClock(clock.now() + SCHEDULER_RETRY_MAX_DELAY_MS);
+      await runDurableObjectAlarm(stub);
     }
     const deliveries = await received(key);
     expect(deliveries).toHaveLength(SCHEDULER_MAX_ATTEMPTS);

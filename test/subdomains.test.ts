@@ -1,9 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
 import type { UserDO } from "../src/actors/user/user-do.ts";
-import { clock } from "../src/shared/clock.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../src/shared/limits.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 
@@ -158,17 +158,17 @@ describe("the claim saga", () => {
   type Internals = {
     reserve(profile: object, name: string, admin: boolean): { reservation_id: string };
     open(userId: string): object;
-    scheduler: { runDue(now: number): Promise<number> };
   };
   const reserveOnly = (user: string, name: string) =>
     runInDurableObject(env.USER.getByName(user), (instance: UserDO) => {
       const inner = instance as unknown as Internals;
       return inner.reserve(inner.open(user), name, false).reservation_id;
     });
-  const runRepair = (user: string) =>
-    runInDurableObject(env.USER.getByName(user), (instance: UserDO) =>
-      (instance as unknown as Internals).scheduler.runDue(clock.now() + CLAIM_REPAIR_DELAY_MS + 1),
-    );
+  /** The repair job runs when its delay has passed on the clock and the alarm fires. */
+  const runRepair = async (user: string) => {
+    setTestClock(clock.now() + CLAIM_REPAIR_DELAY_MS + 1);
+    await runDurableObjectAlarm(env.USER.getByName(user));
+  };
 
   it("confirms a claim that won when the crash came before its confirmation", async () => {
     const reservation = await reserveOnly("crash-a", "half-done");

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { userAccount } from "../src/actors/wallet/account.ts";
@@ -64,27 +64,17 @@ describe("user wallet: grants and burn order", () => {
   it("grants the daily gift once per UTC day, also when requests race, and lets yesterday's lapse", async () => {
     const user = "daily";
     await Promise.all(Array.from({ length: 10 }, () => myWallet(user)));
-    const stub = env.WALLET.getByName(userAccount(user));
     const tomorrow = nextUtcMidnight(clock.now()) + 5_000;
-    const grants = await runInDurableObject(stub, async (instance, state) => {
-      const wallet = instance as unknown as {
-        opened: object;
-        grantDailyGift(account: object, now: number): void;
-        scheduler: { runDue(now: number): Promise<number> };
-      };
-      // Two requests at the boundary: the second finds the first one's grant.
-      wallet.grantDailyGift(wallet.opened, tomorrow);
-      wallet.grantDailyGift(wallet.opened, tomorrow);
-      await wallet.scheduler.runDue(tomorrow);
-      return state.storage.sql
-        .exec<{ grant_key: string; remaining: number }>(
-          "SELECT grant_key, remaining FROM buckets WHERE kind = 'daily' ORDER BY id",
-        )
-        .toArray();
-    });
-    expect(grants).toEqual([
-      { grant_key: `daily:${utcDate(clock.now())}`, remaining: 0 },
-      { grant_key: `daily:${utcDate(tomorrow)}`, remaining: 900 },
+    setTestClock(tomorrow);
+    // Ten requests race at the boundary: one of them grants today's gift, the rest find it.
+    await Promise.all(Array.from({ length: 10 }, () => myWallet(user)));
+    await runDurableObjectAlarm(env.WALLET.getByName(userAccount(user))); // lapses yesterday's
+    const wallet = await myWallet(user);
+    expect(wallet.buckets.filter((bucket) => bucket.kind === "daily")).toEqual([
+      expect.objectContaining({
+        remaining: 900,
+        expires_at: new Date(nextUtcMidnight(tomorrow)).toISOString(),
+      }),
     ]);
     const page = (await (
       await api("/v1/me/wallet/transactions", { headers: await bearer({ sub: user }) })
@@ -95,7 +85,7 @@ describe("user wallet: grants and burn order", () => {
       ["grant", 900, "daily gift"],
       ["grant", 3000, "welcome grant"],
     ]);
-    await expectCleanAudit(stub);
+    await expectCleanAudit(userWallet(user));
   });
 });
 
