@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { userAccount } from "../src/actors/wallet/account.ts";
 import { mintAccessToken } from "../src/shared/access-tokens.ts";
 import { clock, setTestClock } from "../src/shared/clock.ts";
-import { nextUtcMidnight, utcDate } from "../src/shared/time.ts";
+import { nextUtcMidnight } from "../src/shared/time.ts";
 import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
 import { asService, expectCleanAudit, post, userWallet } from "./wallet-helpers.ts";
 

@@ -52,6 +52,12 @@ export function genFor(
   );
 }
 
+/** A value whose root has the schema's shape, with hostility from its fields down (wrong
+ * roots are a family of their own, so they do not crowd out deeper cases). */
+export function genFields(schema: JsonSchema, ctx: GenContext, at: string): fc.Arbitrary<Gen> {
+  return validGen(schema, ctx, at, undefined, 0);
+}
+
 /** A hostile value for `schema`, judged by the oracle. */
 export function hostileGen(schema: JsonSchema, at: string): fc.Arbitrary<Gen> {
   const judged = (value: JsonLike): Gen => {
@@ -210,7 +216,9 @@ function objectGen(
   const record = additional
     ? fc.array(
         fc.tuple(
-          ctx.hostile ? fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...PROTOTYPE_KEYS)) : fc.string({ maxLength: 8 }),
+          ctx.hostile
+            ? fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...PROTOTYPE_KEYS))
+            : fc.string({ maxLength: 8 }),
           genFor(additional, ctx, `${at}[*]`, undefined, depth + 1),
         ),
         { maxLength: 3 },
@@ -260,21 +268,21 @@ function extrasArb(schema: JsonSchema, ctx: GenContext, at: string): fc.Arbitrar
   if (!ctx.hostile) return fc.constant([]);
   const declared = new Set(Object.keys(schema.properties ?? {}));
   const closed = schema.additionalProperties === false;
-  const prototypeEntry = fc.constantFrom(...PROTOTYPE_PAYLOADS).map((payload) => {
+  const prototypeEntry = fc.constantFrom(...PROTOTYPE_PAYLOADS).map((payload): Field => {
     const [key, value] = payload.entries[0] as readonly [string, JsonLike];
-    return [key, { value, violations: [] }] as const;
+    return [key, { value, violations: [] }];
   });
   const unknownEntry = fc
     .tuple(
       fc.constantFrom(...EXTRA_KEYS.filter((key) => !declared.has(key))),
       fc.jsonValue({ maxDepth: 1 }),
     )
-    .map(([key, value]) => {
+    .map(([key, value]): Field => {
       const violations = closed ? [`${at}: unknown field "${key}" in a closed object`] : [];
-      return [key, { value: value as JsonLike, violations }] as const;
+      return [key, { value: value as JsonLike, violations }];
     });
   return fc.oneof(
-    { weight: 5, arbitrary: fc.constant([]) },
+    { weight: 5, arbitrary: fc.constant<Field[]>([]) },
     {
       weight: 1,
       arbitrary: fc.array(fc.oneof(prototypeEntry, unknownEntry), { minLength: 1, maxLength: 2 }),

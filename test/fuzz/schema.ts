@@ -1,8 +1,8 @@
 // The subset of JSON Schema the OpenAPI document uses, and an oracle for clear violations of
 // it. The oracle decides only what is certain from the schema alone (types, required fields,
-// unknown fields of closed objects, numeric bounds, lengths, enums, item counts); patterns and
-// formats are left undecided, so a request it calls invalid is invalid by the published
-// contract, and the server must refuse it with a 4xx.
+// unknown fields of closed objects, numeric bounds, lengths, patterns, enums, item counts, the
+// uuid format); other formats (date-time, email, uri) are left undecided. A request it calls
+// invalid is invalid by the published contract, and the server must refuse it with a 4xx.
 
 import { Entries, type JsonLike, type JsonType, LongString, RawJson } from "./json-text.ts";
 
@@ -56,8 +56,8 @@ function typeOfPlain(value: unknown): JsonType {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  if (typeof value === "string" || typeof value === "boolean")
-    return value ? typeof value : typeof value;
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "boolean";
   return "object";
 }
 
@@ -88,14 +88,11 @@ function numberOf(value: JsonLike): number | undefined {
   return undefined;
 }
 
-/** The length in UTF-16 units of a string value, when known. */
-function stringLength(value: JsonLike): number | undefined {
-  if (typeof value === "string") return value.length;
-  if (value instanceof LongString) return value.value.length;
-  if (value instanceof RawJson && value.kind === "string") {
-    // Raw strings here are short escape sequences such as "\ud800": count the escapes.
-    return JSON.parse(value.text.replace(/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g, "?")).length;
-  }
+/** The string a value parses to, when it is a string. */
+function stringOf(value: JsonLike): string | undefined {
+  if (typeof value === "string") return value;
+  if (value instanceof LongString) return value.value;
+  if (value instanceof RawJson && value.kind === "string") return JSON.parse(value.text);
   return undefined;
 }
 
@@ -164,16 +161,32 @@ function numberViolation(schema: JsonSchema, value: JsonLike, at: string): strin
   return undefined;
 }
 
+/** RFC 9562's layout, which every uuid validator agrees on. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function stringViolation(schema: JsonSchema, value: JsonLike, at: string): string | undefined {
-  const length = stringLength(value);
-  if (length === undefined) return undefined;
+  const text = stringOf(value);
+  if (text === undefined) return undefined;
+  const { length } = text;
   if (schema.minLength !== undefined && length < schema.minLength) {
     return `${at}: ${length} characters, fewer than minLength ${schema.minLength}`;
   }
   if (schema.maxLength !== undefined && length > schema.maxLength) {
     return `${at}: ${length} characters, more than maxLength ${schema.maxLength}`;
   }
+  // Patterns are the server's own regular expressions (valibot's source, no flags), so a
+  // JavaScript RegExp judges them exactly as the server does.
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(text)) {
+    return `${at}: ${preview(text)} does not match ${schema.pattern}`;
+  }
+  if (schema.format === "uuid" && !UUID.test(text)) return `${at}: ${preview(text)} is not a uuid`;
   return undefined;
+}
+
+function preview(text: string): string {
+  return text.length > 40
+    ? `${JSON.stringify(text.slice(0, 40))}… (${text.length} chars)`
+    : JSON.stringify(text);
 }
 
 function arrayViolation(schema: JsonSchema, value: JsonLike, at: string): string | undefined {
