@@ -24,7 +24,13 @@ const examples = join(root, "examples");
 const served = join(root, "public/examples");
 rmSync(served, { recursive: true, force: true });
 if (existsSync(examples)) {
+  mkdirSync(served, { recursive: true });
   for (const entry of readdirSync(examples, { withFileTypes: true })) {
+    // The index page (/examples/) and one folder per example; READMEs stay in the repository.
+    if (entry.isFile() && entry.name === "index.html") {
+      cpSync(join(examples, entry.name), join(served, entry.name));
+      continue;
+    }
     if (!entry.isDirectory()) continue;
     const name = entry.name;
     mkdirSync(join(served, name), { recursive: true });

@@ -25,8 +25,15 @@ const migrate = spawnSync(
   },
 );
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+// Local development needs no network: no Request.cf download (its failure offline prints a stack
+// trace), no usage metrics. Either can be turned back on from the environment.
+const offline = {
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+  WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+};
 const child = spawn(process.execPath, [wrangler, "dev", "--port", port, ...process.argv.slice(2)], {
   stdio: "inherit",
+  env: { ...process.env, ...offline },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
