@@ -7,8 +7,9 @@ import { api, bearer, eventually, jsonInit } from "./helpers.ts";
 import { deliverStripe, stripeHeader, subscriptionEvent } from "./stripe-helpers.ts";
 import { asService } from "./wallet-helpers.ts";
 
-/** A second earlier: the run again of an import is a new request, so it has its own signature. */
-const earlier = () => Math.floor(clock.now() / 1000) - 1;
+/** A second later than any request so far: running an import again is a new request, so it
+ * is signed anew (the same bytes twice in one second would be refused as a replay). */
+const later = () => Math.floor(clock.now() / 1000) + 1;
 
 const post = async (path: string, body: unknown, user?: { sub: string; email?: string }) =>
   api(path, jsonInit("POST", body, user ? await bearer(user) : {}));
@@ -213,7 +214,7 @@ describe("importing the old KV registry", () => {
         "POST",
         "/v1/admin/registry/import",
         { records: perKey },
-        { nowSeconds: earlier() },
+        { nowSeconds: later() },
       ),
     );
     expect(again).toMatchObject({
@@ -268,7 +269,7 @@ describe("importing the old KV registry", () => {
     });
     expect(
       await json(
-        asService("POST", "/v1/admin/registry/import", { registry }, { nowSeconds: earlier() }),
+        asService("POST", "/v1/admin/registry/import", { registry }, { nowSeconds: later() }),
       ),
     ).toMatchObject({
       imported: [],

@@ -5,7 +5,7 @@
 
 import * as v from "valibot";
 import { actorByName } from "../actors/refusal.ts";
-import type { LegacyRecord } from "../actors/subdomain/subdomain-do.ts";
+import type { LegacyRecord } from "../actors/subdomain/legacy-import.ts";
 import { UserIdSchema } from "../shared/ids.ts";
 import { jsonProblem } from "../shared/json.ts";
 import type { Principal } from "../shared/schemas/principal.ts";

@@ -9,7 +9,6 @@ import {
   writeSubdomainProjection,
 } from "../../projections/subdomains.ts";
 import { clock } from "../../shared/clock.ts";
-import { reservedSubdomains } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { SUBDOMAIN_COLLABORATORS_MAX } from "../../shared/limits.ts";
 import type { Principal, UserPrincipal } from "../../shared/schemas/principal.ts";
@@ -25,29 +24,12 @@ import {
   SettleReservationSchema,
   type Subdomain,
 } from "../../shared/schemas/subdomain.ts";
-import { iso, isoOrNull } from "../../shared/time.ts";
 import { requireOperator } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
-import { type CollaboratorRow, SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
-
-const PROJECT_TASK = "project";
-
-/** A legacy record as seed 004's KV held it (per-key `subdomain:<name>` or a blob entry). */
-export interface LegacyRecord {
-  ownerId: string;
-  claimedAt?: string;
-  status?: "active" | "frozen";
-  frozenAt?: string | null;
-  collaborators?: {
-    email: string;
-    userId?: string;
-    status?: "invited" | "active";
-    right?: string;
-    invitedAt?: string;
-    joinedAt?: string;
-  }[];
-}
+import { type ImportOutcome, importLegacyRecord, type LegacyRecord } from "./legacy-import.ts";
+import { PROJECT_TASK, SubdomainRecord } from "./record.ts";
+import { SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
 
 const StatusMessageSchema = v.object({
   name: v.string(),
@@ -59,11 +41,17 @@ const StatusMessageSchema = v.object({
 export class SubdomainDO extends Actor {
   static override readonly migrations = SUBDOMAIN_MIGRATIONS;
 
+  private readonly record = new SubdomainRecord({
+    ctx: this.ctx,
+    env: this.env,
+    schedule: (request) => this.schedule(request),
+  });
+
   protected override readonly tasks = {
     // One key, so a burst of changes is one D1 write.
     [PROJECT_TASK]: task(v.null(), async () => {
-      const row = this.row();
-      if (row) await writeSubdomainProjection(this.env.DB, this.projectionOf(row));
+      const row = this.record.row();
+      if (row) await writeSubdomainProjection(this.env.DB, this.record.projection(row));
     }),
   };
 
@@ -72,10 +60,10 @@ export class SubdomainDO extends Actor {
   /** First writer wins. Called by the claimer's UserDO, which has reserved a quota slot. */
   claim(input: ClaimRequest): Subdomain {
     const request = v.parse(ClaimRequestSchema, input);
-    const row = this.open(request.name);
+    const row = this.record.open(request.name);
     if (row.owner_id !== null) {
       if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
-        return this.view(row, true); // the same claim, retried
+        return this.record.view(row, true); // the same claim, retried
       }
       throw new ApiError("SUBDOMAIN_TAKEN", `"${row.name}" is already claimed.`, {
         subdomain: row.name,
@@ -89,7 +77,7 @@ export class SubdomainDO extends Actor {
     }
     if (!request.admin) this.checkClaimable(row, request.user_id);
     const now = clock.now();
-    this.change(
+    this.record.change(
       `UPDATE record SET owner_id = ?, status = ?, frozen_at = ?, claimed_at = ?, reservation_id = ?,
          status_seq = ?`,
       request.user_id,
@@ -99,7 +87,7 @@ export class SubdomainDO extends Actor {
       request.reservation_id,
       request.seq,
     );
-    return this.view(this.require(), true);
+    return this.record.view(this.record.require(), true);
   }
 
   /**
@@ -109,7 +97,7 @@ export class SubdomainDO extends Actor {
    */
   settleReservation(input: SettleReservation) {
     const request = v.parse(SettleReservationSchema, input);
-    const row = this.open(request.name);
+    const row = this.record.open(request.name);
     if (row.owner_id === request.user_id && row.reservation_id === request.reservation_id) {
       return { outcome: "claimed" as const, claimed_at: row.claimed_at ?? clock.now() };
     }
@@ -123,12 +111,12 @@ export class SubdomainDO extends Actor {
 
   /** The owner gives the name up; collaborators and the owner's index are told by outbox. */
   release(name: string, caller: Principal): void {
-    const row = this.requireClaimed(name);
+    const row = this.record.requireClaimed(name);
     this.authorizeOwner(caller, row);
-    const collaborators = this.collaborators().filter((c) => c.user_id !== null);
+    const collaborators = this.record.collaborators().filter((c) => c.user_id !== null);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM collaborators");
-      this.change(
+      this.record.change(
         `UPDATE record SET owner_id = NULL, status = NULL, frozen_at = NULL, claimed_at = NULL,
            reservation_id = NULL, status_seq = 0`,
       );
@@ -146,12 +134,12 @@ export class SubdomainDO extends Actor {
   // ── collaborators ──────────────────────────────────────────────────────────────────────
 
   invite(name: string, caller: Principal, input: Invite): Subdomain {
-    const row = this.requireClaimed(name);
+    const row = this.record.requireClaimed(name);
     this.authorizeOwner(caller, row);
     const invite = v.parse(InviteSchema, input);
     const email = invite.email.toLowerCase();
-    const existing = this.collaborator(email);
-    if (!existing && this.collaborators().length >= SUBDOMAIN_COLLABORATORS_MAX) {
+    const existing = this.record.collaborator(email);
+    if (!existing && this.record.collaborators().length >= SUBDOMAIN_COLLABORATORS_MAX) {
       throw new ApiError(
         "COLLABORATOR_LIMIT_REACHED",
         `A subdomain may have ${SUBDOMAIN_COLLABORATORS_MAX} collaborators; remove one first.`,
@@ -169,18 +157,18 @@ export class SubdomainDO extends Actor {
           clock.now(),
         );
       }
-      this.change("");
+      this.record.change("");
     });
-    return this.view(this.require(), true);
+    return this.record.view(this.record.require(), true);
   }
 
   /** The invited user accepts; the email comes from their verified token, never the body. */
   join(name: string, caller: UserPrincipal): Subdomain {
-    const row = this.requireClaimed(name);
+    const row = this.record.requireClaimed(name);
     if (!caller.email) {
       throw new ApiError("EMAIL_REQUIRED", "Joining needs a token with a verified email.");
     }
-    const invited = this.collaborator(caller.email.toLowerCase());
+    const invited = this.record.collaborator(caller.email.toLowerCase());
     if (!invited) {
       throw new ApiError("NOT_INVITED", `${caller.email} has no invitation to "${row.name}".`);
     }
@@ -192,7 +180,7 @@ export class SubdomainDO extends Actor {
           clock.now(),
           invited.email,
         );
-        this.change("");
+        this.record.change("");
         this.tellUser(caller.id, {
           kind: "collaboration-started",
           name: row.name,
@@ -200,13 +188,13 @@ export class SubdomainDO extends Actor {
         });
       });
     }
-    return this.view(this.require(), true);
+    return this.record.view(this.record.require(), true);
   }
 
   /** The owner (or an admin) removes anyone; a collaborator may remove themselves. */
   removeCollaborator(name: string, caller: Principal, email: string): void {
-    const row = this.requireClaimed(name);
-    const collaborator = this.collaborator(email.toLowerCase());
+    const row = this.record.requireClaimed(name);
+    const collaborator = this.record.collaborator(email.toLowerCase());
     const leavingThemselves =
       caller.type === "user" && collaborator !== null && collaborator.user_id === caller.id;
     if (!leavingThemselves) this.authorizeOwner(caller, row);
@@ -214,7 +202,7 @@ export class SubdomainDO extends Actor {
       throw new ApiError("COLLABORATOR_NOT_FOUND", `${email} is not a collaborator.`);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM collaborators WHERE email = ?", collaborator.email);
-      this.change("");
+      this.record.change("");
       if (collaborator.user_id) {
         this.tellUser(collaborator.user_id, { kind: "collaboration-ended", name: row.name });
       }
@@ -225,17 +213,18 @@ export class SubdomainDO extends Actor {
 
   /** Anyone may see whether a name is free; its members and operators see its collaborators. */
   get(name: string, caller: Principal | null): Subdomain {
-    const row = this.row() ?? this.blank(name);
+    const row = this.record.rowOrBlank(name);
     const member =
       caller !== null &&
       (caller.type === "service" ||
-        (caller.type === "user" && (caller.admin || this.roleOf(row, caller.id) !== "none")));
-    return this.view(row, member);
+        (caller.type === "user" &&
+          (caller.admin || this.record.roleOf(row, caller.id) !== "none")));
+    return this.record.view(row, member);
   }
 
   access(name: string, userId: string | null): Access {
-    const row = this.row() ?? this.blank(name);
-    const role = userId === null ? "none" : this.roleOf(row, userId);
+    const row = this.record.rowOrBlank(name);
+    const role = userId === null ? "none" : this.record.roleOf(row, userId);
     const frozen = row.status === "frozen";
     return { has_access: (role === "owner" || role === "collaborator") && !frozen, role, frozen };
   }
@@ -248,26 +237,26 @@ export class SubdomainDO extends Actor {
     name: string,
     visitor: { id: string; email: string | null } | null,
   ): { role: "unclaimed" | "owner" | "collaborator" | "invited" | "none"; frozen: boolean } {
-    const row = this.row() ?? this.blank(name);
+    const row = this.record.rowOrBlank(name);
     const frozen = row.status === "frozen";
     if (row.owner_id === null) return { role: "unclaimed", frozen: false };
     if (visitor === null) return { role: "none", frozen };
-    const role = this.roleOf(row, visitor.id);
+    const role = this.record.roleOf(row, visitor.id);
     if (role !== "none") return { role, frozen };
-    const invited = visitor.email ? this.collaborator(visitor.email.toLowerCase()) : null;
+    const invited = visitor.email ? this.record.collaborator(visitor.email.toLowerCase()) : null;
     return { role: invited?.status === "invited" ? "invited" : "none", frozen };
   }
 
   /** The owner, for the owner's actor to check its index against (audit). */
   ownerOf(): { owner_id: string | null; reservation_id: string | null } {
-    const row = this.row();
+    const row = this.record.row();
     return { owner_id: row?.owner_id ?? null, reservation_id: row?.reservation_id ?? null };
   }
 
   /** The D1 projection of this name, or null when nothing was ever written for it. */
   projection(): SubdomainProjection | null {
-    const row = this.row();
-    return row ? this.projectionOf(row) : null;
+    const row = this.record.row();
+    return row ? this.record.projection(row) : null;
   }
 
   // ── status, reservations, import ───────────────────────────────────────────────────────
@@ -276,12 +265,12 @@ export class SubdomainDO extends Actor {
    * A message for a former owner, or older than the last one applied, changes nothing. */
   applyStatus(envelope: OutboxEnvelope): void {
     const message = v.parse(StatusMessageSchema, (envelope as { message: unknown }).message);
-    this.open(message.name);
+    this.record.open(message.name);
     this.receiveOnce(envelope, () => {
-      const row = this.require();
+      const row = this.record.require();
       if (row.owner_id !== message.owner_id || message.seq <= row.status_seq) return;
       const frozen = row.status === "frozen";
-      this.change(
+      this.record.change(
         "UPDATE record SET status = ?, frozen_at = ?, status_seq = ?",
         message.frozen ? "frozen" : "active",
         message.frozen ? (frozen ? row.frozen_at : clock.now()) : null,
@@ -294,74 +283,28 @@ export class SubdomainDO extends Actor {
   setReservation(name: string, caller: Principal, input: Reservation): Subdomain {
     requireOperator(caller);
     const reservation = v.parse(ReservationSchema, input);
-    const row = this.open(name);
-    this.change(
+    const row = this.record.open(name);
+    this.record.change(
       "UPDATE record SET reserved = ?, preallocated_to = ?",
       reservation.reserved === undefined ? row.reserved : Number(reservation.reserved),
       reservation.preallocated_to === undefined ? row.preallocated_to : reservation.preallocated_to,
     );
-    return this.view(this.require(), true);
+    return this.record.view(this.record.require(), true);
   }
 
   /**
    * Importer: writes a legacy record unless the name is already held. Returns what happened;
    * the owner's index is told through the outbox like any claim.
    */
-  importLegacy(
-    name: string,
-    caller: Principal,
-    record: LegacyRecord,
-  ): { outcome: "imported" | "unchanged" | "conflict"; owner: string | null } {
+  importLegacy(name: string, caller: Principal, record: LegacyRecord): ImportOutcome {
     requireOperator(caller);
-    const row = this.open(name);
-    if (row.owner_id !== null) {
-      return {
-        outcome: row.owner_id === record.ownerId ? "unchanged" : "conflict",
-        owner: row.owner_id,
-      };
-    }
-    const claimedAt = Date.parse(record.claimedAt ?? "") || clock.now();
-    const frozen = record.status === "frozen";
-    const reservationId = `import:${name}`;
-    this.ctx.storage.transactionSync(() => {
-      this.change(
-        `UPDATE record SET owner_id = ?, status = ?, frozen_at = ?, claimed_at = ?, reservation_id = ?,
-           status_seq = 0`,
-        record.ownerId,
-        frozen ? "frozen" : "active", // legacy records without status are active
-        frozen ? Date.parse(record.frozenAt ?? "") || clock.now() : null,
-        claimedAt,
-        reservationId,
-      );
-      for (const c of record.collaborators ?? []) {
-        const active = c.status === "active" && c.userId;
-        this.sql.exec(
-          `INSERT OR REPLACE INTO collaborators (email, user_id, status, right, invited_at, joined_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          c.email.toLowerCase(),
-          active ? c.userId : null,
-          active ? "active" : "invited",
-          ["read", "write", "admin"].includes(c.right ?? "") ? c.right : "write",
-          Date.parse(c.invitedAt ?? "") || claimedAt,
-          active ? Date.parse(c.joinedAt ?? "") || claimedAt : null,
-        );
-        if (active) {
-          this.tellUser(c.userId as string, {
-            kind: "collaboration-started",
-            name,
-            right: c.right ?? "write",
-          });
-        }
-      }
-      this.tellUser(record.ownerId, {
-        kind: "imported",
-        name,
-        reservation_id: reservationId,
-        claimed_at: claimedAt,
-        frozen,
-      });
-    });
-    return { outcome: "imported", owner: record.ownerId };
+    return importLegacyRecord(
+      this.ctx,
+      this.record,
+      (id, message) => this.tellUser(id, message),
+      name,
+      record,
+    );
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
@@ -371,9 +314,8 @@ export class SubdomainDO extends Actor {
       if (row.preallocated_to === userId) return;
       throw new ApiError("SUBDOMAIN_PREALLOCATED", `"${row.name}" is set aside for another user.`);
     }
-    const reserved =
-      row.reserved === null ? reservedSubdomains(this.env).has(row.name) : row.reserved === 1;
-    if (reserved) throw new ApiError("SUBDOMAIN_RESERVED", `"${row.name}" is reserved.`);
+    if (this.record.isReserved(row))
+      throw new ApiError("SUBDOMAIN_RESERVED", `"${row.name}" is reserved.`);
   }
 
   private authorizeOwner(caller: Principal, row: SubdomainRow): void {
@@ -385,124 +327,8 @@ export class SubdomainDO extends Actor {
     throw new ApiError("FORBIDDEN", `Only the owner of "${row.name}" may do this.`);
   }
 
-  private roleOf(row: SubdomainRow, userId: string): "owner" | "collaborator" | "invited" | "none" {
-    if (row.owner_id === null) return "none";
-    if (row.owner_id === userId) return "owner";
-    const collaborator = this.sql
-      .exec<CollaboratorRow>("SELECT * FROM collaborators WHERE user_id = ?", userId)
-      .toArray()[0];
-    return collaborator?.status === "active" ? "collaborator" : "none";
-  }
-
-  /** Runs one change of the record, bumps its revision and schedules the D1 projection. */
-  private change(sql: string, ...bindings: unknown[]): void {
-    this.ctx.storage.transactionSync(() => {
-      if (sql) this.sql.exec(sql, ...bindings);
-      this.sql.exec("UPDATE record SET revision = revision + 1");
-      this.schedule({ key: PROJECT_TASK, task: PROJECT_TASK, delayMs: 0 });
-    });
-  }
-
   private tellUser(userId: string, message: Record<string, string | number | boolean | null>) {
     this.enqueue("USER", userId, "subdomainEvent", { ...message, user_id: userId });
-  }
-
-  /** The record, created (unclaimed) on the first write for this name. */
-  private open(name: string): SubdomainRow {
-    const row = this.row();
-    if (row) {
-      if (row.name !== name) throw new Error(`This actor is "${row.name}", not "${name}".`);
-      return row;
-    }
-    this.sql.exec("INSERT INTO record (only, name) VALUES (1, ?)", name);
-    return this.require();
-  }
-
-  private row(): SubdomainRow | null {
-    return this.sql.exec<SubdomainRow>("SELECT * FROM record").toArray()[0] ?? null;
-  }
-
-  private require(): SubdomainRow {
-    const row = this.row();
-    if (!row) throw new Error("the subdomain record is missing");
-    return row;
-  }
-
-  private requireClaimed(name: string): SubdomainRow {
-    const row = this.row();
-    if (!row?.owner_id) throw new ApiError("SUBDOMAIN_NOT_FOUND", `"${name}" is not claimed.`);
-    return row;
-  }
-
-  private blank(name: string): SubdomainRow {
-    return {
-      name,
-      owner_id: null,
-      status: null,
-      frozen_at: null,
-      claimed_at: null,
-      reservation_id: null,
-      status_seq: 0,
-      reserved: null,
-      preallocated_to: null,
-      revision: 0,
-    };
-  }
-
-  private collaborator(email: string): CollaboratorRow | null {
-    return (
-      this.sql
-        .exec<CollaboratorRow>("SELECT * FROM collaborators WHERE email = ?", email)
-        .toArray()[0] ?? null
-    );
-  }
-
-  private collaborators(): CollaboratorRow[] {
-    return this.sql
-      .exec<CollaboratorRow>("SELECT * FROM collaborators ORDER BY invited_at, email")
-      .toArray();
-  }
-
-  private view(row: SubdomainRow, withCollaborators: boolean): Subdomain {
-    const reserved =
-      row.reserved === null ? reservedSubdomains(this.env).has(row.name) : row.reserved === 1;
-    return {
-      name: row.name,
-      available: row.owner_id === null && !reserved && row.preallocated_to === null,
-      reserved,
-      preallocated: row.preallocated_to !== null,
-      owner: row.owner_id,
-      status: row.status,
-      frozen_at: isoOrNull(row.frozen_at),
-      claimed_at: isoOrNull(row.claimed_at),
-      ...(withCollaborators && row.owner_id !== null
-        ? {
-            collaborators: this.collaborators().map((c) => ({
-              email: c.email,
-              user_id: c.user_id,
-              status: c.status,
-              right: c.right,
-              invited_at: iso(c.invited_at),
-              joined_at: isoOrNull(c.joined_at),
-            })),
-          }
-        : {}),
-    };
-  }
-
-  private projectionOf(row: SubdomainRow): SubdomainProjection {
-    const view = this.view(row, true);
-    return {
-      name: row.name,
-      owner_id: row.owner_id,
-      status: row.status,
-      frozen_at: view.frozen_at,
-      claimed_at: view.claimed_at,
-      reserved: row.reserved,
-      preallocated_to: row.preallocated_to,
-      collaborators: view.collaborators ?? [],
-      revision: row.revision,
-    };
   }
 }
 
