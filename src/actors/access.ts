@@ -27,10 +27,15 @@ export function roleOf(caller: Principal, resource: Owned): Role | null {
   }
 }
 
-export function authorize(caller: Principal, resource: Owned, allowed: readonly Role[]): Role {
-  if (caller.type === "creation" && resource.creationId && caller.id !== resource.creationId) {
+/** A creation's token acts only on its own creation: the one place that says so. */
+export function requireSameCreation(caller: Principal, creationId: string): void {
+  if (caller.type === "creation" && caller.id !== creationId) {
     throw new ApiError("CREATION_SCOPE_MISMATCH", "This token belongs to another creation.");
   }
+}
+
+export function authorize(caller: Principal, resource: Owned, allowed: readonly Role[]): Role {
+  if (resource.creationId) requireSameCreation(caller, resource.creationId);
   const role = roleOf(caller, resource);
   if (role && allowed.includes(role)) return role;
   if (caller.type === "creation") {

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { requireSameCreation } from "../actors/access.ts";
 import { ApiError } from "../shared/errors.ts";
 import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { authenticate, hasCredentials, requirePrincipal } from "./auth/authenticate.ts";
@@ -38,10 +39,8 @@ async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promis
           : null
         : await requirePrincipal(c, spec.auth);
   const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
-  if (principal?.type === "creation" && spec.creationParam) {
-    if (c.req.param(spec.creationParam) !== principal.id) {
-      throw new ApiError("CREATION_SCOPE_MISMATCH", "This token belongs to another creation.");
-    }
+  if (principal && spec.creationParam) {
+    requireSameCreation(principal, c.req.param(spec.creationParam) ?? "");
   }
   const query = spec.query ? parseInput("query", spec.query, c.req.query()) : undefined;
   const body = spec.body

@@ -4,7 +4,7 @@
 // then apply synchronously under the idempotency key, so effect and record commit together.
 
 import type * as v from "valibot";
-import { ApiError } from "../../shared/errors.ts";
+import { ApiError, invalidField } from "../../shared/errors.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { WALLET_HOLD_TTL_DEFAULT_SECONDS } from "../../shared/limits.ts";
 import { type ConsumeResponse, ConsumeSchema } from "../../shared/schemas/billing.ts";
@@ -109,6 +109,10 @@ export const MUTATIONS = {
     schema: SpendSchema,
     operation: () => "spend-on-behalf",
     apply: (book, account, spend, now, { key, caller }): TransactionResult => {
+      // A creation acting for a user must be able to retry without spending twice.
+      if (key === undefined) {
+        throw invalidField("body", "reference_id", "required when spending for a user");
+      }
       const authorization = book.budgets.check(caller.id, spend.amount, now);
       const entry = {
         ...spendEntry(spend, key),

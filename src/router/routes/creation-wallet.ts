@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { actorByName } from "../../actors/refusal.ts";
-import { creationAccount, userAccount } from "../../actors/wallet/account.ts";
+import { creationAccount } from "../../actors/wallet/account.ts";
+import { fundCreation } from "../../actors/wallet/funding.ts";
 import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
 import {
   CaptureSchema,
@@ -24,7 +25,6 @@ const tag = "creation wallets";
 const wallet = (env: Env, creationId: string) =>
   actorByName(env.WALLET, creationAccount(creationId));
 const account = creationAccount;
-const userWallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 const anyone = ["user", "service", "creation"] as const;
 const insufficient = {
   description: "INSUFFICIENT_CREATION_FUNDS with balance, required, shortfall",
@@ -61,17 +61,7 @@ export const creationWalletRoutes = [
       responses: { 200: { description: "The deposit", schema: DepositResultSchema } },
     },
     async (c, { principal, params, body }) =>
-      replyOnce(c, body, (key) =>
-        principal.type === "user"
-          ? userWallet(c.env, principal.id).transferToCreation(
-              userAccount(principal.id),
-              principal,
-              params.id,
-              body,
-              key,
-            )
-          : wallet(c.env, params.id).deposit(account(params.id), principal, body, key),
-      ),
+      replyOnce(c, body, (key) => fundCreation(c.env, principal, params.id, body, key)),
   ),
   defineRoute(
     {

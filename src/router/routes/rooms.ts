@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { requireSameCreation } from "../../actors/access.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { ROOM_IDENTITY_HEADER } from "../../actors/room/room-do.ts";
 import { ApiError } from "../../shared/errors.ts";
@@ -78,9 +79,7 @@ export const roomRoutes = [
       const policy = await policyOf(c.env, params.creation_id);
       let identity: RoomIdentity;
       if (principal) {
-        if (principal.type === "creation" && principal.id !== params.creation_id) {
-          throw new ApiError("CREATION_SCOPE_MISMATCH", "This token belongs to another creation.");
-        }
+        requireSameCreation(principal, params.creation_id);
         identity = identityOf(principal, policy.owner);
       } else if (policy.allow_anonymous) {
         identity = {

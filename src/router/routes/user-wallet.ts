@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
-import { ApiError, invalidField } from "../../shared/errors.ts";
+import { ApiError } from "../../shared/errors.ts";
 import { UserIdSchema } from "../../shared/ids.ts";
 import {
   AccessTokenSchema,
@@ -85,9 +85,6 @@ export const userWalletRoutes = [
         );
       }
       const userId = await userBehindAccessToken(c.env, principal, token);
-      if (key === undefined) {
-        throw invalidField("body", "reference_id", "required when spending for a user");
-      }
       return reply(
         c,
         await wallet(c.env, userId).spendOnBehalf(userAccount(userId), principal, spend, key),
