@@ -2,10 +2,9 @@
 // (seed 000's name). The wallet actor keeps the records; the router only finds the key and
 // marks replayed answers.
 
-import * as v from "valibot";
 import type { Replayable } from "../actors/wallet/idempotency.ts";
 import { ApiError } from "../shared/errors.ts";
-import { IdempotencyKeySchema } from "../shared/schemas/wallet.ts";
+import { IdempotencyHeaderSchema } from "../shared/schemas/wallet.ts";
 import type { AppContext } from "./context.ts";
 import { parseInput } from "./input.ts";
 
@@ -13,13 +12,11 @@ import { parseInput } from "./input.ts";
 export const IDEMPOTENT_DESCRIPTION =
   "Idempotent: send `Idempotency-Key` or `reference_id`; a retry gets the stored answer.";
 
-const HeaderSchema = v.object({ "idempotency-key": v.optional(IdempotencyKeySchema) });
-
 export function idempotencyKey(
   c: AppContext,
   body: { reference_id?: string } | undefined,
 ): string | undefined {
-  const header = parseInput("header", HeaderSchema, {
+  const header = parseInput("header", IdempotencyHeaderSchema, {
     "idempotency-key": c.req.header("idempotency-key"),
   })["idempotency-key"];
   const reference = body?.reference_id;

@@ -1,13 +1,11 @@
-import * as v from "valibot";
 import { requireOperator } from "../../actors/access.ts";
 import { listClaimedSubdomains, listReservations } from "../../projections/subdomains.ts";
 import { importRecords } from "../../registry/importer.ts";
 import { recordsFromBlob } from "../../registry/layouts.ts";
 import { reservedSubdomains } from "../../shared/config.ts";
 import { invalidField } from "../../shared/errors.ts";
-import { UserIdSchema } from "../../shared/ids.ts";
-import { REGISTRY_IMPORT_BATCH_MAX, SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
-import { pageLimitSchema } from "../../shared/schemas/meta.ts";
+import { REGISTRY_IMPORT_BATCH_MAX } from "../../shared/limits.ts";
+import { RegistryImportSchema, SubdomainSearchQuerySchema } from "../../shared/schemas/registry.ts";
 import {
   ReservationSchema,
   SubdomainParamsSchema,
@@ -19,40 +17,6 @@ import { subdomainActor } from "./subdomains.ts";
 const tag = "subdomains (admin)";
 const auth = ["user", "service"] as const;
 
-const SearchQuerySchema = v.object({
-  owner: v.optional(UserIdSchema),
-  prefix: v.optional(
-    v.pipe(
-      v.string(),
-      v.toLowerCase(),
-      v.regex(/^[a-z0-9-]{1,63}$/, "must be the start of a name"),
-    ),
-  ),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(63))),
-  limit: pageLimitSchema(SUBDOMAINS_PAGE_MAX),
-});
-
-const ImportSchema = v.pipe(
-  v.strictObject({
-    /** Per-key records: `subdomain:<name>`, `user:<id>`, `config:reserved`, `config:preallocated`. */
-    records: v.optional(
-      v.pipe(
-        v.record(v.string(), v.unknown()),
-        v.check(
-          (records) => Object.keys(records).length <= REGISTRY_IMPORT_BATCH_MAX,
-          `must hold at most ${REGISTRY_IMPORT_BATCH_MAX} records; send batches`,
-        ),
-      ),
-    ),
-    /** The older monolithic `registry` blob: `{ claims, reserved, preallocated }`. */
-    registry: v.optional(v.unknown()),
-  }),
-  v.check(
-    (body) => (body.records === undefined) !== (body.registry === undefined),
-    "give exactly one of records and registry",
-  ),
-);
-
 export const adminSubdomainRoutes = [
   defineRoute(
     {
@@ -63,7 +27,7 @@ export const adminSubdomainRoutes = [
       description: `Reports imported, unchanged and skipped keys with a reason each. At most ${REGISTRY_IMPORT_BATCH_MAX} records per request: \`npm run import-registry\` sends batches.`,
       tag,
       auth,
-      body: ImportSchema,
+      body: RegistryImportSchema,
       responses: { 200: { description: "{ imported, unchanged, skipped: [{ key, reason }] }" } },
     },
     async (c, { principal, body }) => {
@@ -121,7 +85,7 @@ export const adminSubdomainRoutes = [
       summary: "Claimed names by owner or prefix, a page at a time (from the D1 projection)",
       tag,
       auth,
-      query: SearchQuerySchema,
+      query: SubdomainSearchQuerySchema,
       responses: { 200: { description: "One page" } },
     },
     async (c, { principal, query }) => {

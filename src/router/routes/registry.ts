@@ -2,28 +2,22 @@
 // its clients switch by changing a base URL. Its bodies are camelCase; where the seed gives
 // no body, the choice is documented in docs/architecture.md ("Registry compatibility").
 
-import * as v from "valibot";
 import { listClaimedSubdomains, listReservations } from "../../projections/subdomains.ts";
 import { reservedSubdomains } from "../../shared/config.ts";
 import { type ApiError, asApiError } from "../../shared/errors.ts";
-import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
 import { REGISTRY_JSON_MAX_ENTRIES, SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
-import { CollaboratorRightSchema } from "../../shared/schemas/subdomain.ts";
+import {
+  RegistryAccessQuerySchema,
+  RegistryInviteBodySchema,
+  RegistryNameBodySchema,
+  RegistryNameParamsSchema,
+} from "../../shared/schemas/registry.ts";
 import type { AppContext } from "../context.ts";
 import { defineRoute, type RouteDefinition } from "../route.ts";
 import { claimFor, subdomainActor } from "./subdomains.ts";
 import { stripeWebhook } from "./webhooks.ts";
 
 const tag = "registry (seed 004)";
-
-const NameBodySchema = v.object({ subdomain: v.string() });
-const InviteBodySchema = v.object({
-  subdomain: v.string(),
-  email: EmailSchema,
-  right: v.optional(CollaboratorRightSchema, "write"),
-});
-const NameParamsSchema = v.object({ subdomain: v.string() });
-const AccessQuerySchema = v.object({ userId: UserIdSchema });
 
 /** The seed's error bodies: `{ reason: "quota_exceeded", current, limit }` for quotas, and
  * `{ error, reason }` (reason = the native code in lower case) for everything else. */
@@ -55,7 +49,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "Claim { subdomain } for the caller (seed 004)",
       tag,
       auth: ["user"],
-      body: NameBodySchema,
+      body: RegistryNameBodySchema,
       responses: { 200: { description: "{ success, subdomain, ownerId, claimedAt }" } },
     },
     (c, { principal, body }) =>
@@ -77,7 +71,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "Whether a name can be claimed (seed 004)",
       tag,
       auth: "public",
-      params: NameParamsSchema,
+      params: RegistryNameParamsSchema,
       responses: { 200: { description: "{ subdomain, available, reason? }" } },
     },
     (c, { params }) =>
@@ -106,7 +100,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "Add a collaborator email to a subdomain the caller owns (seed 004)",
       tag,
       auth: ["user"],
-      body: InviteBodySchema,
+      body: RegistryInviteBodySchema,
       responses: { 200: { description: "{ success, subdomain, collaborators }" } },
     },
     (c, { principal, body }) =>
@@ -131,7 +125,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "Redeem an invitation with the caller's verified email (seed 004)",
       tag,
       auth: ["user"],
-      body: NameBodySchema,
+      body: RegistryNameBodySchema,
       responses: { 200: { description: "{ success, subdomain, role }" } },
     },
     (c, { principal, body }) =>
@@ -150,8 +144,8 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "{ hasAccess, role } of a user on a name; false while frozen (seed 004)",
       tag,
       auth: "public",
-      params: NameParamsSchema,
-      query: AccessQuerySchema,
+      params: RegistryNameParamsSchema,
+      query: RegistryAccessQuerySchema,
       responses: { 200: { description: '{ hasAccess, role: "owner" | "collaborator" | "none" }' } },
     },
     (c, { params, query }) =>
@@ -170,7 +164,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "{ role, frozen } for the caller, who may be anonymous (seed 004)",
       tag,
       auth: "optional",
-      params: NameParamsSchema,
+      params: RegistryNameParamsSchema,
       responses: {
         200: {
           description:

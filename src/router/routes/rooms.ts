@@ -1,24 +1,20 @@
-import * as v from "valibot";
+import type * as v from "valibot";
 import { requireSameCreation } from "../../actors/access.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { ROOM_IDENTITY_HEADER } from "../../actors/room/room-do.ts";
 import { ApiError } from "../../shared/errors.ts";
-import { JsonValueSchema } from "../../shared/json.ts";
-import { CreationIdSchema } from "../../shared/schemas/creation.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
-import { PatchOpsSchema, type RoomIdentity, RoomNameSchema } from "../../shared/schemas/room.ts";
+import type { RoomIdentity } from "../../shared/schemas/room.ts";
+import {
+  RoomConnectQuerySchema,
+  RoomMessageSchema,
+  RoomParamsSchema,
+  RoomStatePatchSchema,
+} from "../../shared/schemas/room-api.ts";
 import type { AppContext } from "../context.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "rooms";
-const RoomParamsSchema = v.object({ creation_id: CreationIdSchema, room: RoomNameSchema });
-const ConnectQuerySchema = v.object({
-  ticket: v.optional(v.pipe(v.string(), v.maxLength(64))),
-  since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/, "must be a version number"))),
-});
-const MessageSchema = v.strictObject({ data: JsonValueSchema });
-const StatePatchSchema = v.strictObject({ ops: PatchOpsSchema });
-
 type RoomParams = v.InferOutput<typeof RoomParamsSchema>;
 
 const roomOf = (env: Env, { creation_id, room }: RoomParams) =>
@@ -107,7 +103,7 @@ export const roomRoutes = [
       auth: "optional",
       creationParam: "creation_id",
       params: RoomParamsSchema,
-      query: ConnectQuerySchema,
+      query: RoomConnectQuerySchema,
       responses: {
         101: { description: "The WebSocket" },
         200: { description: "{ version, state, presence }" },
@@ -144,7 +140,7 @@ export const roomRoutes = [
       auth: ["user", "service", "creation"],
       creationParam: "creation_id",
       params: RoomParamsSchema,
-      body: MessageSchema,
+      body: RoomMessageSchema,
       responses: { 200: { description: "{ delivered }" } },
     },
     async (c, { principal, params, body }) => {
@@ -162,7 +158,7 @@ export const roomRoutes = [
       auth: ["user", "service", "creation"],
       creationParam: "creation_id",
       params: RoomParamsSchema,
-      body: StatePatchSchema,
+      body: RoomStatePatchSchema,
       responses: { 200: { description: "{ version }" } },
     },
     async (c, { principal, params, body }) => {

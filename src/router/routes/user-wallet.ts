@@ -2,7 +2,6 @@ import * as v from "valibot";
 import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
 import { ApiError } from "../../shared/errors.ts";
-import { UserIdSchema } from "../../shared/ids.ts";
 import {
   AccessTokenSchema,
   AuthorizationParamsSchema,
@@ -17,6 +16,7 @@ import {
   TransactionPageSchema,
   TransactionResultSchema,
   TransactionsQuerySchema,
+  UserWalletParamsSchema,
   WalletSchema,
 } from "../../shared/schemas/wallet.ts";
 import { issueAccessToken, userBehindAccessToken } from "../auth/access-token.ts";
@@ -25,8 +25,6 @@ import { defineRoute } from "../route.ts";
 
 const tag = "user wallets";
 const wallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
-
-const UserParamsSchema = v.object({ user_id: UserIdSchema });
 
 export const userWalletRoutes = [
   defineRoute(
@@ -164,7 +162,7 @@ export const userWalletRoutes = [
       summary: "A user's wallet (platform only)",
       tag,
       auth: ["service"],
-      params: UserParamsSchema,
+      params: UserWalletParamsSchema,
       responses: { 200: { description: "The wallet", schema: WalletSchema } },
     },
     async (c, { principal, params }) =>
@@ -181,7 +179,7 @@ export const userWalletRoutes = [
       idempotent: true,
       tag,
       auth: ["service"],
-      params: UserParamsSchema,
+      params: UserWalletParamsSchema,
       body: DepositSchema,
       responses: { 200: { description: "The deposit", schema: TransactionResultSchema } },
     },
@@ -200,7 +198,7 @@ export const userWalletRoutes = [
       idempotent: true,
       tag,
       auth: ["service"],
-      params: UserParamsSchema,
+      params: UserWalletParamsSchema,
       body: RefundSchema,
       responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
     },

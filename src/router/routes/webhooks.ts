@@ -1,16 +1,9 @@
-import * as v from "valibot";
 import { ApiError, asApiError } from "../../shared/errors.ts";
+import { StripeAckSchema } from "../../shared/schemas/stripe.ts";
 import { verifyStripeSignature } from "../../shared/stripe-signature.ts";
 import { STRIPE_HANDLERS, StripeEventSchema } from "../../webhooks/stripe.ts";
 import { parseInput, readJsonBody } from "../input.ts";
 import { defineRoute } from "../route.ts";
-
-const StripeAckSchema = v.object({
-  received: v.literal(true),
-  applied: v.boolean(),
-  replayed: v.optional(v.boolean()),
-  reason: v.optional(v.string()),
-});
 
 export const stripeWebhook = defineRoute(
   {

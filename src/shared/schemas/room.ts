@@ -1,9 +1,23 @@
-// The room wire protocol: every frame a client may send (validated by the room, the router and
-// the client SDK alike) and every frame a room sends back.
+// The room wire protocol, both ways, once: every frame a client may send (validated by the room,
+// the router and the client SDK alike) and every frame a room sends back (validated by the
+// client SDK, so a frame it cannot trust is reported instead of applied). Types come from the
+// schemas, so the protocol has one definition.
 
 import * as v from "valibot";
-import { JsonObjectSchema, type JsonValue, JsonValueSchema } from "../json.ts";
-import { ROOM_CHAT_MAX_CHARS, ROOM_PATCH_OPS_MAX, ROOM_TIMER_MAX_SECONDS } from "../limits.ts";
+import {
+  type JsonObject,
+  JsonObjectSchema,
+  type JsonValue,
+  JsonValueSchema,
+  jsonProblem,
+} from "../json.ts";
+import {
+  ROOM_CHAT_MAX_CHARS,
+  ROOM_PATCH_OPS_MAX,
+  ROOM_PATH_MAX_CHARS,
+  ROOM_STATE_MAX_DEPTH,
+  ROOM_TIMER_MAX_SECONDS,
+} from "../limits.ts";
 import { textSchema } from "./text.ts";
 
 export const RoomNameSchema = v.pipe(
@@ -14,7 +28,7 @@ export const RoomNameSchema = v.pipe(
 const PathSchema = v.pipe(
   v.string(),
   v.regex(/^(\/[^/]+)+$/, 'must look like "/shared/key"'),
-  v.maxLength(256),
+  v.maxLength(ROOM_PATH_MAX_CHARS),
 );
 
 export const PatchOpSchema = v.variant("op", [
@@ -40,17 +54,17 @@ const TimerNameSchema = v.pipe(
   v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be a short name"),
 );
 
+/** A patch's id, chosen by the client: the room answers with it and remembers it (a resent
+ * patch is applied once). */
+export const PatchIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+
 /** Frames a client sends. */
 export const ClientFrameSchema = v.variant("type", [
   v.object({
     type: v.literal("chat.send"),
     text: textSchema(ROOM_CHAT_MAX_CHARS, 1),
   }),
-  v.object({
-    type: v.literal("state.patch"),
-    id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-    ops: PatchOpsSchema,
-  }),
+  v.object({ type: v.literal("state.patch"), id: PatchIdSchema, ops: PatchOpsSchema }),
   v.object({ type: v.literal("presence.set"), data: JsonObjectSchema }),
   v.object({
     type: v.literal("cursor"),
@@ -76,66 +90,109 @@ export const RoomIdentitySchema = v.object({
 });
 export type RoomIdentity = v.InferOutput<typeof RoomIdentitySchema>;
 
-export interface PresenceEntry {
-  user_id: string;
-  name: string | null;
-  anonymous: boolean;
-  data: Record<string, JsonValue>;
+// ── frames a room sends ─────────────────────────────────────────────────────────────────────
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The room's whole state: deeper than one frame's value may be (a value set at a deep path),
+ * but never deeper than ROOM_STATE_MAX_DEPTH. */
+const RoomStateSchema = v.custom<JsonObject>(
+  (value) => isObject(value) && jsonProblem(value, ROOM_STATE_MAX_DEPTH) === null,
+  (issue) =>
+    (isObject(issue.input) ? jsonProblem(issue.input, ROOM_STATE_MAX_DEPTH) : null) ??
+    "must be a JSON object",
+);
+
+/** Any JSON a room relays (server messages wrap a creation's payload in a few more levels). */
+const RelayedJsonSchema = v.custom<JsonValue>(
+  (value) => jsonProblem(value, ROOM_STATE_MAX_DEPTH) === null,
+  (issue) => jsonProblem(issue.input, ROOM_STATE_MAX_DEPTH) ?? "must be a JSON value",
+);
+
+const VersionSchema = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+export const PresenceEntrySchema = v.object({
+  user_id: v.string(),
+  name: v.nullable(v.string()),
+  anonymous: v.boolean(),
+  data: JsonObjectSchema,
   /** Open connections (tabs) of this user. */
-  connections: number;
-}
+  connections: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+});
+export type PresenceEntry = v.InferOutput<typeof PresenceEntrySchema>;
 
-export interface ChatMessage {
-  type: "chat.message";
-  id: string;
-  user_id: string;
-  text: string;
-  at: string;
-}
+export const ChatMessageSchema = v.object({
+  type: v.literal("chat.message"),
+  id: v.string(),
+  user_id: v.string(),
+  text: v.string(),
+  at: v.string(),
+});
+export type ChatMessage = v.InferOutput<typeof ChatMessageSchema>;
 
-export interface PatchedFrame {
-  type: "state.patched";
-  version: number;
-  ops: PatchOp[];
-  by: string;
-}
+export const PatchedFrameSchema = v.object({
+  type: v.literal("state.patched"),
+  version: v.pipe(VersionSchema, v.minValue(1)),
+  ops: PatchOpsSchema,
+  by: v.string(),
+});
+export type PatchedFrame = v.InferOutput<typeof PatchedFrameSchema>;
 
-export interface WelcomeFrame {
-  type: "welcome";
-  connection_id: string;
-  user: RoomIdentity;
-  version: number;
+export const WelcomeFrameSchema = v.object({
+  type: v.literal("welcome"),
+  connection_id: v.string(),
+  user: RoomIdentitySchema,
+  version: VersionSchema,
   /** The full state, or null when `patches` carry the client from its `since` to `version`. */
-  state: JsonValue | null;
-  patches: PatchedFrame[] | null;
-  presence: PresenceEntry[];
-  history: ChatMessage[];
-}
+  state: v.nullable(RoomStateSchema),
+  patches: v.nullable(v.array(PatchedFrameSchema)),
+  presence: v.array(PresenceEntrySchema),
+  history: v.array(ChatMessageSchema),
+});
+export type WelcomeFrame = v.InferOutput<typeof WelcomeFrameSchema>;
 
-export type RoomErrorCode =
-  | "INVALID_FRAME"
-  | "FRAME_TOO_LARGE"
-  | "RATE_LIMITED"
-  | "FORBIDDEN_PATH"
-  | "INVALID_PATCH"
-  | "STATE_TOO_LARGE"
-  | "PRESENCE_TOO_LARGE"
-  | "FORBIDDEN"
-  | "TIMER_LIMIT"
-  | "TIMER_NOT_FOUND"
-  | "INTERNAL";
+export const RoomErrorCodeSchema = v.picklist([
+  "INVALID_FRAME",
+  "FRAME_TOO_LARGE",
+  "RATE_LIMITED",
+  "FORBIDDEN_PATH",
+  "INVALID_PATCH",
+  "STATE_TOO_LARGE",
+  "PRESENCE_TOO_LARGE",
+  "FORBIDDEN",
+  "TIMER_LIMIT",
+  "TIMER_NOT_FOUND",
+  /** A patch id this user already used for a different patch. */
+  "PATCH_ID_REUSED",
+  "INTERNAL",
+]);
+export type RoomErrorCode = v.InferOutput<typeof RoomErrorCodeSchema>;
 
-export type ServerFrame =
-  | WelcomeFrame
-  | ChatMessage
-  | PatchedFrame
-  | { type: "ack"; id: string; version: number }
-  | { type: "error"; id?: string; code: RoomErrorCode; message: string }
-  | { type: "presence.joined"; user: PresenceEntry }
-  | { type: "presence.updated"; user: PresenceEntry }
-  | { type: "presence.left"; user_id: string }
-  | { type: "cursor"; user_id: string; x: number; y: number }
-  | { type: "timer.started"; name: string; fires_at: string }
-  | { type: "timer.cancelled"; name: string }
-  | { type: "timer.fired"; name: string }
-  | { type: "server.message"; data: JsonValue; at: string };
+/** Frames a room sends. */
+export const ServerFrameSchema = v.variant("type", [
+  WelcomeFrameSchema,
+  ChatMessageSchema,
+  PatchedFrameSchema,
+  v.object({ type: v.literal("ack"), id: PatchIdSchema, version: VersionSchema }),
+  v.object({
+    type: v.literal("error"),
+    id: v.optional(PatchIdSchema),
+    code: RoomErrorCodeSchema,
+    message: v.string(),
+  }),
+  v.object({ type: v.literal("presence.joined"), user: PresenceEntrySchema }),
+  v.object({ type: v.literal("presence.updated"), user: PresenceEntrySchema }),
+  v.object({ type: v.literal("presence.left"), user_id: v.string() }),
+  v.object({
+    type: v.literal("cursor"),
+    user_id: v.string(),
+    x: v.pipe(v.number(), v.finite()),
+    y: v.pipe(v.number(), v.finite()),
+  }),
+  v.object({ type: v.literal("timer.started"), name: v.string(), fires_at: v.string() }),
+  v.object({ type: v.literal("timer.cancelled"), name: v.string() }),
+  v.object({ type: v.literal("timer.fired"), name: v.string() }),
+  v.object({ type: v.literal("server.message"), data: RelayedJsonSchema, at: v.string() }),
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;

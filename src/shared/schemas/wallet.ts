@@ -241,3 +241,11 @@ export type HoldView = v.InferOutput<typeof HoldViewSchema>;
 export type HoldResult = v.InferOutput<typeof HoldResultSchema>;
 export type TransactionPage = v.InferOutput<typeof TransactionPageSchema>;
 export type Audit = v.InferOutput<typeof AuditSchema>;
+
+/** A user's wallet, as the platform addresses it: `/v1/users/:user_id/wallet`. */
+export const UserWalletParamsSchema = v.object({ user_id: UserIdSchema });
+
+/** The `Idempotency-Key` header, read with the same rules as `reference_id`. */
+export const IdempotencyHeaderSchema = v.object({
+  "idempotency-key": v.optional(IdempotencyKeySchema),
+});
