@@ -27,14 +27,12 @@ import {
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
+import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
 import { postScheduleEvent } from "./webhook.ts";
-
-const PROJECT_TASK = "project";
-const PROJECT_JOB_KEY = "projection";
 
 const InitializeSchema = v.object({
   id: CreationIdSchema,
@@ -54,10 +52,10 @@ export class CreationDO extends Actor {
       { retryBaseMs: CREATION_WEBHOOK_RETRY_BASE_MS },
     ),
     // Runs after each change to a projected field; one key, so a burst of changes is one write.
-    [PROJECT_TASK]: task(v.null(), async () => {
-      const projection = this.projection();
-      if (projection) await writeCreationProjection(this.env.DB, projection);
-    }),
+    [PROJECTION_TASK]: projectionTask(
+      () => this.projection(),
+      (projection) => writeCreationProjection(this.env.DB, projection),
+    ),
   };
 
   /** Creates the creation this actor is named after; only ever once. */
@@ -298,7 +296,7 @@ export class CreationDO extends Actor {
   }
 
   private scheduleProjection(): void {
-    this.schedule({ key: PROJECT_JOB_KEY, task: PROJECT_TASK, delayMs: 0 });
+    this.schedule(projectionJob);
   }
 
   private localhostWebhooksAllowed(): boolean {

@@ -3,21 +3,20 @@
 // parsed with the shared protocol, and a bad one gets an error frame, never a crash or a
 // silent drop. Shared state is versioned (one version per accepted patch, applied whole or not
 // at all) and persisted with a patch log, chat history and presence data in SQLite; timers run
-// on the actor scheduler, so they fire after hibernation or eviction.
+// on the actor scheduler, so they fire after hibernation or eviction. A patch id the room has
+// accepted from a user is remembered, so a patch resent after a reconnect is applied once.
 
-import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
+import { type ConnectionContext, Server, type WSMessage } from "partyserver";
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
-import { ApiError, ERROR_CATALOGUE, problemType } from "../../shared/errors.ts";
-import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import { ApiError } from "../../shared/errors.ts";
+import type { JsonValue } from "../../shared/json.ts";
 import {
   ROOM_CONNECTIONS_MAX,
-  ROOM_CURSOR_MIN_INTERVAL_MS,
+  ROOM_CURSOR_FRAMES_PER_SECOND_MAX,
   ROOM_FRAME_MAX_BYTES,
   ROOM_MESSAGES_PER_SECOND,
   ROOM_PRESENCE_MAX_BYTES,
-  ROOM_TIMERS_MAX,
-  ROOM_VIOLATION_WINDOW_MS,
   ROOM_VIOLATIONS_MAX,
 } from "../../shared/limits.ts";
 import { ownValue } from "../../shared/object-keys.ts";
@@ -36,15 +35,14 @@ import { task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
-import { RoomStore } from "./store.ts";
+import { ConnectionGuards } from "./guards.ts";
+import { isObject, problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
+import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
+import { type ClientPatchId, RoomStore } from "./store.ts";
+import { RoomTimers, TIMER_TASK, type TimerOutcome } from "./timers.ts";
 
 /** The header the router sets with the connection's identity (clients' copies are stripped). */
 export const ROOM_IDENTITY_HEADER = "x-troupe-room-identity";
-const TIMER_TASK = "timer";
-const timerKey = (name: string) => `timer:${name}`;
-
-type ConnectionState = { identity: RoomIdentity };
-type RoomConnection = Connection<ConnectionState>;
 
 const encoder = new TextEncoder();
 
@@ -53,16 +51,15 @@ export class RoomDO extends Server {
 
   private readonly store: RoomStore;
   private readonly scheduler: Scheduler;
-  /** Per-connection frame times and last cursor (in memory: reset by hibernation, harmlessly). */
-  private readonly recentFrames = new Map<string, number[]>();
-  private readonly lastCursor = new Map<string, number>();
-  /** Per-connection times of refused frames (see violation()). */
-  private readonly violations = new Map<string, number[]>();
+  private readonly timers: RoomTimers;
+  private readonly presence: RoomPresence;
+  private readonly guards = new ConnectionGuards();
 
   // Cloudflare.Env: partyserver's type; tests add fixture bindings to it, not to the global Env.
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.store = new RoomStore(ctx.storage);
+    this.presence = new RoomPresence(this.store, () => this.getConnections<ConnectionState>());
     const tasks = {
       [TIMER_TASK]: task(v.object({ name: v.string() }), ({ name }) => {
         this.broadcastFrame({ type: "timer.fired", name });
@@ -72,6 +69,7 @@ export class RoomDO extends Server {
       migrations: RoomStore.migrations,
       task: (name) => tasks[name as keyof typeof tasks],
     }).scheduler;
+    this.timers = new RoomTimers(this.scheduler, () => this.store.state());
   }
 
   override async onAlarm(): Promise<void> {
@@ -102,7 +100,7 @@ export class RoomDO extends Server {
     }
     connection.setState({ identity: identity.output });
     const user = identity.output;
-    const isFirstTab = this.tabsOf(user.user_id) === 1;
+    const isFirstTab = this.presence.tabsOf(user.user_id) === 1;
     if (isFirstTab) this.store.upsertPresence(user, {});
     const since = new URL(request.url).searchParams.get("since");
     const catchUp =
@@ -114,10 +112,10 @@ export class RoomDO extends Server {
       version: this.store.version(),
       state: catchUp ? null : this.store.state(),
       patches: catchUp,
-      presence: this.presence(),
+      presence: this.presence.list(),
       history: this.store.history(),
     });
-    const entry = this.presenceOf(user.user_id);
+    const entry = this.presence.of(user.user_id);
     if (isFirstTab && entry)
       this.broadcastFrame({ type: "presence.joined", user: entry }, [connection.id]);
   }
@@ -163,18 +161,23 @@ export class RoomDO extends Server {
         `Frames may be at most ${ROOM_FRAME_MAX_BYTES} bytes.`,
       );
     }
-    if (!this.withinRate(connection.id)) {
-      return this.violation(
-        connection,
-        "RATE_LIMITED",
-        `At most ${ROOM_MESSAGES_PER_SECOND} frames a second.`,
-      );
-    }
     const json = typeof message === "string" ? safeJson(message) : undefined;
+    const now = clock.now();
+    // Cursors have their own budget: a whiteboard sends one per pointer move, and those must
+    // never use up the frames a stroke's patch needs.
+    const cursor = isObject(json) && ownValue(json, "type") === "cursor";
+    if (cursor && !this.guards.cursorWithinFlood(connection.id, now)) {
+      const limit = `At most ${ROOM_CURSOR_FRAMES_PER_SECOND_MAX} cursor frames a second.`;
+      return this.violation(connection, "RATE_LIMITED", limit);
+    }
+    if (!cursor && !this.guards.withinRate(connection.id, now)) {
+      const limit = `At most ${ROOM_MESSAGES_PER_SECOND} frames a second.`;
+      return this.violation(connection, "RATE_LIMITED", limit);
+    }
     const parsed = v.safeParse(ClientFrameSchema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const id = isObject(json as JsonValue) ? ownValue(json as JsonObject, "id") : undefined;
+      const id = isObject(json) ? ownValue(json, "id") : undefined;
       return this.violation(
         connection,
         "INVALID_FRAME",
@@ -191,11 +194,19 @@ export class RoomDO extends Server {
       case "presence.set":
         return this.setPresence(connection, identity, frame.data);
       case "cursor":
-        return this.relayCursor(connection, identity, frame.x, frame.y);
+        // Faster than the throttle: dropped without an answer (the next one carries on).
+        if (!this.guards.cursorRelay(connection.id, now)) return;
+        return this.broadcastFrame(
+          { type: "cursor", user_id: identity.user_id, x: frame.x, y: frame.y },
+          [connection.id],
+        );
       case "timer.start":
-        return this.startTimer(connection, identity, frame.name, frame.seconds);
+        return this.timerOutcome(
+          connection,
+          this.timers.start(identity, frame.name, frame.seconds),
+        );
       case "timer.cancel":
-        return this.cancelTimer(connection, identity, frame.name);
+        return this.timerOutcome(connection, this.timers.cancel(identity, frame.name));
     }
   }
 
@@ -212,7 +223,11 @@ export class RoomDO extends Server {
   }
 
   snapshot(): { version: number; state: JsonValue; presence: PresenceEntry[] } {
-    return { version: this.store.version(), state: this.store.state(), presence: this.presence() };
+    return {
+      version: this.store.version(),
+      state: this.store.state(),
+      presence: this.presence.list(),
+    };
   }
 
   /** Pushes a server message to every connection (REST, creation schedules). */
@@ -248,9 +263,18 @@ export class RoomDO extends Server {
     id: string,
     ops: PatchOp[],
   ) {
+    const clientPatch = { userId: identity.user_id, id };
+    const earlier = this.store.acceptedPatch(clientPatch, ops);
+    if (earlier && !earlier.sameOps) {
+      const reused = `Patch id "${id}" was used for another patch; give each patch a new id.`;
+      return this.fail(connection, "PATCH_ID_REUSED", reused, id);
+    }
+    // A resend after a reconnect (the ack was lost with the old connection): the first answer
+    // again, and nothing applied twice.
+    if (earlier) return this.send(connection, { type: "ack", id, version: earlier.version });
     let version: number;
     try {
-      version = this.commit(ops, identity.user_id, identity);
+      version = this.commit(ops, identity.user_id, identity, clientPatch);
     } catch (error) {
       if (error instanceof PatchError) return this.fail(connection, error.code, error.message, id);
       if (error instanceof StateTooLarge)
@@ -261,11 +285,17 @@ export class RoomDO extends Server {
   }
 
   /** Checks every op's path, applies all or none, persists, and broadcasts the new version. */
-  private commit(ops: PatchOp[], by: string, writer: RoomIdentity): number {
+  private commit(
+    ops: PatchOp[],
+    by: string,
+    writer: RoomIdentity,
+    clientPatch?: ClientPatchId,
+  ): number {
     for (const op of ops) checkWritable(op.path, writer);
-    const version = this.store.applyPatch(ops, by, (size) => {
+    const tooLarge = (size: number): never => {
       throw new StateTooLarge(size);
-    });
+    };
+    const version = this.store.applyPatch(ops, by, tooLarge, clientPatch);
     this.broadcastFrame({ type: "state.patched", version, ops, by });
     return version;
   }
@@ -284,105 +314,29 @@ export class RoomDO extends Server {
       );
     }
     this.store.upsertPresence(identity, data);
-    const entry = this.presenceOf(identity.user_id);
+    const entry = this.presence.of(identity.user_id);
     if (entry) this.broadcastFrame({ type: "presence.updated", user: entry });
   }
 
-  /** Cursors are relayed to the others, never stored; frames faster than the throttle drop. */
-  private relayCursor(connection: RoomConnection, identity: RoomIdentity, x: number, y: number) {
-    const now = clock.now();
-    if (now - (this.lastCursor.get(connection.id) ?? 0) < ROOM_CURSOR_MIN_INTERVAL_MS) return;
-    this.lastCursor.set(connection.id, now);
-    this.broadcastFrame({ type: "cursor", user_id: identity.user_id, x, y }, [connection.id]);
-  }
-
-  private startTimer(
-    connection: RoomConnection,
-    identity: RoomIdentity,
-    name: string,
-    seconds: number,
-  ) {
-    if (!this.mayRunTimers(identity)) {
-      return this.fail(connection, "FORBIDDEN", "Only the creation may run timers in this room.");
-    }
-    const running = this.scheduler.list().filter((job) => job.task === TIMER_TASK);
-    if (!running.some((job) => job.key === timerKey(name)) && running.length >= ROOM_TIMERS_MAX) {
-      return this.fail(connection, "TIMER_LIMIT", `A room runs at most ${ROOM_TIMERS_MAX} timers.`);
-    }
-    const firesAt = this.scheduler.schedule({
-      key: timerKey(name),
-      task: TIMER_TASK,
-      payload: { name },
-      delayMs: seconds * 1000,
-    });
-    this.broadcastFrame({ type: "timer.started", name, fires_at: new Date(firesAt).toISOString() });
-  }
-
-  private cancelTimer(connection: RoomConnection, identity: RoomIdentity, name: string) {
-    if (!this.mayRunTimers(identity)) {
-      return this.fail(connection, "FORBIDDEN", "Only the creation may run timers in this room.");
-    }
-    if (!this.scheduler.cancel(timerKey(name))) {
-      return this.fail(connection, "TIMER_NOT_FOUND", `No timer named "${name}" is running.`);
-    }
-    this.broadcastFrame({ type: "timer.cancelled", name });
-  }
-
-  /** The owner and backend always; participants when the owner set `/config/open_timers`. */
-  private mayRunTimers(identity: RoomIdentity): boolean {
-    const config = (this.store.state() as JsonObject).config;
-    return identity.privileged || (isObject(config) && config.open_timers === true);
+  private timerOutcome(connection: RoomConnection, outcome: TimerOutcome) {
+    if (outcome.refused)
+      return this.fail(connection, outcome.refused.code, outcome.refused.message);
+    this.broadcastFrame(outcome.frame);
   }
 
   // ── presence and plumbing ──────────────────────────────────────────────────────────────
 
   private forget(connection: RoomConnection): void {
-    this.recentFrames.delete(connection.id);
-    this.lastCursor.delete(connection.id);
-    this.violations.delete(connection.id);
+    this.guards.forget(connection.id);
     const userId = connection.state?.identity.user_id;
     if (!userId) return;
-    if (this.tabsOf(userId, connection.id) > 0) {
-      const entry = this.presenceOf(userId, connection.id);
+    if (this.presence.tabsOf(userId, connection.id) > 0) {
+      const entry = this.presence.of(userId, connection.id);
       if (entry) this.broadcastFrame({ type: "presence.updated", user: entry }, [connection.id]);
       return;
     }
     this.store.removePresence(userId);
     this.broadcastFrame({ type: "presence.left", user_id: userId }, [connection.id]);
-  }
-
-  /** Open connections of a user, leaving out one that is closing. */
-  private tabsOf(userId: string, without?: string): number {
-    let tabs = 0;
-    for (const connection of this.getConnections<ConnectionState>()) {
-      if (connection.id !== without && connection.state?.identity.user_id === userId) tabs++;
-    }
-    return tabs;
-  }
-
-  private presence(): PresenceEntry[] {
-    return this.store.presenceRows().flatMap((row) => {
-      const entry = this.presenceOf(row.user_id);
-      return entry ? [entry] : [];
-    });
-  }
-
-  private presenceOf(userId: string, without?: string): PresenceEntry | null {
-    const row = this.store.presenceRow(userId);
-    const connections = this.tabsOf(userId, without);
-    return row && connections > 0 ? { ...row, connections } : null;
-  }
-
-  private withinRate(connectionId: string): boolean {
-    const now = clock.now();
-    const recent = (this.recentFrames.get(connectionId) ?? []).filter((at) => now - at < 1000);
-    if (recent.length >= ROOM_MESSAGES_PER_SECOND) {
-      this.recentFrames.set(connectionId, recent);
-      return false;
-    }
-    recent.push(now);
-    this.recentFrames.set(connectionId, recent);
-    return true;
   }
 
   /**
@@ -391,14 +345,9 @@ export class RoomDO extends Server {
    * 1008 (policy violation) instead of being answered frame by frame.
    */
   private violation(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {
-    const now = clock.now();
-    const recent = (this.violations.get(connection.id) ?? []).filter(
-      (at) => now - at < ROOM_VIOLATION_WINDOW_MS,
-    );
-    recent.push(now);
-    this.violations.set(connection.id, recent);
+    const limitReached = this.guards.violation(connection.id, clock.now());
     this.fail(connection, code, message, id);
-    if (recent.length >= ROOM_VIOLATIONS_MAX) {
+    if (limitReached) {
       connection.close(1008, `more than ${ROOM_VIOLATIONS_MAX} refused frames`);
     }
   }
@@ -414,38 +363,6 @@ export class RoomDO extends Server {
   private broadcastFrame(frame: ServerFrame, without?: string[]): void {
     this.broadcast(JSON.stringify(frame), without);
   }
-}
-
-class StateTooLarge extends Error {
-  constructor(size: number) {
-    super(`The state would be ${size} bytes, over the room's limit.`);
-  }
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A problem+json answer from inside the actor, before any socket opens. */
-function problemResponse(error: ApiError): Response {
-  return new Response(
-    JSON.stringify({
-      type: problemType(error.code),
-      title: ERROR_CATALOGUE[error.code].title,
-      status: error.status,
-      detail: error.detail,
-      code: error.code,
-    }),
-    { status: error.status, headers: { "content-type": "application/problem+json" } },
-  );
 }
 
 refusalsAsValues<RoomDO, Server>(RoomDO, {

@@ -1,10 +1,13 @@
-// A room's SQLite: the versioned state with its patch log, the chat history, presence data
-// and connection tickets. Synchronous, so each change is atomic within the single-writer room.
+// A room's SQLite: the versioned state with its patch log, the ids of accepted patches, the
+// chat history, presence data and connection tickets. Synchronous, so each change is atomic
+// within the single-writer room.
 
 import { clock } from "../../shared/clock.ts";
-import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import { canonicalJson, type JsonObject, type JsonValue } from "../../shared/json.ts";
 import {
   ROOM_HISTORY_MAX_MESSAGES,
+  ROOM_PATCH_IDS_MAX,
+  ROOM_PATCH_IDS_PER_USER_MAX,
   ROOM_PATCH_LOG_MAX,
   ROOM_STATE_MAX_BYTES,
   ROOM_TICKET_TTL_SECONDS,
@@ -20,6 +23,12 @@ import type {
 import type { Migration } from "../migrations.ts";
 
 type PresenceRow = Omit<PresenceEntry, "connections">;
+
+/** A client's patch as the room remembers it once accepted: who sent it, under which id. */
+export interface ClientPatchId {
+  userId: string;
+  id: string;
+}
 
 const encoder = new TextEncoder();
 
@@ -57,6 +66,22 @@ export class RoomStore {
           expires_at INTEGER NOT NULL
         );`,
     },
+    {
+      // Ids of accepted patches, so a patch resent after a reconnect is answered with its
+      // first ack instead of being applied again; kept in SQLite because a reconnect is
+      // exactly when the room may have hibernated or been evicted.
+      name: "patch_ids",
+      sql: `
+        CREATE TABLE patch_ids (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          user_id TEXT NOT NULL,
+          id TEXT NOT NULL,
+          ops_digest TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          UNIQUE (user_id, id)
+        );
+        CREATE INDEX patch_ids_by_user ON patch_ids (user_id, seq);`,
+    },
   ];
 
   private readonly sql: SqlStorage;
@@ -79,10 +104,34 @@ export class RoomStore {
   }
 
   /**
-   * Applies ops to the state as one new version, or throws and changes nothing. `tooLarge` is
-   * called (and must throw) when the result would pass ROOM_STATE_MAX_BYTES.
+   * The version a user's patch with this id was accepted as, and whether `ops` are the same
+   * ones; null when the id is not remembered (new, refused before, or forgotten).
    */
-  applyPatch(ops: PatchOp[], by: string, tooLarge: (size: number) => never): number {
+  acceptedPatch(
+    patch: ClientPatchId,
+    ops: PatchOp[],
+  ): { version: number; sameOps: boolean } | null {
+    const row = this.sql
+      .exec<{ version: number; ops_digest: string }>(
+        "SELECT version, ops_digest FROM patch_ids WHERE user_id = ? AND id = ?",
+        patch.userId,
+        patch.id,
+      )
+      .toArray()[0];
+    return row ? { version: row.version, sameOps: row.ops_digest === opsDigest(ops) } : null;
+  }
+
+  /**
+   * Applies ops to the state as one new version, or throws and changes nothing. `tooLarge` is
+   * called (and must throw) when the result would pass ROOM_STATE_MAX_BYTES. A client's patch
+   * id is remembered in the same transaction, so it is never applied without being recorded.
+   */
+  applyPatch(
+    ops: PatchOp[],
+    by: string,
+    tooLarge: (size: number) => never,
+    clientPatch?: ClientPatchId,
+  ): number {
     const state = applyOps(this.state(), ops);
     const next = JSON.stringify(state);
     const size = encoder.encode(next).length;
@@ -102,9 +151,31 @@ export class RoomStore {
         by,
       );
       this.sql.exec("DELETE FROM patches WHERE version <= ?", version - ROOM_PATCH_LOG_MAX);
+      if (clientPatch) this.rememberPatchId(clientPatch, ops, version);
     });
     this.current = { version, state };
     return version;
+  }
+
+  /** Keeps the user's last ROOM_PATCH_IDS_PER_USER_MAX ids and the room's last ROOM_PATCH_IDS_MAX. */
+  private rememberPatchId(patch: ClientPatchId, ops: PatchOp[], version: number): void {
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO patch_ids (user_id, id, ops_digest, version) VALUES (?, ?, ?, ?) RETURNING seq",
+        patch.userId,
+        patch.id,
+        opsDigest(ops),
+        version,
+      )
+      .one();
+    this.sql.exec(
+      `DELETE FROM patch_ids WHERE user_id = ? AND seq <= (
+         SELECT seq FROM patch_ids WHERE user_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+      patch.userId,
+      patch.userId,
+      ROOM_PATCH_IDS_PER_USER_MAX,
+    );
+    this.sql.exec("DELETE FROM patch_ids WHERE seq <= ?", seq - ROOM_PATCH_IDS_MAX);
   }
 
   /** The patches after `since`, or null when the log no longer reaches back that far. */
@@ -230,4 +301,23 @@ export class RoomStore {
     }
     return this.current;
   }
+}
+
+/**
+ * A 53-bit digest (cyrb53) of a patch's ops in canonical JSON: enough to tell a resent patch from
+ * an id reused for another one. Not cryptographic, and it need not be: a collision could only
+ * let a client's own mislabelled patch pass for its earlier one.
+ */
+function opsDigest(ops: PatchOp[]): string {
+  const text = canonicalJson(ops);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ char, 2654435761);
+    h2 = Math.imul(h2 ^ char, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16);
 }

@@ -7,10 +7,9 @@ import { reservedSubdomains } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Subdomain } from "../../shared/schemas/subdomain.ts";
 import { iso, isoOrNull } from "../../shared/time.ts";
+import { assertOwnName, projectionJob } from "../projection.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
 import type { CollaboratorRow, SubdomainRow } from "./schema.ts";
-
-export const PROJECT_TASK = "project";
 
 export type Role = "owner" | "collaborator" | "invited" | "none";
 
@@ -32,7 +31,7 @@ export class SubdomainRecord {
   open(name: string): SubdomainRow {
     const row = this.row();
     if (row) {
-      if (row.name !== name) throw new Error(`This actor is "${row.name}", not "${name}".`);
+      assertOwnName("subdomain", row.name, name);
       return row;
     }
     this.sql.exec("INSERT INTO record (only, name) VALUES (1, ?)", name);
@@ -65,7 +64,7 @@ export class SubdomainRecord {
     this.host.ctx.storage.transactionSync(() => {
       if (sql) this.sql.exec(sql, ...bindings);
       this.sql.exec("UPDATE record SET revision = revision + 1");
-      this.host.schedule({ key: PROJECT_TASK, task: PROJECT_TASK, delayMs: 0 });
+      this.host.schedule(projectionJob);
     });
   }
 

@@ -25,10 +25,11 @@ import {
   type Subdomain,
 } from "../../shared/schemas/subdomain.ts";
 import { requireOperator } from "../access.ts";
-import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { Actor, type OutboxEnvelope } from "../actor.ts";
+import { PROJECTION_TASK, projectionTask } from "../projection.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { type ImportOutcome, importLegacyRecord, type LegacyRecord } from "./legacy-import.ts";
-import { PROJECT_TASK, SubdomainRecord } from "./record.ts";
+import { SubdomainRecord } from "./record.ts";
 import { SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
 
 const StatusMessageSchema = v.object({
@@ -49,10 +50,13 @@ export class SubdomainDO extends Actor {
 
   protected override readonly tasks = {
     // One key, so a burst of changes is one D1 write.
-    [PROJECT_TASK]: task(v.null(), async () => {
-      const row = this.record.row();
-      if (row) await writeSubdomainProjection(this.env.DB, this.record.projection(row));
-    }),
+    [PROJECTION_TASK]: projectionTask(
+      () => {
+        const row = this.record.row();
+        return row ? this.record.projection(row) : null;
+      },
+      (projection) => writeSubdomainProjection(this.env.DB, projection),
+    ),
   };
 
   // ── claims ─────────────────────────────────────────────────────────────────────────────

@@ -20,6 +20,7 @@ import {
 import { iso } from "../../shared/time.ts";
 import { authorize } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { assertOwnName } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
 
@@ -348,8 +349,7 @@ export class UserDO extends Actor {
   private open(userId: string): ProfileRow {
     const existing = this.sql.exec<ProfileRow>("SELECT * FROM profile").toArray()[0];
     if (existing) {
-      if (existing.user_id !== userId)
-        throw new Error(`This actor is user ${existing.user_id}, not ${userId}.`);
+      assertOwnName("user", existing.user_id, userId);
       return existing;
     }
     this.sql.exec(

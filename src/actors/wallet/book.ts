@@ -7,6 +7,7 @@ import { walletGrants } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { HoldResult, TransactionResult, Wallet } from "../../shared/schemas/wallet.ts";
 import { iso, nextUtcMidnight, utcDate } from "../../shared/time.ts";
+import { assertOwnName } from "../projection.ts";
 import { actorByName } from "../refusal.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
 import { type Account, insufficientFunds, parseAccount } from "./account.ts";
@@ -66,7 +67,7 @@ export class WalletBook {
    */
   async open(name: string): Promise<Opened> {
     const account = this.opened ?? (await this.load(name));
-    if (account.name !== name) throw new Error(`This wallet is ${account.name}, not ${name}.`);
+    assertOwnName("wallet", account.name, name);
     this.grantDailyGift(account, clock.now());
     return account;
   }

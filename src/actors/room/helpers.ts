@@ -1,0 +1,37 @@
+// Small pieces of the room actor that need no room: parsing, a refusal before any socket
+// opens, and the error a too-large state is signalled with.
+
+import { type ApiError, ERROR_CATALOGUE, problemType } from "../../shared/errors.ts";
+import type { JsonObject } from "../../shared/json.ts";
+
+export class StateTooLarge extends Error {
+  constructor(size: number) {
+    super(`The state would be ${size} bytes, over the room's limit.`);
+  }
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A problem+json answer from inside the actor, before any socket opens. */
+export function problemResponse(error: ApiError): Response {
+  return new Response(
+    JSON.stringify({
+      type: problemType(error.code),
+      title: ERROR_CATALOGUE[error.code].title,
+      status: error.status,
+      detail: error.detail,
+      code: error.code,
+    }),
+    { status: error.status, headers: { "content-type": "application/problem+json" } },
+  );
+}
