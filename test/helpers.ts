@@ -100,15 +100,21 @@ export async function createCreation(owner = "alice", body: Record<string, unkno
 
 export const asCreation = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** How long eventually() waits for an effect that lands on an alarm (an outbox delivery, a D1
+ * projection). Generous, because a busy machine delays alarms; the check itself stays exact. */
+const EVENTUALLY_TIMEOUT_MS = 10_000;
+const EVENTUALLY_INTERVAL_MS = 20;
+
 /** Reads until `done` accepts the value (outbox messages and projections land on an alarm),
- * giving up after about three seconds and returning the last value for the assertion. */
+ * giving up after EVENTUALLY_TIMEOUT_MS and returning the last value for the assertion. */
 export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
 ): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_TIMEOUT_MS;
   let value = await read();
-  for (let tries = 0; tries < 150 && !done(value); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, EVENTUALLY_INTERVAL_MS));
     value = await read();
   }
   return value;

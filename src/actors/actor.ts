@@ -3,10 +3,18 @@
 // multiplexes jobs on the one alarm, and an outbox for messages to other actors.
 
 import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
 import type { JsonValue } from "../shared/json.ts";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
 import type { Migration } from "./migrations.ts";
-import type { ActorBinding, Outbox, OutboxEnvelope } from "./outbox.ts";
+import {
+  type ActorBinding,
+  type MessageFor,
+  type Outbox,
+  type OutboxEnvelope,
+  OutboxEnvelopeSchema,
+  type ReceiverOf,
+} from "./outbox.ts";
 import { ActorRuntime } from "./runtime.ts";
 import type {
   DeadLetter,
@@ -74,18 +82,29 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
     return this.scheduler.cancel(key);
   }
 
-  /** See Outbox.enqueue: call in the same synchronous block as the change that causes it. */
-  protected enqueue(
-    binding: ActorBinding,
+  /**
+   * See Outbox.enqueue: call in the same synchronous block as the change that causes it. The
+   * method must be a receiver of the actor behind `binding`, and the message its message type.
+   */
+  protected enqueue<B extends ActorBinding, M extends ReceiverOf<B>>(
+    binding: B,
     name: string,
-    method: string,
-    message: JsonValue,
+    method: M,
+    message: MessageFor<B, M> & JsonValue,
   ): string {
     return this.outbox.enqueue(binding, name, method, message);
   }
 
+  /** A received message, parsed with the receiver's schema (a delivery is input like any other). */
+  protected messageOf<S extends v.GenericSchema>(
+    envelope: OutboxEnvelope<v.InferInput<S>>,
+    schema: S,
+  ): v.InferOutput<S> {
+    return v.parse(schema, v.parse(OutboxEnvelopeSchema, envelope).message);
+  }
+
   /** See Outbox.receiveOnce: applies an outbox message's effect exactly once. */
-  protected receiveOnce<T>(envelope: OutboxEnvelope, apply: (message: JsonValue) => T) {
+  protected receiveOnce<T>(envelope: OutboxEnvelope<unknown>, apply: (message: JsonValue) => T) {
     return this.outbox.receiveOnce(envelope, apply);
   }
 

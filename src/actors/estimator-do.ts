@@ -19,6 +19,8 @@ const SampleSchema = v.object({
   is_update: v.boolean(),
 });
 
+export type Sample = v.InferInput<typeof SampleSchema>;
+
 export class EstimatorDO extends Actor {
   static override readonly migrations = [
     {
@@ -34,9 +36,9 @@ export class EstimatorDO extends Actor {
   ];
 
   /** Outbox receiver: one consumed operation, recorded once. */
-  record(envelope: OutboxEnvelope): void {
-    this.receiveOnce(envelope, (message) => {
-      const sample = v.parse(SampleSchema, message);
+  record(envelope: OutboxEnvelope<Sample>): void {
+    const sample = this.messageOf(envelope, SampleSchema);
+    this.receiveOnce(envelope, () => {
       this.sql.exec(
         "INSERT INTO samples (seconds, project_size, is_update, recorded_at) VALUES (?, ?, ?, ?)",
         sample.seconds,

@@ -22,7 +22,32 @@ export const OutboxEnvelopeSchema = v.object({
   id: v.pipe(v.string(), v.uuid()),
   message: JsonValueSchema,
 });
-export type OutboxEnvelope = v.InferOutput<typeof OutboxEnvelopeSchema>;
+
+/** What a receiver method takes: the message id (for exactly-once) and the message `M`. */
+export interface OutboxEnvelope<M = JsonValue> {
+  id: string;
+  message: M;
+}
+
+// Typed messages: the actor class behind a binding, its receiver methods (those taking exactly
+// one OutboxEnvelope) and the message each expects. A wrong method name or message shape then
+// fails to compile at enqueue(), instead of failing at delivery after every retry.
+type ActorOf<B extends ActorBinding> =
+  Cloudflare.Env[B] extends DurableObjectNamespace<infer C> ? C : never;
+type EnvelopeMessage<F> = F extends (...args: infer A) => unknown
+  ? A extends [OutboxEnvelope<infer M>]
+    ? [OutboxEnvelope<M>] extends A
+      ? M
+      : never
+    : never
+  : never;
+export type ReceiverOf<B extends ActorBinding> = {
+  [K in keyof ActorOf<B>]: [EnvelopeMessage<ActorOf<B>[K]>] extends [never] ? never : K;
+}[keyof ActorOf<B>] &
+  string;
+export type MessageFor<B extends ActorBinding, K extends ReceiverOf<B>> = EnvelopeMessage<
+  ActorOf<B>[K]
+>;
 
 type OutboxRow = { id: string; binding: string; name: string; method: string; message: string };
 type EnvelopeReceiver = (envelope: OutboxEnvelope) => Promise<unknown>;

@@ -25,7 +25,18 @@ export type ImportOutcome = {
   owner: string | null;
 };
 
-type TellUser = (userId: string, message: Record<string, string | number | boolean | null>) => void;
+type TellUser = (
+  userId: string,
+  event:
+    | { kind: "collaboration-started"; name: string; right: string }
+    | {
+        kind: "imported";
+        name: string;
+        reservation_id: string;
+        claimed_at: number;
+        frozen: boolean;
+      },
+) => void;
 
 const RIGHTS = ["read", "write", "admin"];
 const time = (text: string | null | undefined) => Date.parse(text ?? "") || null;

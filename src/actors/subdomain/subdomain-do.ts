@@ -28,6 +28,7 @@ import { requireOperator } from "../access.ts";
 import { Actor, type OutboxEnvelope } from "../actor.ts";
 import { PROJECTION_TASK, projectionTask } from "../projection.ts";
 import { refusalsAsValues } from "../refusal.ts";
+import type { SubdomainEvent } from "../user/user-do.ts";
 import { type ImportOutcome, importLegacyRecord, type LegacyRecord } from "./legacy-import.ts";
 import { SubdomainRecord } from "./record.ts";
 import { SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";
@@ -38,6 +39,15 @@ const StatusMessageSchema = v.object({
   frozen: v.boolean(),
   seq: v.number(),
 });
+
+/** A subdomain event for a user's actor, before it is addressed (user_id added). */
+type UserEventBody = SubdomainEvent extends infer E
+  ? E extends SubdomainEvent
+    ? Omit<E, "user_id">
+    : never
+  : never;
+
+export type StatusMessage = v.InferInput<typeof StatusMessageSchema>;
 
 export class SubdomainDO extends Actor {
   static override readonly migrations = SUBDOMAIN_MIGRATIONS;
@@ -267,8 +277,8 @@ export class SubdomainDO extends Actor {
 
   /** Outbox receiver: the owner's actor freezes or unfreezes the name as billing changes.
    * A message for a former owner, or older than the last one applied, changes nothing. */
-  applyStatus(envelope: OutboxEnvelope): void {
-    const message = v.parse(StatusMessageSchema, (envelope as { message: unknown }).message);
+  applyStatus(envelope: OutboxEnvelope<StatusMessage>): void {
+    const message = this.messageOf(envelope, StatusMessageSchema);
     this.record.open(message.name);
     this.receiveOnce(envelope, () => {
       const row = this.record.require();
@@ -331,8 +341,8 @@ export class SubdomainDO extends Actor {
     throw new ApiError("FORBIDDEN", `Only the owner of "${row.name}" may do this.`);
   }
 
-  private tellUser(userId: string, message: Record<string, string | number | boolean | null>) {
-    this.enqueue("USER", userId, "subdomainEvent", { ...message, user_id: userId });
+  private tellUser(userId: string, event: UserEventBody) {
+    this.enqueue("USER", userId, "subdomainEvent", { ...event, user_id: userId } as SubdomainEvent);
   }
 }
 

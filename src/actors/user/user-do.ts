@@ -60,6 +60,8 @@ const SubdomainEventSchema = v.variant("kind", [
   v.object({ kind: v.literal("collaboration-ended"), user_id: v.string(), name: v.string() }),
 ]);
 
+export type SubdomainEvent = v.InferInput<typeof SubdomainEventSchema>;
+
 export class UserDO extends Actor {
   static override readonly migrations = USER_MIGRATIONS;
 
@@ -168,8 +170,8 @@ export class UserDO extends Actor {
 
   // ── index upkeep (outbox receivers) ────────────────────────────────────────────────────
 
-  subdomainEvent(envelope: OutboxEnvelope): void {
-    const event = v.parse(SubdomainEventSchema, (envelope as { message: unknown }).message);
+  subdomainEvent(envelope: OutboxEnvelope<SubdomainEvent>): void {
+    const event = this.messageOf(envelope, SubdomainEventSchema);
     this.open(event.user_id);
     this.receiveOnce(envelope, () => {
       switch (event.kind) {

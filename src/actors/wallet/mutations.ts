@@ -21,6 +21,7 @@ import {
   type TransactionResult,
 } from "../../shared/schemas/wallet.ts";
 import type { Role } from "../access.ts";
+import type { Sample } from "../estimator-do.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
 import { insufficientFunds } from "./account.ts";
 import { billingView } from "./billing.ts";
@@ -41,7 +42,12 @@ export interface MutationContext {
   key: string | undefined;
   /** The hold a capture or release acts on. */
   holdId?: string;
-  enqueue(binding: "ESTIMATOR", name: string, method: "record", message: JsonValue): string;
+  enqueue(
+    binding: "ESTIMATOR",
+    name: string,
+    method: "record",
+    message: Sample & JsonValue,
+  ): string;
   schedule(request: ScheduleRequest): number;
   cancel(key: string): boolean;
 }

@@ -18,9 +18,16 @@ export const TransferMessageSchema = v.object({
   transfer_id: v.string(),
 });
 
+export type TransferMessage = v.InferInput<typeof TransferMessageSchema>;
+
 /** What a transfer needs from its actor: the outbox, to send the credit and deliver it now. */
 export interface TransferHost {
-  enqueue(binding: "WALLET", name: string, method: "receiveTransfer", message: JsonValue): string;
+  enqueue(
+    binding: "WALLET",
+    name: string,
+    method: "receiveTransfer",
+    message: TransferMessage & JsonValue,
+  ): string;
   deliver(outboxId: string): Promise<unknown>;
 }
 

@@ -48,7 +48,7 @@ import { IdempotencyStore, type Replayable } from "./idempotency.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type MutationContext, type MutationName, RULES } from "./mutations.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
-import { TransferMessageSchema, transferOut } from "./transfers.ts";
+import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
 
 type MutationResult<K extends MutationName> = ReturnType<(typeof MUTATIONS)[K]["apply"]>;
 
@@ -180,9 +180,9 @@ export class WalletDO extends Actor {
 
   /** Outbox receiver: credits a transfer from a user's wallet exactly once. */
   async receiveTransfer(
-    envelope: OutboxEnvelope,
+    envelope: OutboxEnvelope<TransferMessage>,
   ): Promise<{ transfer_id: string; balance: number }> {
-    const message = v.parse(TransferMessageSchema, (envelope as { message: unknown }).message);
+    const message = this.messageOf(envelope, TransferMessageSchema);
     await this.book.open(message.to);
     this.receiveOnce(envelope, () => {
       this.book.credit("paid", message.amount, clock.now(), {
