@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { userAccount } from "../src/actors/wallet/account.ts";
 import { mintAccessToken } from "../src/shared/access-tokens.ts";
 import { clock, setTestClock } from "../src/shared/clock.ts";
+import { ACCESS_TOKEN_TTL_SECONDS } from "../src/shared/limits.ts";
 import { nextUtcMidnight } from "../src/shared/time.ts";
 import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
 import { asService, expectCleanAudit, post, userWallet } from "./wallet-helpers.ts";
@@ -134,11 +135,16 @@ describe("user wallet: spending on a user's behalf", () => {
       expires_in: number;
       creation_id: string;
     };
-    expect(body).toMatchObject({ creation_id: creation.id, expires_in: 1800 });
-    expect(body.access_token).toMatch(/^rat_[A-Za-z0-9_-]+$/);
-    expect(atob(body.access_token.slice(4).replace(/-/g, "+").replace(/_/g, "/"))).not.toContain(
-      "zoe",
-    );
+    expect(body).toMatchObject({ creation_id: creation.id, expires_in: ACCESS_TOKEN_TTL_SECONDS });
+    // rat_ + a compact JWE (dir + A256GCM): header, no wrapped key, iv, ciphertext, tag.
+    expect(body.access_token).toMatch(/^rat_[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    const decoded = body.access_token
+      .slice(4)
+      .split(".")
+      .map((part) => atob(part.replace(/-/g, "+").replace(/_/g, "/")))
+      .join("");
+    expect(decoded).toContain("A256GCM");
+    expect(decoded).not.toContain("zoe");
     const unknown = await post(
       "/v1/me/access-tokens",
       { creation_id: crypto.randomUUID() },
