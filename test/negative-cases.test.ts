@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { creationAccount } from "../src/actors/wallet/account.ts";
 import { verifyUserJwt } from "../src/router/auth/jwt.ts";
 import { clock, setTestClock } from "../src/shared/clock.ts";
-import { jwtConfig } from "../src/shared/config.ts";
+import { billingPackages, jwtConfig, planQuotas } from "../src/shared/config.ts";
 import { ApiError } from "../src/shared/errors.ts";
 import {
   BUDGET_AUTHORIZATIONS_MAX,
@@ -49,7 +49,10 @@ describe("wallet refusals", () => {
     expect(wallet.balance).toBe(100);
   });
 
-  it(`refuses authorization ${BUDGET_AUTHORIZATIONS_MAX + 1} with AUTHORIZATION_LIMIT_REACHED`, async () => {
+  // 101 creations and 100 grants: more work than most tests, so a longer bound than the default.
+  it(`refuses authorization ${BUDGET_AUTHORIZATIONS_MAX + 1} with AUTHORIZATION_LIMIT_REACHED`, {
+    timeout: 60_000,
+  }, async () => {
     const user = await bearer({ sub: "generous" });
     const creations = await Promise.all(
       Array.from({ length: BUDGET_AUTHORIZATIONS_MAX + 1 }, () => createCreation("many-apps")),
@@ -169,5 +172,36 @@ describe("production JWT mode (AUTH_JWKS_URL)", () => {
     const misconfigured = { ...env, AUTH_JWKS_URL: inject("jwksUrl"), AUTH_JWT_AUDIENCE: "" };
     expect(() => jwtConfig(misconfigured)).toThrow(ApiError);
     expect(() => jwtConfig(misconfigured)).toThrow(/AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE/);
+  });
+});
+
+describe("JSON configuration vars", () => {
+  const codeAndDetail = (read: () => unknown) => {
+    try {
+      read();
+      return null;
+    } catch (error) {
+      return [(error as ApiError).code, (error as ApiError).detail];
+    }
+  };
+
+  it("checks BILLING_PACKAGES and PLAN_QUOTAS with their schemas and says what is wrong", () => {
+    const packages = (value: string) => billingPackages({ ...env, BILLING_PACKAGES: value });
+    const quotas = (value: string) => planQuotas({ ...env, PLAN_QUOTAS: value });
+    expect(codeAndDetail(() => packages("[{"))).toEqual([
+      "SERVER_MISCONFIGURED",
+      'BILLING_PACKAGES is not JSON; it looks like [{"name":"mini","minutes":5}]',
+    ]);
+    expect(codeAndDetail(() => packages('[{"name":"mini","minutes":"5"}]'))?.[1]).toMatch(
+      /^BILLING_PACKAGES 0\.minutes: /,
+    );
+    expect(codeAndDetail(() => quotas('{"starter":-1}'))?.[1]).toMatch(
+      /^PLAN_QUOTAS starter: must not be negative/,
+    );
+    expect(packages('[{"name":"b","minutes":30},{"name":"a","minutes":5}]')).toEqual([
+      { name: "a", minutes: 5 },
+      { name: "b", minutes: 30 },
+    ]);
+    expect(quotas('{"starter":3}')).toEqual({ quotas: { starter: 3 }, fallback: null });
   });
 });

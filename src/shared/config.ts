@@ -1,6 +1,7 @@
 // Reads the Worker's vars and secrets into typed settings, failing with a clear code when a
 // deployment forgot one instead of letting auth silently accept or reject everything.
 
+import * as v from "valibot";
 import { ApiError } from "./errors.ts";
 
 function list(value: string | undefined): string[] {
@@ -63,43 +64,67 @@ export function walletGrants(env: Env): { welcome: number; daily: number } {
   };
 }
 
-export interface BillingPackage {
-  name: string;
-  minutes: number;
+/** A JSON var parsed and checked with its schema, or SERVER_MISCONFIGURED saying what is wrong. */
+function jsonVar<S extends v.GenericSchema>(
+  name: string,
+  value: string | undefined,
+  fallback: string,
+  schema: S,
+  example: string,
+): v.InferOutput<S> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value?.trim() || fallback);
+  } catch {
+    throw new ApiError("SERVER_MISCONFIGURED", `${name} is not JSON; it looks like ${example}`);
+  }
+  const result = v.safeParse(schema, parsed);
+  if (result.success) return result.output;
+  const [issue] = result.issues;
+  const where = v.getDotPath(issue) ?? "";
+  throw new ApiError(
+    "SERVER_MISCONFIGURED",
+    `${name}${where ? ` ${where}` : ""}: ${issue.message}; it looks like ${example}`,
+  );
 }
+
+const BillingPackagesSchema = v.pipe(
+  v.array(
+    v.object({
+      name: v.pipe(v.string(), v.minLength(1)),
+      minutes: v.pipe(v.number(), v.integer()),
+    }),
+  ),
+  v.minLength(1, "must list at least one package"),
+);
+export type BillingPackage = v.InferOutput<typeof BillingPackagesSchema>[number];
 
 /** Seed 001's purchasable packages, smallest first. */
 export function billingPackages(env: Env): BillingPackage[] {
-  try {
-    const parsed = JSON.parse(env.BILLING_PACKAGES ?? "[]") as BillingPackage[];
-    if (
-      Array.isArray(parsed) &&
-      parsed.length > 0 &&
-      parsed.every((item) => typeof item?.name === "string" && Number.isInteger(item?.minutes))
-    ) {
-      return [...parsed].sort((a, b) => a.minutes - b.minutes);
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw new ApiError("SERVER_MISCONFIGURED", 'BILLING_PACKAGES must be [{"name","minutes"}, …]');
+  const packages = jsonVar(
+    "BILLING_PACKAGES",
+    env.BILLING_PACKAGES,
+    "[]",
+    BillingPackagesSchema,
+    '[{"name":"mini","minutes":5}]',
+  );
+  return [...packages].sort((a, b) => a.minutes - b.minutes);
 }
+
+// A plan slug is a key a deployment chooses; prototype keys could not be looked up safely.
+const PlanQuotasSchema = v.pipe(
+  v.record(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9_.-]{1,64}$/, "plan slugs are 1-64 of A-Z, a-z, 0-9, _ . -"),
+    ),
+    v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(0, "must not be negative")),
+  ),
+);
 
 /** Subdomains each plan may own (seed 004's PLAN_QUOTAS); a plan not listed gets `fallback`. */
 export function planQuotas(env: Env): { quotas: Record<string, number>; fallback: number | null } {
-  let quotas: Record<string, number>;
-  try {
-    quotas = JSON.parse(env.PLAN_QUOTAS || "{}");
-  } catch {
-    throw new ApiError("SERVER_MISCONFIGURED", 'PLAN_QUOTAS must be JSON like {"starter":3}');
-  }
-  if (
-    typeof quotas !== "object" ||
-    quotas === null ||
-    !Object.values(quotas).every((limit) => Number.isInteger(limit) && limit >= 0)
-  ) {
-    throw new ApiError("SERVER_MISCONFIGURED", "PLAN_QUOTAS values must be whole numbers");
-  }
+  const quotas = jsonVar("PLAN_QUOTAS", env.PLAN_QUOTAS, "{}", PlanQuotasSchema, '{"starter":3}');
   const fallback = env.PLAN_QUOTA_DEFAULT?.trim()
     ? wholeNumber("PLAN_QUOTA_DEFAULT", env.PLAN_QUOTA_DEFAULT, 0)
     : null;
