@@ -46,7 +46,9 @@ export async function connectRoom(
   const frames: Frame[] = [];
   let closed = false;
   let closeEvent: { code: number; reason: string } | null = null;
-  ws.addEventListener("message", (event) => frames.push(JSON.parse(event.data as string)));
+  ws.addEventListener("message", (event) => {
+    frames.push(JSON.parse(event.data as string));
+  });
   ws.addEventListener("close", (event) => {
     closed = true;
     closeEvent = { code: event.code, reason: event.reason };

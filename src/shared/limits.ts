@@ -190,3 +190,49 @@ export const ROOM_TICKET_TTL_SECONDS = 60;
 /** Timers one room may have running, and the longest one. */
 export const ROOM_TIMERS_MAX = 20;
 export const ROOM_TIMER_MAX_SECONDS = 24 * 60 * 60;
+
+/** Longest state path a patch op may name. Each segment takes at least two characters ("/x"),
+ * so a path reaches at most half this many levels down. */
+export const ROOM_PATH_MAX_CHARS = 256;
+
+/** Deepest nesting the room's state can reach: a value of JSON_MAX_DEPTH levels set at the
+ * deepest path. Clients check inbound state against this, not against JSON_MAX_DEPTH. */
+export const ROOM_STATE_MAX_DEPTH = ROOM_PATH_MAX_CHARS / 2 + JSON_MAX_DEPTH;
+
+/** Cursor relays a connection has in hand after a pause: a client throttled to one cursor per
+ * ROOM_CURSOR_MIN_INTERVAL_MS whose frames the network delivers bunched together still gets its
+ * last position through; on average one per interval is relayed, the rest are dropped. */
+export const ROOM_CURSOR_BURST_MAX = 2;
+
+/** Cursor frames one connection may send per second. Cursors never count against
+ * ROOM_MESSAGES_PER_SECOND (over-frequent ones are dropped silently, so fast drawing can never
+ * crowd out a patch); past this, only a flood, each one is a refused frame (RATE_LIMITED). */
+export const ROOM_CURSOR_FRAMES_PER_SECOND_MAX = 1_000;
+
+/** Chat messages the client SDK keeps in `history`; past this the oldest are dropped. */
+export const ROOM_CLIENT_HISTORY_MAX = 500;
+
+/** Frames the client SDK holds: sent while disconnected (waiting for the connection) plus
+ * patches sent but not yet acknowledged (resent after a reconnect). All of them go out at once
+ * on the next welcome, so they stay well inside one second's ROOM_MESSAGES_PER_SECOND. At the
+ * bound a new patch is rejected, and chat or a timer call throws, with QUEUE_FULL; nothing
+ * held is dropped. */
+export const ROOM_CLIENT_QUEUE_MAX = 20;
+
+/** Accepted patch ids a room remembers per user, so a patch resent after a reconnect gets its
+ * first ack and is not applied twice: a client resends at most ROOM_CLIENT_QUEUE_MAX, and a
+ * user may have a few tabs open. */
+export const ROOM_PATCH_IDS_PER_USER_MAX = 5 * ROOM_CLIENT_QUEUE_MAX;
+
+/** Accepted patch ids a room remembers in all (the oldest forgotten first), so rooms that see
+ * many different users (anonymous visitors) stay bounded too. */
+export const ROOM_PATCH_IDS_MAX = 10_000;
+
+/** Lifetime of a development sign-in token (POST /v1/dev/sign-in, only when DEV_SIGN_IN is
+ * "true"): short, because anyone who can reach that route can be anyone. */
+export const DEV_SIGN_IN_TOKEN_TTL_SECONDS = 60 * 60;
+
+/** How long the client SDK waits before reconnecting after a lost connection: from the first
+ * delay, growing with each failed attempt up to the last (an explicit reconnect is immediate). */
+export const ROOM_CLIENT_RECONNECT_MIN_DELAY_MS = 1_000;
+export const ROOM_CLIENT_RECONNECT_MAX_DELAY_MS = 5_000;

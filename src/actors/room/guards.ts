@@ -13,6 +13,7 @@ import {
 } from "../../shared/limits.ts";
 
 const SECOND_MS = 1000;
+const CURSOR_CREDIT_MAX_MS = ROOM_CURSOR_BURST_MAX * ROOM_CURSOR_MIN_INTERVAL_MS;
 
 interface Flow {
   /** Arrival times of the frames counted in the last second (cursors are not among them). */
@@ -20,9 +21,10 @@ interface Flow {
   /** Cursor frames since `cursorWindowAt` (a fixed one-second window: cheap at any rate). */
   cursorFrames: number;
   cursorWindowAt: number;
-  /** Cursor relays in hand as of `cursorTokensAt`: one comes back per interval, up to a burst. */
-  cursorTokens: number;
-  cursorTokensAt: number;
+  /** Milliseconds of cursor credit as of `cursorCreditAt`: a relay costs one interval, time
+   * earns it back, up to a burst. (Whole milliseconds, so the count is exact.) */
+  cursorCreditMs: number;
+  cursorCreditAt: number;
   /** Times of refused frames within ROOM_VIOLATION_WINDOW_MS. */
   violations: number[];
 }
@@ -56,11 +58,11 @@ export class ConnectionGuards {
   /** Whether to relay a cursor (one per ROOM_CURSOR_MIN_INTERVAL_MS on average) or drop it. */
   cursorRelay(connectionId: string, now: number): boolean {
     const flow = this.flow(connectionId, now);
-    const earned = Math.max(0, now - flow.cursorTokensAt) / ROOM_CURSOR_MIN_INTERVAL_MS;
-    flow.cursorTokens = Math.min(ROOM_CURSOR_BURST_MAX, flow.cursorTokens + earned);
-    flow.cursorTokensAt = now;
-    if (flow.cursorTokens < 1) return false;
-    flow.cursorTokens--;
+    const earnedMs = Math.max(0, now - flow.cursorCreditAt);
+    flow.cursorCreditMs = Math.min(CURSOR_CREDIT_MAX_MS, flow.cursorCreditMs + earnedMs);
+    flow.cursorCreditAt = now;
+    if (flow.cursorCreditMs < ROOM_CURSOR_MIN_INTERVAL_MS) return false;
+    flow.cursorCreditMs -= ROOM_CURSOR_MIN_INTERVAL_MS;
     return true;
   }
 
@@ -83,8 +85,8 @@ export class ConnectionGuards {
         frames: [],
         cursorFrames: 0,
         cursorWindowAt: now,
-        cursorTokens: ROOM_CURSOR_BURST_MAX,
-        cursorTokensAt: now,
+        cursorCreditMs: CURSOR_CREDIT_MAX_MS,
+        cursorCreditAt: now,
         violations: [],
       };
       this.flows.set(connectionId, flow);
