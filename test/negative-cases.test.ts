@@ -11,7 +11,7 @@ import { ApiError } from "../src/shared/errors.ts";
 import {
   BUDGET_AUTHORIZATIONS_MAX,
   CREATION_SCHEDULE_PAYLOAD_MAX_BYTES,
-  IDEMPOTENCY_RETENTION_MS,
+  DEDUP_RETENTION_MS,
 } from "../src/shared/limits.ts";
 import { DAY_MS } from "../src/shared/time.ts";
 import { api, asCreation, bearer, createCreation, jsonInit, problemOf } from "./helpers.ts";
@@ -79,7 +79,7 @@ describe("wallet refusals", () => {
     expect(listed).toHaveLength(BUDGET_AUTHORIZATIONS_MAX);
   });
 
-  it("forgets an idempotency record after IDEMPOTENCY_RETENTION_MS, when the prune job runs", async () => {
+  it("forgets an idempotency record after DEDUP_RETENTION_MS, when the prune job runs", async () => {
     const { id } = await createCreation("forgetful");
     const path = `/v1/creations/${id}/wallet/deposit`;
     const first = await asService("POST", path, { amount: 5, reference_id: "once" });
@@ -87,7 +87,7 @@ describe("wallet refusals", () => {
     const reused = await asService("POST", path, { amount: 6, reference_id: "once" });
     expect(await codeOf(reused)).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
 
-    setTestClock(clock.now() + IDEMPOTENCY_RETENTION_MS + DAY_MS);
+    setTestClock(clock.now() + DEDUP_RETENTION_MS + DAY_MS);
     await runDurableObjectAlarm(env.WALLET.getByName(creationAccount(id))); // the daily prune
     const fresh = await asService("POST", path, { amount: 6, reference_id: "once" });
     expect([fresh.status, ((await fresh.json()) as { balance: number }).balance]).toEqual([

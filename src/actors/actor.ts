@@ -6,6 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import type { JsonValue } from "../shared/json.ts";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
+import type { IdempotencyStore } from "./idempotency.ts";
 import type { Migration } from "./migrations.ts";
 import {
   type ActorBinding,
@@ -44,6 +45,8 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
   protected readonly tasks: TaskRegistry = {};
   protected readonly scheduler: Scheduler;
   protected readonly outbox: Outbox;
+  /** Idempotency keys and the answers they got (see idempotency.ts). */
+  protected readonly idempotency: IdempotencyStore;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -57,6 +60,7 @@ export abstract class Actor<E extends Env = Env> extends DurableObject<E> {
     });
     this.scheduler = runtime.scheduler;
     this.outbox = runtime.outbox;
+    this.idempotency = runtime.idempotency;
   }
 
   /** The one alarm: runs every due job, then points itself at the next one. */

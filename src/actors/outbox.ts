@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { clock } from "../shared/clock.ts";
 import { type JsonValue, JsonValueSchema } from "../shared/json.ts";
-import { OUTBOX_INBOX_RETENTION_MS } from "../shared/limits.ts";
+import { DEDUP_RETENTION_MS } from "../shared/limits.ts";
 import { actorByName } from "./refusal.ts";
 import type { Scheduler } from "./scheduler.ts";
 
@@ -147,11 +147,11 @@ export class Outbox {
     return outcome;
   }
 
-  /** Forgets ids older than OUTBOX_INBOX_RETENTION_MS; senders give up long before that. */
+  /** Forgets ids older than DEDUP_RETENTION_MS; senders give up long before that. */
   prune(now = clock.now()): number {
     return this.storage.sql.exec(
       "DELETE FROM _troupe_inbox WHERE received_at < ?",
-      now - OUTBOX_INBOX_RETENTION_MS,
+      now - DEDUP_RETENTION_MS,
     ).rowsWritten;
   }
 }

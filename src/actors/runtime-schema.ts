@@ -49,4 +49,16 @@ export const RUNTIME_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX _troupe_inbox_by_age ON _troupe_inbox (received_at);`,
   },
+  {
+    name: "idempotency",
+    sql: `
+      CREATE TABLE _troupe_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX _troupe_idempotency_by_age ON _troupe_idempotency (created_at);`,
+  },
 ];

@@ -1,9 +1,10 @@
 // The actor runtime as a part, not a base class: migrations applied before the first event,
-// a scheduler on the one alarm, and an outbox. `Actor` (plain Durable Objects) and `RoomDO`
+// a scheduler on the one alarm, an outbox, and idempotency records. `Actor` (plain Durable Objects) and `RoomDO`
 // (a partyserver Server) both build one, so every actor gets the same guarantees.
 
 import * as v from "valibot";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";
+import { IDEMPOTENCY_PRUNE_TASK, IdempotencyStore } from "./idempotency.ts";
 import { applyMigrations, type Migration } from "./migrations.ts";
 import { INBOX_PRUNE_TASK, OUTBOX_DELIVER_TASK, Outbox } from "./outbox.ts";
 import { RUNTIME_MIGRATIONS } from "./runtime-schema.ts";
@@ -23,6 +24,7 @@ export interface RuntimeOptions {
 export class ActorRuntime {
   readonly scheduler: Scheduler;
   readonly outbox: Outbox;
+  readonly idempotency: IdempotencyStore;
 
   constructor(ctx: DurableObjectState, env: Env, options: RuntimeOptions) {
     const runtimeTasks: Record<string, TaskDefinition> = {
@@ -30,6 +32,7 @@ export class ActorRuntime {
         this.outbox.deliver(id),
       ),
       [INBOX_PRUNE_TASK]: task(v.null(), () => this.outbox.prune()),
+      [IDEMPOTENCY_PRUNE_TASK]: task(v.null(), () => this.idempotency.prune()),
     };
     this.scheduler = new Scheduler(
       ctx.storage,
@@ -38,6 +41,7 @@ export class ActorRuntime {
       options.retryBaseMs ?? SCHEDULER_RETRY_BASE_MS,
     );
     this.outbox = new Outbox(ctx.storage, env, this.scheduler);
+    this.idempotency = new IdempotencyStore(ctx.storage, this.scheduler);
     // blockConcurrencyWhile holds every request and alarm until the schema is current, so
     // no method ever sees a half-migrated database.
     void ctx.blockConcurrencyWhile(async () => {

@@ -2,7 +2,7 @@
 // (seed 000's name). The wallet actor keeps the records; the router only finds the key and
 // marks replayed answers.
 
-import type { Replayable } from "../actors/wallet/idempotency.ts";
+import type { Replayable } from "../actors/idempotency.ts";
 import { ApiError } from "../shared/errors.ts";
 import { IdempotencyHeaderSchema } from "../shared/schemas/wallet.ts";
 import type { AppContext } from "./context.ts";

@@ -52,8 +52,10 @@ export const SCHEDULER_DEAD_LETTERS_MAX = 1_000;
 /** Longest error text kept for a failed job. */
 export const SCHEDULER_ERROR_MAX_CHARS = 1_000;
 
-/** How long a receiver remembers outbox message ids it has applied (duplicates are dropped). */
-export const OUTBOX_INBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long an actor remembers what it already did: idempotency keys with their answers, and
+ * the outbox message ids it applied. One rule for both: Stripe retries a webhook for 3 days,
+ * clients for minutes, the outbox gives up after its last attempt, hours after the first. */
+export const DEDUP_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Schedules one creation may hold, finished one-shot schedules included until deleted. */
 export const CREATION_SCHEDULES_MAX = 50;
@@ -105,10 +107,6 @@ export const WALLET_SPEND_TYPE_MAX_LENGTH = 64;
 
 /** Longest idempotency key (`Idempotency-Key` header or `reference_id`). */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
-
-/** How long a wallet remembers an idempotency key and the response it gave (Stripe retries
- * a webhook for 3 days; clients retry for minutes). */
-export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Longest `rat_` token accepted (a sealed user id of USER_ID_MAX_LENGTH fits well inside). */
 export const ACCESS_TOKEN_MAX_LENGTH = 512;

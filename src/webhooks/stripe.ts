@@ -80,10 +80,8 @@ function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler
       plan,
     });
     return result.applied
-      ? { applied: true, replayed: false }
-      : result.reason === "duplicate"
-        ? { applied: true, replayed: true }
-        : { applied: false, reason: `${result.reason} event` };
+      ? { applied: true, replayed: result.replayed }
+      : { applied: false, reason: `${result.reason} event` };
   };
 }
 

@@ -33,6 +33,13 @@ export const USER_MIGRATIONS: readonly Migration[] = [
         received_at INTEGER NOT NULL
       );`,
   },
+  {
+    // Stripe events are deduplicated by the runtime's idempotency records now. An event seen
+    // before this migration and redelivered after it is applied again, which sets the same
+    // plan and status it set the first time: the effect does not change.
+    name: "billing_events_to_runtime",
+    sql: "DROP TABLE billing_events;",
+  },
 ];
 
 export type ProfileRow = {

@@ -62,6 +62,14 @@ const SubdomainEventSchema = v.variant("kind", [
 
 export type SubdomainEvent = v.InferInput<typeof SubdomainEventSchema>;
 
+/** What one billing event did: applied (and which names it froze or unfroze), or why not. */
+export interface BillingOutcome {
+  applied: boolean;
+  reason?: "stale";
+  frozen: string[];
+  unfrozen: string[];
+}
+
 export class UserDO extends Actor {
   static override readonly migrations = USER_MIGRATIONS;
 
@@ -135,37 +143,29 @@ export class UserDO extends Actor {
    * applied. Deleted: every owned name freezes. Active: the plan's quota decides; names beyond
    * it freeze, the most recently claimed first, and an upgrade unfreezes them.
    */
-  applyBilling(
-    userId: string,
-    input: BillingChange,
-  ): { applied: boolean; reason?: string; frozen: string[]; unfrozen: string[] } {
+  applyBilling(userId: string, input: BillingChange): BillingOutcome & { replayed: boolean } {
     const change = v.parse(BillingChangeSchema, input);
     this.open(userId);
-    return this.ctx.storage.transactionSync(() => {
-      const now = clock.now();
-      const seen = this.sql
-        .exec("SELECT 1 FROM billing_events WHERE event_id = ?", change.event_id)
-        .toArray();
-      if (seen.length > 0) return { applied: false, reason: "duplicate", frozen: [], unfrozen: [] };
-      const profile = this.profile();
-      const stale = change.created < profile.billing_event_at;
-      this.sql.exec(
-        "INSERT INTO billing_events (event_id, created, outcome, received_at) VALUES (?, ?, ?, ?)",
-        change.event_id,
-        change.created,
-        stale ? "stale" : "applied",
-        now,
-      );
-      if (stale) return { applied: false, reason: "stale", frozen: [], unfrozen: [] };
-      const plan = change.subscription === "active" ? change.plan : profile.plan;
-      this.sql.exec(
-        "UPDATE profile SET plan = ?, subscription = ?, billing_seq = billing_seq + 1, billing_event_at = ?",
-        plan,
-        change.subscription,
-        change.created,
-      );
-      return { applied: true, ...this.enforceStatus() };
-    });
+    // Once per Stripe event id: a redelivery gets the first answer and changes nothing.
+    const { body, replayed } = this.idempotency.run(
+      `stripe-event:${change.event_id}`,
+      change,
+      () => {
+        const profile = this.profile();
+        if (change.created < profile.billing_event_at) {
+          return { applied: false, reason: "stale", frozen: [], unfrozen: [] } as BillingOutcome;
+        }
+        const plan = change.subscription === "active" ? change.plan : profile.plan;
+        this.sql.exec(
+          "UPDATE profile SET plan = ?, subscription = ?, billing_seq = billing_seq + 1, billing_event_at = ?",
+          plan,
+          change.subscription,
+          change.created,
+        );
+        return { applied: true, ...this.enforceStatus() } as BillingOutcome;
+      },
+    );
+    return { ...body, replayed };
   }
 
   // ── index upkeep (outbox receivers) ────────────────────────────────────────────────────

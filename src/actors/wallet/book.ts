@@ -20,7 +20,6 @@ import type { HoldRow, TransactionRow } from "./schema.ts";
 export const EXPIRE_BUCKET_TASK = "expire-bucket";
 export const EXPIRE_HOLD_TASK = "expire-hold";
 export const PRUNE_TASK = "prune-idempotency";
-const PRUNE_CRON = "23 4 * * *";
 
 export const holdJobKey = (holdId: string) => `hold:${holdId}`;
 
@@ -169,7 +168,6 @@ export class WalletBook {
         owner,
         now,
       );
-      this.host.schedule({ key: PRUNE_TASK, task: PRUNE_TASK, cron: PRUNE_CRON });
       const { welcome } = walletGrants(this.host.env);
       if (account.kind === "user" && welcome > 0) {
         this.credit("welcome", welcome, now, {

@@ -3,9 +3,9 @@
 
 import type { Principal } from "../../shared/schemas/principal.ts";
 import type { Deposit, DepositResult, TransactionResult } from "../../shared/schemas/wallet.ts";
+import type { Replayable } from "../idempotency.ts";
 import { actorByName } from "../refusal.ts";
 import { creationAccount, userAccount } from "./account.ts";
-import type { Replayable } from "./idempotency.ts";
 
 export function fundCreation(
   env: Env,

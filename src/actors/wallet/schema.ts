@@ -88,6 +88,14 @@ export const WALLET_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX authorizations_by_creation ON authorizations (creation_id);`,
   },
+  {
+    // Idempotency records moved to the actor runtime (_troupe_idempotency, one per actor).
+    name: "idempotency_to_runtime",
+    sql: `
+      INSERT INTO _troupe_idempotency (key, fingerprint, status, body, created_at)
+        SELECT key, fingerprint, status, body, created_at FROM idempotency;
+      DROP TABLE idempotency;`,
+  },
 ];
 
 export type BucketRow = {

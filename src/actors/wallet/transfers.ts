@@ -6,9 +6,9 @@ import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import type { Deposit, DepositResult } from "../../shared/schemas/wallet.ts";
+import type { IdempotencyStore, Replayable } from "../idempotency.ts";
 import { creationAccount } from "./account.ts";
 import type { Opened, WalletBook } from "./book.ts";
-import type { IdempotencyStore, Replayable } from "./idempotency.ts";
 
 export const TransferMessageSchema = v.object({
   to: v.string(),

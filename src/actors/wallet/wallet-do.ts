@@ -35,6 +35,7 @@ import {
 } from "../../shared/schemas/wallet.ts";
 import { authorize, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import type { Replayable } from "../idempotency.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { billingView, sufficiency } from "./billing.ts";
 import {
@@ -44,7 +45,6 @@ import {
   PRUNE_TASK,
   WalletBook,
 } from "./book.ts";
-import { IdempotencyStore, type Replayable } from "./idempotency.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type MutationContext, type MutationName, RULES } from "./mutations.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
@@ -61,7 +61,6 @@ export class WalletDO extends Actor {
     schedule: (request) => this.schedule(request),
     cancel: (key) => this.cancel(key),
   });
-  private readonly idempotency = new IdempotencyStore(this.ctx.storage);
 
   protected override readonly tasks = {
     [EXPIRE_BUCKET_TASK]: task(v.object({ bucket_id: v.number() }), ({ bucket_id }) =>
@@ -72,6 +71,7 @@ export class WalletDO extends Actor {
         this.book.holds.release(hold_id, "expired", clock.now());
       }
     }),
+    // Wallets opened before the runtime kept idempotency records still hold this daily job.
     [PRUNE_TASK]: task(v.null(), () => this.idempotency.prune()),
   };
 

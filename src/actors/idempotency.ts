@@ -1,10 +1,17 @@
-// Idempotency records: a key remembers the request it was first used with and the response
-// it got, so a retry is answered from the record instead of being applied again.
+// Idempotency records, a part of every actor's runtime: a key remembers the request it was first
+// used with and the response it got, so a retry is answered from the record instead of being
+// applied again. Kept DEDUP_RETENTION_MS, the one retention rule of everything that remembers
+// what was already done (the outbox's inbox of message ids too); pruned by a daily job.
 
-import { clock } from "../../shared/clock.ts";
-import { ApiError, asApiError, type ErrorCode } from "../../shared/errors.ts";
-import { canonicalJson, type JsonValue } from "../../shared/json.ts";
-import { IDEMPOTENCY_RETENTION_MS } from "../../shared/limits.ts";
+import { clock } from "../shared/clock.ts";
+import { ApiError, asApiError, type ErrorCode } from "../shared/errors.ts";
+import { canonicalJson, type JsonValue } from "../shared/json.ts";
+import { DEDUP_RETENTION_MS } from "../shared/limits.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+export const IDEMPOTENCY_PRUNE_TASK = "runtime.idempotency.prune";
+const IDEMPOTENCY_PRUNE_KEY = "runtime:idempotency-prune";
+const IDEMPOTENCY_PRUNE_CRON = "23 4 * * *";
 
 /** A response as the router sends it; `replayed` tells a retry it got the stored answer. */
 export interface Replayable<T> {
@@ -29,7 +36,10 @@ type StoredError = { code: ErrorCode; detail: string; extensions: Record<string,
 type Record_ = { fingerprint: string; status: number; body: string };
 
 export class IdempotencyStore {
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly scheduler: Scheduler,
+  ) {}
 
   /**
    * Runs `apply` once per key. `request` is everything that makes two calls the same (the
@@ -82,37 +92,49 @@ export class IdempotencyStore {
    * the effect's transaction (a transfer delivered to another actor). */
   replaceBody(key: string, body: unknown): void {
     this.storage.sql.exec(
-      "UPDATE idempotency SET body = ? WHERE key = ? AND status = 200",
+      "UPDATE _troupe_idempotency SET body = ? WHERE key = ? AND status = 200",
       JSON.stringify(body),
       key,
     );
   }
 
-  /** Forgets records older than IDEMPOTENCY_RETENTION_MS. */
+  /** Forgets records older than DEDUP_RETENTION_MS. */
   prune(now = clock.now()): number {
     return this.storage.sql.exec(
-      "DELETE FROM idempotency WHERE created_at < ?",
-      now - IDEMPOTENCY_RETENTION_MS,
+      "DELETE FROM _troupe_idempotency WHERE created_at < ?",
+      now - DEDUP_RETENTION_MS,
     ).rowsWritten;
   }
 
   private find(key: string): Record_ | null {
     return (
       this.storage.sql
-        .exec<Record_>("SELECT fingerprint, status, body FROM idempotency WHERE key = ?", key)
+        .exec<Record_>(
+          "SELECT fingerprint, status, body FROM _troupe_idempotency WHERE key = ?",
+          key,
+        )
         .toArray()[0] ?? null
     );
   }
 
   private save(key: string, fingerprint: string, status: number, body: unknown, now: number) {
     this.storage.sql.exec(
-      "INSERT INTO idempotency (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
+      `INSERT INTO _troupe_idempotency (key, fingerprint, status, body, created_at)
+       VALUES (?, ?, ?, ?, ?)`,
       key,
       fingerprint,
       status,
       JSON.stringify(body),
       now,
     );
+    // The first record starts the daily clean-up; it then runs for as long as the actor lives.
+    if (!this.scheduler.get(IDEMPOTENCY_PRUNE_KEY)) {
+      this.scheduler.schedule({
+        key: IDEMPOTENCY_PRUNE_KEY,
+        task: IDEMPOTENCY_PRUNE_TASK,
+        cron: IDEMPOTENCY_PRUNE_CRON,
+      });
+    }
   }
 }
 
