@@ -10,16 +10,15 @@ import {
   HoldParamsSchema,
   HoldResultSchema,
   HoldSchema,
-  RefundSchema,
   ReleaseSchema,
   SpendSchema,
   TransactionPageSchema,
   TransactionResultSchema,
   TransactionsQuerySchema,
-  WalletSchema,
 } from "../../shared/schemas/wallet.ts";
 import { IDEMPOTENT_DESCRIPTION, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
+import { walletRoutesFor } from "./wallet-routes.ts";
 
 const tag = "creation wallets";
 const wallet = (env: Env, creationId: string) =>
@@ -31,21 +30,15 @@ const insufficient = {
 };
 
 export const creationWalletRoutes = [
-  defineRoute(
-    {
-      method: "get",
-      path: "/v1/creations/:id/wallet",
-      operationId: "getCreationWallet",
-      summary: "The creation's balance, money on hold and buckets",
-      tag,
-      auth: anyone,
-      creationParam: "id",
-      params: CreationParamsSchema,
-      responses: { 200: { description: "The wallet", schema: WalletSchema } },
-    },
-    async (c, { principal, params }) =>
-      c.json(await wallet(c.env, params.id).view(account(params.id), principal)),
-  ),
+  ...walletRoutesFor({
+    path: "/v1/creations/:id/wallet",
+    params: CreationParamsSchema,
+    account: ({ id }) => creationAccount(id),
+    noun: "Creation",
+    tag,
+    readers: anyone,
+    creationParam: "id",
+  }),
   defineRoute(
     {
       method: "post",
@@ -147,25 +140,6 @@ export const creationWalletRoutes = [
     async (c, { principal, params, body }) =>
       replyOnce(c, body, (key) =>
         wallet(c.env, params.id).release(account(params.id), principal, params.hold_id, key),
-      ),
-  ),
-  defineRoute(
-    {
-      method: "post",
-      path: "/v1/creations/:id/wallet/refunds",
-      operationId: "refundCreationSpend",
-      summary: "Give back (part of) a spend or capture, once (platform only)",
-      description: IDEMPOTENT_DESCRIPTION,
-      idempotent: true,
-      tag,
-      auth: ["service"],
-      params: CreationParamsSchema,
-      body: RefundSchema,
-      responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
-    },
-    async (c, { principal, params, body }) =>
-      replyOnce(c, body, (key) =>
-        wallet(c.env, params.id).refund(account(params.id), principal, body, key),
       ),
   ),
   defineRoute(

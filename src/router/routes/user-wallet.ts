@@ -12,7 +12,6 @@ import {
 } from "../../shared/schemas/authorization.ts";
 import {
   DepositSchema,
-  RefundSchema,
   TransactionPageSchema,
   TransactionResultSchema,
   TransactionsQuerySchema,
@@ -22,11 +21,20 @@ import {
 import { issueAccessToken, userBehindAccessToken } from "../auth/access-token.ts";
 import { IDEMPOTENT_DESCRIPTION, idempotencyKey, reply, replyOnce } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
+import { walletRoutesFor } from "./wallet-routes.ts";
 
 const tag = "user wallets";
 const wallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 
 export const userWalletRoutes = [
+  ...walletRoutesFor({
+    path: "/v1/users/:user_id/wallet",
+    params: UserWalletParamsSchema,
+    account: ({ user_id }) => userAccount(user_id),
+    noun: "User",
+    tag,
+    readers: ["service"],
+  }),
   defineRoute(
     {
       method: "get",
@@ -156,20 +164,6 @@ export const userWalletRoutes = [
   ),
   defineRoute(
     {
-      method: "get",
-      path: "/v1/users/:user_id/wallet",
-      operationId: "getUserWallet",
-      summary: "A user's wallet (platform only)",
-      tag,
-      auth: ["service"],
-      params: UserWalletParamsSchema,
-      responses: { 200: { description: "The wallet", schema: WalletSchema } },
-    },
-    async (c, { principal, params }) =>
-      c.json(await wallet(c.env, params.user_id).view(userAccount(params.user_id), principal)),
-  ),
-  defineRoute(
-    {
       method: "post",
       path: "/v1/users/:user_id/wallet/deposit",
       operationId: "depositToUserWallet",
@@ -186,25 +180,6 @@ export const userWalletRoutes = [
     async (c, { principal, params, body }) =>
       replyOnce(c, body, (key) =>
         wallet(c.env, params.user_id).deposit(userAccount(params.user_id), principal, body, key),
-      ),
-  ),
-  defineRoute(
-    {
-      method: "post",
-      path: "/v1/users/:user_id/wallet/refunds",
-      operationId: "refundUserSpend",
-      summary: "Give back (part of) a user's spend or capture, once (platform only)",
-      description: IDEMPOTENT_DESCRIPTION,
-      idempotent: true,
-      tag,
-      auth: ["service"],
-      params: UserWalletParamsSchema,
-      body: RefundSchema,
-      responses: { 200: { description: "The refund", schema: TransactionResultSchema } },
-    },
-    async (c, { principal, params, body }) =>
-      replyOnce(c, body, (key) =>
-        wallet(c.env, params.user_id).refund(userAccount(params.user_id), principal, body, key),
       ),
   ),
 ];
