@@ -1,4 +1,5 @@
-// Worker entry: the router for HTTP, and (as they arrive) the actor classes and cron jobs.
+// Worker entry: the Hono router for HTTP, the platform's cron jobs (scheduled), and the actor
+// classes wrangler binds: creations, wallets, estimates, subdomains, users, rooms, replay guard.
 
 import { runScheduledJobs } from "./jobs/index.ts";
 import { createApp } from "./router/app.ts";
