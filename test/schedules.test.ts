@@ -6,6 +6,7 @@ import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
   CREATION_SCHEDULE_MIN_INTERVAL_SECONDS,
   CREATION_SCHEDULES_MAX,
+  CREATION_WEBHOOK_RETRY_BASE_MS,
   SCHEDULER_MAX_ATTEMPTS,
   SCHEDULER_RETRY_MAX_DELAY_MS,
 } from "../src/shared/limits.ts";
@@ -274,7 +275,9 @@ describe("webhook delivery", () => {
       last_error: "Error: the receiver answered HTTP 500",
     });
     const retryAt = Date.parse(retrying?.next_run_at as string);
-    expect(retryAt - Date.parse(retrying?.last_run_at as string)).toBe(5_000);
+    expect(retryAt - Date.parse(retrying?.last_run_at as string)).toBe(
+      CREATION_WEBHOOK_RETRY_BASE_MS,
+    );
 
     // Each remaining retry: move the clock past it and run the alarm as it would fire.
     const stub = env.CREATION.getByName(id);
@@ -285,9 +288,9 @@ describe("webhook delivery", () => {
     const deliveries = await received(key);
     expect(deliveries).toHaveLength(SCHEDULER_MAX_ATTEMPTS);
     expect(new Set(deliveries.map((d) => d.headers["troupe-event-id"])).size).toBe(1);
-    expect(deliveries.map((d) => (JSON.parse(d.body) as { attempt: number }).attempt)).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
+    expect(deliveries.map((d) => (JSON.parse(d.body) as { attempt: number }).attempt)).toEqual(
+      Array.from({ length: SCHEDULER_MAX_ATTEMPTS }, (_, i) => i + 1),
+    );
 
     const failures = await api(`/v1/creations/${id}/schedules/failures`, {
       headers: await bearer(),
