@@ -1,7 +1,8 @@
 // Builds what the static pages need and the repository does not keep: the client SDK as one
-// browser module (public/client/troupe.js) and the example creations copied from examples/
-// into public/examples/. Wrangler runs this before `wrangler dev` and `wrangler deploy`
-// (wrangler.jsonc "build"), so pages always use the current SDK.
+// browser module (public/client/troupe.js), the example creations copied from examples/
+// into public/examples/, and the API reference renderer of /docs (public/vendor/scalar/).
+// Wrangler runs this before `wrangler dev` and `wrangler deploy` (wrangler.jsonc "build"), so
+// pages always use the current SDK.
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,3 +41,14 @@ if (existsSync(examples)) {
     });
   }
 }
+
+// The API reference renderer of /docs (src/router/docs-page.ts): Scalar's self-contained
+// browser bundle and its stylesheet, from the pinned @scalar/api-reference devDependency,
+// served from this origin so the page works offline. The stylesheet is linked rather than
+// left to the bundle, which injects it as an inline <style> that the site's CSP refuses.
+const scalar = join(root, "node_modules/@scalar/api-reference");
+const vendor = join(root, "public/vendor/scalar");
+rmSync(vendor, { recursive: true, force: true });
+mkdirSync(vendor, { recursive: true });
+cpSync(join(scalar, "dist/browser/standalone.js"), join(vendor, "standalone.js"));
+cpSync(join(scalar, "dist/style.css"), join(vendor, "style.css"));

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DOCS_ASSETS, errorAnchor } from "../src/router/docs-page.ts";
+import { ERROR_CATALOGUE, type ErrorCode, problemType } from "../src/shared/errors.ts";
 import { api } from "./helpers.ts";
 
 type OpenApi = {
@@ -36,13 +38,15 @@ describe("/openapi.json", () => {
       "PUT /v1/creations/{id}/schedules/{name} putSchedule",
       "DELETE /v1/creations/{id}/schedules/{name} deleteSchedule",
       "GET /v1/creations/{id}/wallet getCreationWallet",
+      "POST /v1/creations/{id}/wallet/refunds refundCreationSpend",
       "POST /v1/creations/{id}/wallet/deposit depositToCreationWallet",
       "POST /v1/creations/{id}/wallet/spend spendFromCreationWallet",
       "POST /v1/creations/{id}/wallet/holds holdCreationFunds",
       "POST /v1/creations/{id}/wallet/holds/{hold_id}/capture captureCreationHold",
       "POST /v1/creations/{id}/wallet/holds/{hold_id}/release releaseCreationHold",
-      "POST /v1/creations/{id}/wallet/refunds refundCreationSpend",
       "GET /v1/creations/{id}/wallet/transactions listCreationTransactions",
+      "GET /v1/users/{user_id}/wallet getUserWallet",
+      "POST /v1/users/{user_id}/wallet/refunds refundUserSpend",
       "GET /v1/me/wallet getMyWallet",
       "GET /v1/me/wallet/transactions listMyTransactions",
       "POST /v1/me/credits/spend spendMyCredits",
@@ -50,9 +54,7 @@ describe("/openapi.json", () => {
       "GET /v1/me/authorizations listAuthorizations",
       "DELETE /v1/me/authorizations/{authorization_id} revokeAuthorization",
       "POST /v1/me/access-tokens createAccessToken",
-      "GET /v1/users/{user_id}/wallet getUserWallet",
       "POST /v1/users/{user_id}/wallet/deposit depositToUserWallet",
-      "POST /v1/users/{user_id}/wallet/refunds refundUserSpend",
       "GET /v1/billing/balance/{userId} billingBalance",
       "POST /v1/billing/check-sufficient billingCheckSufficient",
       "POST /v1/billing/consume billingConsume",
@@ -104,16 +106,110 @@ describe("/openapi.json", () => {
   });
 });
 
+type Described = { description?: string; responses?: Record<string, { description: string }> };
+
+function operationOf(document: OpenApi, path: string, method: string): Described {
+  const operation = document.paths[path]?.[method];
+  if (!operation) throw new Error(`no ${method} ${path} in the document`);
+  return operation as Described;
+}
+
+describe("/openapi.json descriptions render as CommonMark", () => {
+  const descriptionsOf = (document: OpenApi & { info: { description: string } }) => [
+    document.info.description,
+    ...Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods as Record<string, Described>).flatMap((op) => [
+        op.description ?? "",
+        ...Object.values(op.responses ?? {}).map((response) => response.description),
+      ]),
+    ),
+  ];
+
+  it("keeps <placeholders> outside code spans from being read as HTML tags", async () => {
+    const document = (await (await api("/openapi.json")).json()) as OpenApi & {
+      info: { description: string };
+    };
+    const schedule = operationOf(document, "/v1/creations/{id}/schedules/{name}", "put");
+    expect(schedule.description).toContain('"\\<timestamp>.\\<body>"');
+    for (const text of descriptionsOf(document)) {
+      const outsideCode = text.replace(/`[^`]*`/g, "");
+      expect(outsideCode, text).not.toMatch(/(^|[^\\])<[A-Za-z/]/);
+    }
+  });
+
+  it("links error codes to their catalogue entry and names each operation's callers", async () => {
+    const document = (await (await api("/openapi.json")).json()) as OpenApi;
+    const spend = operationOf(document, "/v1/me/credits/spend", "post");
+    expect(spend.responses?.["402"]?.description).toContain(
+      "[`INSUFFICIENT_CREDITS`](/docs#error-INSUFFICIENT_CREDITS)",
+    );
+    const me = operationOf(document, "/v1/me", "get");
+    expect(me.description).toBe(
+      "**Callers:** a user (JWT), the platform (service signature) or a creation (`rct_` token).",
+    );
+    expect(operationOf(document, "/health", "get").description).toBe(
+      "**Callers:** anyone; no credentials.",
+    );
+  });
+});
+
 describe("/docs", () => {
-  it("renders the reference as self-contained HTML with every operation and error code", async () => {
+  const codes = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+  it("serves the reference page that loads Scalar from this origin and reads /openapi.json", async () => {
     const response = await api("/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
     const page = await response.text();
-    expect(page).toContain('id="getMe"');
-    expect(page).toContain("<code>/v1/me</code>");
-    expect(page).toContain('id="error-INVALID_SIGNATURE"');
-    // Works offline: nothing is loaded from another host.
-    expect(page).not.toMatch(/(src|href)="https?:/);
+    expect(page).toContain(`<script src="${DOCS_ASSETS.script}"></script>`);
+    expect(page).toContain(`<script src="${DOCS_ASSETS.mount}"></script>`);
+    expect(page).toContain(`<link rel="stylesheet" href="${DOCS_ASSETS.stylesheet}">`);
+    expect(page).toContain('data-openapi-url="/openapi.json"');
+    // Works offline and under script-src/style-src 'self': nothing from another host, and no
+    // inline script or style.
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(page).not.toMatch(/<style|\sstyle=/);
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+  });
+
+  it.each([
+    [DOCS_ASSETS.script, "javascript"],
+    [DOCS_ASSETS.mount, "javascript"],
+    [DOCS_ASSETS.stylesheet, "text/css"],
+    [DOCS_ASSETS.pageStylesheet, "text/css"],
+  ])("serves %s as %s", async (path, type) => {
+    const response = await api(path);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain(type);
+    expect((await response.text()).length).toBeGreaterThan(0);
+  });
+
+  it("lists every error code with its status and title under an anchor without spaces", async () => {
+    const page = await (await api("/docs")).text();
+    const ids = [...page.matchAll(/\sid="([^"]*)"/g)].map((match) => match[1] ?? "");
+    expect(ids.filter((id) => /\s/.test(id))).toEqual([]);
+    expect(ids).toContain("errors");
+    for (const code of codes) {
+      const { status, title } = ERROR_CATALOGUE[code];
+      // problemType(code) is the `type` of every problem with this code: its fragment is here.
+      const anchor = problemType(code).split("#")[1] ?? "";
+      expect(anchor).toBe(errorAnchor(code));
+      const row = page.match(new RegExp(`<tr id="${anchor}">(.*?)</tr>`))?.[1];
+      expect(row, code).toBeDefined();
+      expect(row).toContain(`<code>${code}</code>`);
+      expect(row).toContain(`<td>${status}</td>`);
+      expect(row).toContain(`<td>${escapeHtml(title)}</td>`);
+    }
+    expect(ids.filter((id) => id.startsWith("error-"))).toHaveLength(codes.length);
   });
 });
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}

@@ -2,7 +2,7 @@
 
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
-import { ERROR_CATALOGUE } from "../shared/errors.ts";
+import { ERROR_CATALOGUE, isErrorCode, problemType } from "../shared/errors.ts";
 import { ProblemSchema } from "../shared/schemas/meta.ts";
 import type { InputSchema } from "./input.ts";
 import type { ResponseSpec, RouteDefinition } from "./route.ts";
@@ -16,6 +16,26 @@ function jsonSchema(schema: v.GenericSchema): JsonSchema {
     errorMode: "ignore",
   }) as JsonSchema;
   return rest;
+}
+
+/**
+ * Descriptions in an OpenAPI document are CommonMark (the /docs renderer renders them so).
+ * Route texts are written as plain prose with `code spans`; outside code spans this escapes
+ * `<`, so a placeholder such as "<timestamp>" shows as written instead of being dropped as an
+ * HTML tag, and links every error code to its entry in the catalogue on /docs.
+ */
+function markdown(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, index) => {
+      if (index % 2 === 1) return part;
+      return part
+        .replace(/</g, "\\<")
+        .replace(/\b[A-Z][A-Z0-9_]*[A-Z0-9]\b/g, (word) =>
+          isErrorCode(word) ? `[\`${word}\`](${problemType(word)})` : word,
+        );
+    })
+    .join("");
 }
 
 /** `/v1/creations/:id` → `/v1/creations/{id}` */
@@ -38,14 +58,14 @@ function parameters(location: "path" | "query", schema: InputSchema | undefined)
 }
 
 const problemResponse = (description: string) => ({
-  description,
+  description: markdown(description),
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
 });
 
 function successResponse(spec: ResponseSpec) {
-  if (!spec.schema) return { description: spec.description };
+  if (!spec.schema) return { description: markdown(spec.description) };
   return {
-    description: spec.description,
+    description: markdown(spec.description),
     content: { [spec.mediaType ?? "application/json"]: { schema: jsonSchema(spec.schema) } },
   };
 }
@@ -68,7 +88,9 @@ function operation({ spec }: RouteDefinition) {
   return {
     operationId: spec.operationId,
     summary: spec.summary,
-    ...(spec.description ? { description: spec.description } : {}),
+    description: [spec.description ? markdown(spec.description) : "", callers(spec.auth)]
+      .filter(Boolean)
+      .join("\n\n"),
     tags: [spec.tag],
     ...(spec.auth === "public"
       ? { security: [] }
@@ -88,6 +110,24 @@ function operation({ spec }: RouteDefinition) {
   };
 }
 
+const PRINCIPAL_LABELS: Record<string, string> = {
+  user: "a user (JWT)",
+  service: "the platform (service signature)",
+  creation: "a creation (`rct_` token)",
+};
+
+/** Who may call an operation, for readers: `security` says it to machines. */
+function callers(auth: RouteDefinition["spec"]["auth"]): string {
+  if (auth === "public") return "**Callers:** anyone; no credentials.";
+  if (auth === "optional") {
+    return "**Callers:** anyone; credentials, when sent, must be valid (a user, the platform or a creation).";
+  }
+  const labels = auth.map((type) => PRINCIPAL_LABELS[type] ?? type);
+  const list =
+    labels.length > 1 ? `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}` : labels[0];
+  return `**Callers:** ${list}.`;
+}
+
 function securityFor(principals: readonly string[]) {
   const schemes: Record<string, string> = {
     user: "userJwt",
@@ -96,6 +136,21 @@ function securityFor(principals: readonly string[]) {
   };
   return principals.flatMap((type) => (schemes[type] ? [{ [schemes[type]]: [] }] : []));
 }
+
+/** The reference's introduction (CommonMark): how to call the API and what errors look like. */
+const INTRODUCTION = `The stateful backend of a creation platform: one actor per wallet, subdomain, user, room and AI session, behind a thin router.
+
+## Authentication
+
+- **User:** \`Authorization: Bearer <JWT>\` with \`sub\` and \`exp\` (at most 24 hours ahead), optionally \`email\` and \`role: "admin"\`.
+- **Platform:** \`troupe-timestamp: <unix seconds>\` and \`troupe-signature: v1=<hex HMAC-SHA256 of "<timestamp>\\n<METHOD>\\n<path+query>\\n<body>">\`, within ±300 s.
+- **Creation:** \`Authorization: Bearer rct_…\`, the creation's own token, on the routes that admit it.
+
+Each operation names its callers.
+
+## Errors
+
+Every error is RFC 9457 \`application/problem+json\` with \`type\`, \`title\`, \`status\`, \`detail\`, a stable \`code\` and \`request_id\`. The \`type\` links to the code's entry in the [error codes](/docs#errors) at the end of this page.`;
 
 export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -109,8 +164,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
     info: {
       title: "troupe",
       version: API_VERSION,
-      description:
-        "The stateful backend of a creation platform. Errors are RFC 9457 problem+json with a stable code.",
+      description: INTRODUCTION,
     },
     paths,
     components: {
@@ -128,7 +182,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
           in: "header",
           name: "troupe-signature",
           description:
-            'v1=<hex HMAC-SHA256 of "<troupe-timestamp>\\n<METHOD>\\n<path+query>\\n<body>">, with troupe-timestamp in unix seconds (±300 s).',
+            '`troupe-signature: v1=<hex HMAC-SHA256 of "<troupe-timestamp>\\n<METHOD>\\n<path+query>\\n<body>">` with `troupe-timestamp: <unix seconds>` (±300 s).',
         },
       },
     },
