@@ -1,4 +1,4 @@
-import { joinRoom, text } from "../shared/boot.js";
+import { joinRoom, showProblem, text } from "../shared/boot.js";
 
 const room = joinRoom("chat");
 const messages = document.querySelector("#messages");
@@ -32,6 +32,10 @@ for (const type of ["presence.joined", "presence.updated", "presence.left"])
 document.querySelector("#send").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = document.querySelector("#text");
-  room.chat(input.value);
-  input.value = "";
+  try {
+    room.chat(input.value); // held while reconnecting; refused (QUEUE_FULL) past the SDK's bound
+    input.value = "";
+  } catch (error) {
+    showProblem(error);
+  }
 });

@@ -1,4 +1,4 @@
-import { joinRoom, text } from "../shared/boot.js";
+import { joinRoom, showProblem, text } from "../shared/boot.js";
 
 const TURN_SECONDS = 30;
 const LINES = [
@@ -68,36 +68,40 @@ function render() {
 document.querySelector("#sit").addEventListener("click", () => {
   const { seats } = game();
   const seat = seats.x ? "o" : "x";
-  room.patch([{ op: "set", path: `/shared/seats/${seat}`, value: me() }]);
+  room.patch([{ op: "set", path: `/shared/seats/${seat}`, value: me() }]).catch(showProblem);
 });
-document.querySelector("#grid").addEventListener("click", async (event) => {
+document.querySelector("#grid").addEventListener("click", (event) => {
   const cell = Number(event.target.closest("[data-cell]")?.dataset.cell);
   const { turn, toMove, cells } = game();
   if (Number.isNaN(cell) || toMove !== me() || cells[cell]) return;
-  await room.patch([{ op: "append", path: `${slot(me())}/moves`, value: { turn, cell } }]);
-  room.startTimer("turn", TURN_SECONDS);
+  room
+    .patch([{ op: "append", path: `${slot(me())}/moves`, value: { turn, cell } }])
+    .then(() => room.startTimer("turn", TURN_SECONDS))
+    .catch(showProblem);
 });
 // The owner starts a new game: clears seats, moves and skipped turns (and lets players run timers).
 document.querySelector("#reset").addEventListener("click", () => {
   const { players } = game();
-  room.patch([
-    { op: "set", path: "/shared/seats", value: {} },
-    { op: "set", path: "/shared/skipped", value: [] },
-    { op: "set", path: "/config/open_timers", value: true },
-    ...players.filter(Boolean).map((player) => ({ op: "delete", path: `${slot(player)}/moves` })),
-  ]);
+  room
+    .patch([
+      { op: "set", path: "/shared/seats", value: {} },
+      { op: "set", path: "/shared/skipped", value: [] },
+      { op: "set", path: "/config/open_timers", value: true },
+      ...players.filter(Boolean).map((player) => ({ op: "delete", path: `${slot(player)}/moves` })),
+    ])
+    .catch(showProblem);
 });
 // A fired turn timer costs the waiting player their turn (recorded once, whoever sees it first).
 room.on("timer.fired", ({ name }) => {
   const { turn, winner } = game();
   if (name === "turn" && !winner && !(room.state.shared?.skipped ?? []).includes(turn)) {
-    room.patch([{ op: "append", path: "/shared/skipped", value: turn }]);
+    room.patch([{ op: "append", path: "/shared/skipped", value: turn }]).catch(showProblem);
   }
 });
 room.on("welcome", (welcome) => {
-  render();
   if (welcome.user.privileged && room.state.config?.open_timers !== true) {
-    room.patch([{ op: "set", path: "/config/open_timers", value: true }]);
+    room.patch([{ op: "set", path: "/config/open_timers", value: true }]).catch(showProblem);
   }
 });
-room.on("state.patched", render);
+// One handler for every change of the state: the first welcome, each move, a reconnect.
+room.on("state", render);

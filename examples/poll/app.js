@@ -1,4 +1,4 @@
-import { joinRoom, text } from "../shared/boot.js";
+import { joinRoom, showProblem, text } from "../shared/boot.js";
 
 const DEFAULT_POLL = { question: "What's for lunch?", options: ["Pizza", "Sushi", "Tacos"] };
 const room = joinRoom("poll");
@@ -17,12 +17,14 @@ function render() {
     .join("");
 }
 
-room.on("welcome", render);
-room.on("state.patched", render);
-document.querySelector("#options").addEventListener("click", async (event) => {
+// One handler for every change of the state: the first welcome, each vote, a reconnect.
+room.on("state", render);
+document.querySelector("#options").addEventListener("click", (event) => {
   const option = event.target.closest("[data-option]")?.dataset.option;
   if (!option || !room.user) return;
-  await room.patch([
-    { op: "set", path: `/users/${encodeURIComponent(room.user.user_id)}/vote`, value: option },
-  ]);
+  room
+    .patch([
+      { op: "set", path: `/users/${encodeURIComponent(room.user.user_id)}/vote`, value: option },
+    ])
+    .catch(showProblem);
 });

@@ -1,4 +1,4 @@
-import { joinRoom } from "../shared/boot.js";
+import { joinRoom, showProblem } from "../shared/boot.js";
 
 const MAX_POINTS = 200; // keeps one stroke well inside a frame
 const COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4"];
@@ -49,23 +49,28 @@ canvas.addEventListener("pointerdown", (event) => {
 });
 canvas.addEventListener("pointermove", (event) => {
   const [x, y] = point(event);
-  room.cursor(x, y);
+  room.cursor(x, y); // the SDK throttles cursors; a stroke's patch is never held up by them
   if (drawing && drawing.length < MAX_POINTS) {
     drawing.push([x, y]);
     render();
   }
 });
-canvas.addEventListener("pointerup", async () => {
+canvas.addEventListener("pointerup", () => {
   if (!drawing || !room.user) return;
   const stroke = drawing.length > 1 ? drawing : [...drawing, drawing[0]];
   drawing = null;
-  await room.patch([
-    {
-      op: "append",
-      path: `/users/${encodeURIComponent(room.user.user_id)}/strokes`,
-      value: stroke,
-    },
-  ]);
+  room
+    .patch([
+      {
+        op: "append",
+        path: `/users/${encodeURIComponent(room.user.user_id)}/strokes`,
+        value: stroke,
+      },
+    ])
+    .catch((error) => {
+      showProblem(error);
+      render(); // the refused stroke is gone from the board
+    });
 });
 
 room.on("cursor", ({ user_id, x, y }) => {
@@ -85,14 +90,18 @@ room.on("presence.left", ({ user_id }) => {
   cursors.get(user_id)?.remove();
   cursors.delete(user_id);
 });
-room.on("welcome", render);
-room.on("state.patched", render);
+room.on("state", render);
 
 // The owner clears everyone's strokes; participants cannot write other users' slots.
 document.querySelector("#clear").addEventListener("click", () => {
   const users = Object.keys(room.state.users ?? {});
   if (users.length === 0) return;
-  room.patch(
-    users.map((userId) => ({ op: "delete", path: `/users/${encodeURIComponent(userId)}/strokes` })),
-  );
+  room
+    .patch(
+      users.map((userId) => ({
+        op: "delete",
+        path: `/users/${encodeURIComponent(userId)}/strokes`,
+      })),
+    )
+    .catch(showProblem);
 });

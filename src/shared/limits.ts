@@ -234,3 +234,6 @@ export const DEV_SIGN_IN_TOKEN_TTL_SECONDS = 60 * 60;
  * delay, growing with each failed attempt up to the last (an explicit reconnect is immediate). */
 export const ROOM_CLIENT_RECONNECT_MIN_DELAY_MS = 1_000;
 export const ROOM_CLIENT_RECONNECT_MAX_DELAY_MS = 5_000;
+
+/** Longest `detail` of a refused ticket request the client SDK passes on (the rest is cut). */
+export const ROOM_CLIENT_PROBLEM_DETAIL_MAX_CHARS = 500;

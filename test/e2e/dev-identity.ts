@@ -1,4 +1,5 @@
-// Tokens and creations for browser-suite tests, against the dev server's committed secrets.
+// Tokens and creations for browser-suite tests, against the dev server's committed secrets
+// (devToken signs one itself; devSignIn asks the server's development sign-in).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,17 @@ export function devToken(sub: string): Promise<string> {
     .setSubject(sub)
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(jwtSecret));
+}
+
+/** A token from the server's development sign-in (POST /v1/dev/sign-in), as the examples get one. */
+export async function devSignIn(baseUrl: string, userId: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/dev/sign-in`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_id: userId }),
+  });
+  if (response.status !== 201) throw new Error(`dev sign-in: HTTP ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
 }
 
 export async function createCreation(

@@ -1,4 +1,5 @@
-// The four examples in two browser windows each, against wrangler dev. Screenshots of every
+// The four examples in two browser windows each, against wrangler dev, each window signed in
+// through the pages' development sign-in (no credential in the address). Screenshots of every
 // example are written to test-results/screenshots/ as artifacts.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -6,40 +7,42 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { createCreation, devToken } from "./dev-identity.ts";
+import { createCreation, devSignIn } from "./dev-identity.ts";
 
 const baseUrl = inject("baseUrl");
 const screenshots = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
 let browser: Browser;
 let creationId: string;
-let ownerToken: string;
-let guestToken: string;
+const OWNER = "example-owner";
+const GUEST = "example-guest";
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
   browser = await launchBrowser();
-  ownerToken = await devToken("example-owner");
-  guestToken = await devToken("example-guest");
-  creationId = (await createCreation(baseUrl, ownerToken)).id;
+  creationId = (await createCreation(baseUrl, await devSignIn(baseUrl, OWNER))).id;
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-/** Opens an example as one user and waits until its room connection is up. */
-async function open(example: string, token: string): Promise<Page> {
+/** Opens an example in a fresh window, signs in as `user` and waits until the room is up. */
+async function open(example: string, user: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${baseUrl}/examples/${example}/?creation=${creationId}&token=${token}`);
+  await page.goto(`${baseUrl}/examples/${example}/?creation=${creationId}`);
+  await page.fill("#sign-in [name=user]", user);
+  await page.click("#sign-in button[type=submit]");
   await page.waitForSelector("body[data-connected=true]", { timeout: 15_000 });
+  expect(await page.textContent("[data-status]")).toBe(`connected as ${user}`);
+  expect(page.url()).toBe(`${baseUrl}/examples/${example}/?creation=${creationId}`);
   expect(errors).toEqual([]);
   return page;
 }
 
 describe("examples in two windows", () => {
   it("poll: a vote in one window shows in the other", async () => {
-    const [owner, guest] = [await open("poll", ownerToken), await open("poll", guestToken)];
+    const [owner, guest] = [await open("poll", OWNER), await open("poll", GUEST)];
     await owner.click('[data-option="Sushi"]');
     await expect
       .poll(() => guest.textContent('[data-count="Sushi"]'), { timeout: 10_000 })
@@ -55,10 +58,7 @@ describe("examples in two windows", () => {
   });
 
   it("whiteboard: a stroke drawn in one window appears in the other, with a live cursor", async () => {
-    const [owner, guest] = [
-      await open("whiteboard", ownerToken),
-      await open("whiteboard", guestToken),
-    ];
+    const [owner, guest] = [await open("whiteboard", OWNER), await open("whiteboard", GUEST)];
     const box = await guest.locator("#canvas").boundingBox();
     if (!box) throw new Error("no canvas");
     await guest.mouse.move(box.x + 100, box.y + 100);
@@ -82,7 +82,7 @@ describe("examples in two windows", () => {
   });
 
   it("chat: a message sent in one window shows in the other", async () => {
-    const [owner, guest] = [await open("chat", ownerToken), await open("chat", guestToken)];
+    const [owner, guest] = [await open("chat", OWNER), await open("chat", GUEST)];
     await owner.fill("#text", "hello from the owner");
     await owner.click("#send button");
     await expect
@@ -94,7 +94,7 @@ describe("examples in two windows", () => {
   });
 
   it("game: two players take seats and a move shows on both boards", async () => {
-    const [owner, guest] = [await open("game", ownerToken), await open("game", guestToken)];
+    const [owner, guest] = [await open("game", OWNER), await open("game", GUEST)];
     await owner.click("#sit");
     await expect
       .poll(() => guest.textContent("#seats"), { timeout: 10_000 })
@@ -110,5 +110,21 @@ describe("examples in two windows", () => {
       .toBe("Turn 2: your move");
     await guest.screenshot({ path: join(screenshots, "game.png") });
     await Promise.all([owner.close(), guest.close()]);
+  });
+
+  it("sign-in: a token in the address is never used, and a reload stays signed in", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    const clean = `${baseUrl}/examples/poll/?creation=${creationId}`;
+    await page.goto(`${clean}&token=not-a-credential`);
+    await page.waitForSelector("#sign-in");
+    expect(page.url()).toBe(clean); // taken out of the address (and so out of history)
+    await page.fill("#sign-in [name=user]", "reloader");
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("body[data-connected=true]", { timeout: 15_000 });
+    await page.reload();
+    await page.waitForSelector("body[data-connected=true]", { timeout: 15_000 });
+    expect(await page.locator("#sign-in").count()).toBe(0);
+    expect(await page.textContent("[data-status]")).toBe("connected as reloader");
+    await page.close();
   });
 });

@@ -1,7 +1,8 @@
-// The client SDK on Node's WebSocket against wrangler dev: tickets, acks, the local mirror.
+// The client SDK on Node's WebSocket against wrangler dev: tickets, acks, the local mirror, the
+// one `state` event, and refused credentials over the real network.
 import { describe, expect, inject, it } from "vitest";
-import { connectRoom, ticketFetcher } from "../../src/client/room.ts";
-import { createCreation, devToken } from "./dev-identity.ts";
+import { connectRoom, ticketFetcher } from "../../src/client/index.ts";
+import { createCreation, devSignIn, devToken } from "./dev-identity.ts";
 
 const baseUrl = inject("baseUrl");
 
@@ -49,5 +50,26 @@ describe("client SDK", () => {
     expect(a.state).toEqual(b.state);
     a.close();
     b.close();
+  });
+
+  it("fires one state event per change and stops on a refused token until new credentials", async () => {
+    const creation = await createCreation(baseUrl, await devToken("sdk-owner-3"));
+    const options = { baseUrl, creationId: creation.id, room: "sdk" };
+    const client = connectRoom({
+      ...options,
+      getTicket: ticketFetcher({ ...options, token: () => "not-a-jwt" }),
+    });
+    const errors: { code: string; needsCredentials: boolean }[] = [];
+    client.on("error", ({ code, needsCredentials }) => errors.push({ code, needsCredentials }));
+    const states: string[] = [];
+    client.on("state", ({ reason, version }) => states.push(`${reason}@${version}`));
+    await expect.poll(() => client.status, { timeout: 10_000 }).toBe("unauthenticated");
+    expect(errors).toEqual([{ code: "INVALID_TOKEN", needsCredentials: true }]);
+    const token = await devSignIn(baseUrl, "sdk-e");
+    client.setCredentials(ticketFetcher({ ...options, token: () => token }));
+    expect(await client.patch([{ op: "set", path: "/shared/x", value: 1 }])).toBe(1);
+    expect(states).toEqual(["welcome@0", "patch@1"]);
+    expect(client.user?.user_id).toBe("sdk-e");
+    client.close();
   });
 });

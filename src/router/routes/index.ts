@@ -3,6 +3,7 @@ import { adminSubdomainRoutes } from "./admin-subdomains.ts";
 import { billingRoutes } from "./billing.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
+import { devAuthRoutes } from "./dev-auth.ts";
 import { healthRoutes } from "./health.ts";
 import { meRoutes } from "./me.ts";
 import { registryRoutes } from "./registry.ts";
@@ -26,4 +27,5 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...adminSubdomainRoutes,
   ...webhookRoutes,
   ...registryRoutes,
+  ...devAuthRoutes,
 ];
