@@ -83,6 +83,7 @@ describe("/openapi.json", () => {
       "GET /registry/resolve/{subdomain} registryResolve",
       "GET /registry/registry.json registryJson",
       "POST /registry/webhook registryWebhook",
+      "POST /v1/dev/sign-in devSignIn",
     ]);
   });
 

@@ -88,7 +88,7 @@ describe("/docs in a real browser", () => {
 
     // Every anchor of the rendered page is usable in a URL.
     const ids = await page.evaluate(() =>
-      [...document.querySelectorAll("[id]")].map((element) => element.id),
+      Array.from(document.querySelectorAll("[id]"), (element) => element.id),
     );
     expect(ids.length).toBeGreaterThan(100);
     expect(ids.filter((id) => /\s/.test(id))).toEqual([]);
