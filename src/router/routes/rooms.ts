@@ -1,9 +1,8 @@
 import type * as v from "valibot";
-import { requireSameCreation } from "../../actors/access.ts";
 import { actorByName } from "../../actors/refusal.ts";
+import { privilegedIdentity, roomIdentityOf, ticketIdentity } from "../../actors/room/identity.ts";
 import { ROOM_IDENTITY_HEADER } from "../../actors/room/room-do.ts";
 import { ApiError } from "../../shared/errors.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
 import type { RoomIdentity } from "../../shared/schemas/room.ts";
 import {
   RoomConnectQuerySchema,
@@ -11,7 +10,6 @@ import {
   RoomParamsSchema,
   RoomStatePatchSchema,
 } from "../../shared/schemas/room-api.ts";
-import type { AppContext } from "../context.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "rooms";
@@ -24,37 +22,6 @@ async function policyOf(env: Env, creationId: string) {
   const policy = await actorByName(env.CREATION, creationId).roomPolicy();
   if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
   return policy;
-}
-
-/** Who a principal is inside a creation's room: its owner and backend are privileged. */
-function identityOf(principal: Principal, owner: string): RoomIdentity {
-  switch (principal.type) {
-    case "user":
-      return {
-        user_id: principal.id,
-        name: principal.email,
-        anonymous: false,
-        privileged: principal.id === owner,
-      };
-    case "creation":
-      return {
-        user_id: `creation:${principal.id}`,
-        name: null,
-        anonymous: false,
-        privileged: true,
-      };
-    case "service":
-      return { user_id: "service", name: null, anonymous: false, privileged: true };
-  }
-}
-
-/** Pushes are for the creation's own token, its owner, and the platform. */
-async function requirePrivileged(c: AppContext, principal: Principal, params: RoomParams) {
-  const identity = identityOf(principal, (await policyOf(c.env, params.creation_id)).owner);
-  if (!identity.privileged) {
-    throw new ApiError("FORBIDDEN", "Only the creation, its owner or the platform push to rooms.");
-  }
-  return identity;
 }
 
 export const roomRoutes = [
@@ -73,20 +40,7 @@ export const roomRoutes = [
     },
     async (c, { principal, params }) => {
       const policy = await policyOf(c.env, params.creation_id);
-      let identity: RoomIdentity;
-      if (principal) {
-        requireSameCreation(principal, params.creation_id);
-        identity = identityOf(principal, policy.owner);
-      } else if (policy.allow_anonymous) {
-        identity = {
-          user_id: `anon:${crypto.randomUUID()}`,
-          name: null,
-          anonymous: true,
-          privileged: false,
-        };
-      } else {
-        throw new ApiError("UNAUTHENTICATED", "This creation's rooms need a signed-in user.");
-      }
+      const identity = ticketIdentity(principal, params.creation_id, policy);
       return c.json(await roomOf(c.env, params).issueTicket(identity), 201);
     },
   ),
@@ -117,7 +71,9 @@ export const roomRoutes = [
           throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");
         return c.json(await room.snapshot());
       }
-      let identity: RoomIdentity | null = principal ? identityOf(principal, policy.owner) : null;
+      let identity: RoomIdentity | null = principal
+        ? roomIdentityOf(principal, policy.owner)
+        : null;
       if (!identity && query.ticket) {
         identity = await room.redeemTicket(query.ticket);
         if (!identity)
@@ -144,7 +100,7 @@ export const roomRoutes = [
       responses: { 200: { description: "{ delivered }" } },
     },
     async (c, { principal, params, body }) => {
-      await requirePrivileged(c, principal, params);
+      privilegedIdentity(principal, await policyOf(c.env, params.creation_id));
       return c.json(await roomOf(c.env, params).serverMessage(body.data));
     },
   ),
@@ -162,7 +118,7 @@ export const roomRoutes = [
       responses: { 200: { description: "{ version }" } },
     },
     async (c, { principal, params, body }) => {
-      const identity = await requirePrivileged(c, principal, params);
+      const identity = privilegedIdentity(principal, await policyOf(c.env, params.creation_id));
       return c.json(await roomOf(c.env, params).privilegedPatch(body.ops, identity.user_id));
     },
   ),
