@@ -42,6 +42,15 @@ describe("prototype keys", () => {
       PROTOTYPE_PATHS.map((_, i) => [`p${i}`, "INVALID_PATCH"]),
     );
     expect(socket.of("ack")).toEqual([]);
+    // The frame carries the same problem body an HTTP refusal would, with an id to quote.
+    expect(errors[0]?.problem).toEqual({
+      type: "/docs#error-INVALID_PATCH",
+      title: "The patch cannot be applied to the room's state",
+      status: 400,
+      detail: errors[0]?.message,
+      code: "INVALID_PATCH",
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(prototypeNames()).toEqual(before);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(await roomVersion(id, "poll", "mallory")).toBe(0);

@@ -19,6 +19,16 @@ export const ERROR_CATALOGUE = {
     title: "The Idempotency-Key header and reference_id differ",
   },
   INVALID_PATCH: { status: 400, title: "The patch cannot be applied to the room's state" },
+  INVALID_FRAME: { status: 400, title: "The room frame does not match the protocol" },
+  FRAME_TOO_LARGE: { status: 413, title: "The room frame is too large" },
+  PRESENCE_TOO_LARGE: { status: 413, title: "The presence data is too large" },
+  RATE_LIMITED: { status: 429, title: "Too many frames; slow down" },
+  TIMER_LIMIT: { status: 403, title: "The room runs the most timers allowed" },
+  TIMER_NOT_FOUND: { status: 404, title: "No such timer is running" },
+  PATCH_ID_REUSED: {
+    status: 422,
+    title: "The patch id was already used for a different patch",
+  },
   INVALID_TICKET: { status: 401, title: "The room ticket is unknown, used or expired" },
   FORBIDDEN_PATH: { status: 403, title: "The caller may not write this path of the room's state" },
   STATE_TOO_LARGE: { status: 413, title: "The room's state would grow past its limit" },
@@ -149,6 +159,20 @@ export function asApiError(error: unknown): ApiError | null {
 /** The `type` URI of a problem: a link to the code's entry on the docs page. */
 export function problemType(code: ErrorCode): string {
   return `/docs#error-${code}`;
+}
+
+/** An RFC 9457 problem body: the one rendering of every refusal, over HTTP and in room error
+ * frames. Standard members first for readers; an extension can never overwrite one. */
+export function problemBody(error: ApiError, requestId?: string): Record<string, unknown> {
+  const standard = {
+    type: problemType(error.code),
+    title: ERROR_CATALOGUE[error.code].title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    ...(requestId === undefined ? {} : { request_id: requestId }),
+  };
+  return { ...standard, ...error.extensions, ...standard };
 }
 
 export type InputLocation = "path" | "query" | "header" | "body";

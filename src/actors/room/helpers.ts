@@ -1,7 +1,7 @@
 // Small pieces of the room actor that need no room: parsing, a refusal before any socket
 // opens, and the error a too-large state is signalled with.
 
-import { type ApiError, ERROR_CATALOGUE, problemType } from "../../shared/errors.ts";
+import { type ApiError, problemBody } from "../../shared/errors.ts";
 import type { JsonObject } from "../../shared/json.ts";
 
 export class StateTooLarge extends Error {
@@ -24,14 +24,8 @@ export function safeJson(text: string): unknown {
 
 /** A problem+json answer from inside the actor, before any socket opens. */
 export function problemResponse(error: ApiError): Response {
-  return new Response(
-    JSON.stringify({
-      type: problemType(error.code),
-      title: ERROR_CATALOGUE[error.code].title,
-      status: error.status,
-      detail: error.detail,
-      code: error.code,
-    }),
-    { status: error.status, headers: { "content-type": "application/problem+json" } },
-  );
+  return new Response(JSON.stringify(problemBody(error)), {
+    status: error.status,
+    headers: { "content-type": "application/problem+json" },
+  });
 }

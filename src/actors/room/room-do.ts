@@ -9,7 +9,7 @@
 import { type ConnectionContext, Server, type WSMessage } from "partyserver";
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { ApiError, problemBody } from "../../shared/errors.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import {
   ROOM_CONNECTIONS_MAX,
@@ -38,8 +38,11 @@ import type { Scheduler } from "../scheduler.ts";
 import { ConnectionGuards } from "./guards.ts";
 import { isObject, problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
+
 import { type ClientPatchId, RoomStore } from "./store.ts";
 import { RoomTimers, TIMER_TASK, type TimerOutcome } from "./timers.ts";
+
+type ErrorFrameProblem = Extract<ServerFrame, { type: "error" }>["problem"];
 
 /** The header the router sets with the connection's identity (clients' copies are stripped). */
 export const ROOM_IDENTITY_HEADER = "x-troupe-room-identity";
@@ -136,19 +139,24 @@ export class RoomDO extends Server {
       this.handleFrame(connection, identity, message);
     } catch (error) {
       // A fault of ours, not the client's: say so once and keep the room (and the isolate) up.
+      // The request id in the log and in the error frame lets the user's report find the fault.
+      const requestId = crypto.randomUUID();
       console.error(
         JSON.stringify({
           level: "error",
+          request_id: requestId,
           room: this.ctx.id.toString(),
           error: String(error),
           stack: (error as Error)?.stack,
         }),
       );
-      this.send(connection, {
-        type: "error",
-        code: "INTERNAL",
-        message: "The room failed to handle this frame.",
-      });
+      this.fail(
+        connection,
+        "INTERNAL",
+        "The room failed to handle this frame.",
+        undefined,
+        requestId,
+      );
     }
   }
 
@@ -352,8 +360,22 @@ export class RoomDO extends Server {
     }
   }
 
-  private fail(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {
-    this.send(connection, { type: "error", ...(id ? { id } : {}), code, message });
+  /** One error frame: the code and message the SDK reads, and the problem body HTTP has. */
+  private fail(
+    connection: RoomConnection,
+    code: RoomErrorCode,
+    message: string,
+    id?: string,
+    requestId: string = crypto.randomUUID(),
+  ) {
+    const problem = problemBody(new ApiError(code, message), requestId);
+    this.send(connection, {
+      type: "error",
+      ...(id ? { id } : {}),
+      code,
+      message,
+      problem: problem as ErrorFrameProblem,
+    });
   }
 
   private send(connection: RoomConnection, frame: ServerFrame): void {

@@ -9,21 +9,12 @@ import {
   asApiError,
   ERROR_CATALOGUE,
   type ErrorCode,
-  problemType,
+  problemBody,
 } from "../../shared/errors.ts";
 import type { AppContext } from "../context.ts";
 
 export function problem(c: AppContext, error: ApiError): Response {
-  const standard = {
-    type: problemType(error.code),
-    title: ERROR_CATALOGUE[error.code].title,
-    status: error.status,
-    detail: error.detail,
-    code: error.code,
-    request_id: c.get("requestId"),
-  };
-  // Standard members first for readers; an extension can never overwrite one.
-  const body = { ...standard, ...error.extensions, ...standard };
+  const body = problemBody(error, c.get("requestId"));
   if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="troupe"');
   c.header("Content-Type", "application/problem+json");
   return c.body(JSON.stringify(body), error.status as ContentfulStatusCode);

@@ -4,6 +4,7 @@
 // schemas, so the protocol has one definition.
 
 import * as v from "valibot";
+import type { ErrorCode } from "../errors.ts";
 import {
   type JsonObject,
   JsonObjectSchema,
@@ -152,6 +153,7 @@ export const WelcomeFrameSchema = v.object({
 });
 export type WelcomeFrame = v.InferOutput<typeof WelcomeFrameSchema>;
 
+/** Room error codes: entries of the one error catalogue (src/shared/errors.ts). */
 export const RoomErrorCodeSchema = v.picklist([
   "INVALID_FRAME",
   "FRAME_TOO_LARGE",
@@ -166,7 +168,7 @@ export const RoomErrorCodeSchema = v.picklist([
   /** A patch id this user already used for a different patch. */
   "PATCH_ID_REUSED",
   "INTERNAL",
-]);
+] as const satisfies readonly ErrorCode[]);
 export type RoomErrorCode = v.InferOutput<typeof RoomErrorCodeSchema>;
 
 /** Frames a room sends. */
@@ -180,6 +182,17 @@ export const ServerFrameSchema = v.variant("type", [
     id: v.optional(PatchIdSchema),
     code: RoomErrorCodeSchema,
     message: v.string(),
+    /** The same RFC 9457 body an HTTP refusal has (problemBody), with a request id to quote. */
+    problem: v.optional(
+      v.object({
+        type: v.string(),
+        title: v.string(),
+        status: v.number(),
+        detail: v.string(),
+        code: RoomErrorCodeSchema,
+        request_id: v.optional(v.string()),
+      }),
+    ),
   }),
   v.object({ type: v.literal("presence.joined"), user: PresenceEntrySchema }),
   v.object({ type: v.literal("presence.updated"), user: PresenceEntrySchema }),
