@@ -210,12 +210,7 @@ describe("importing the old KV registry", () => {
       ],
     });
     const again = await json(
-      asService(
-        "POST",
-        "/v1/admin/registry/import",
-        { records: perKey },
-        { nowSeconds: later() },
-      ),
+      asService("POST", "/v1/admin/registry/import", { records: perKey }, { nowSeconds: later() }),
     );
     expect(again).toMatchObject({
       imported: [],
