@@ -56,22 +56,25 @@ const vitest = await startVitest("test", filters, {
 });
 if (!vitest) process.exit(1);
 
-// fast-check puts `seed: …, path: "…"` into each failure; list them with a replay command.
+// fast-check puts `seed: …, path: "…"` into each failure; list them with a replay command
+// (vitest's -t matches the suite and test names joined by spaces, as a regular expression).
 const failures = [];
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\"]/g, "\\$&");
 const visit = (task, names) => {
-  const name = [...names, task.name].filter(Boolean);
-  for (const child of task.tasks ?? []) visit(child, task.type === "file" ? [] : name);
+  const name = task.type === "file" ? [] : [...names, task.name];
+  for (const child of task.tasks ?? []) visit(child, name);
   for (const error of task.result?.errors ?? []) {
     const found = /seed: (-?\d+), path: "([^"]*)"/.exec(error.message ?? "");
-    if (found) failures.push({ name: name.join(" > "), seed: found[1], path: found[2] });
+    if (found) failures.push({ file: task.file?.name, name, seed: found[1], path: found[2] });
   }
 };
 for (const file of vitest.state.getFiles()) visit(file, []);
 if (failures.length > 0) {
-  console.log(`\nfuzz: ${failures.length} failing properties (seed ${seed})`);
-  for (const { name, seed: failedSeed, path } of failures) {
+  console.log(`\nfuzz: ${failures.length} failing properties (seed ${seed}); replay one with`);
+  for (const { file, name, seed: failedSeed, path } of failures) {
+    console.log(`  ${name.join(" > ")}`);
     console.log(
-      `  ${name}\n    npm run fuzz -- --seed ${failedSeed} --path "${path}" -t "${name.split(" > ").at(-1)}"`,
+      `    npm run fuzz -- --seed ${failedSeed} --path "${path}" ${file} -t "${escapeRegExp(name.join(" "))}"`,
     );
   }
 }

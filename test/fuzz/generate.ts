@@ -4,6 +4,7 @@
 // every depth, may be replaced by a hostile value, lose a required field or gain extra keys.
 
 import * as fc from "fast-check";
+import { clock } from "../../src/shared/clock.ts";
 import { hostileCandidates, nastyString, PROTOTYPE_PAYLOADS } from "./hostile.ts";
 import { Entries, type JsonLike } from "./json-text.ts";
 import { clearViolation, type JsonSchema, PROTOTYPE_KEYS } from "./schema.ts";
@@ -137,7 +138,7 @@ function schemaString(schema: JsonSchema): fc.Arbitrary<string> {
       // Around now: some in the past, most ahead (expiry times must lie in the future).
       return fc
         .integer({ min: -DAY_MS, max: 30 * DAY_MS })
-        .map((offset) => new Date(Date.now() + offset).toISOString());
+        .map((offset) => new Date(clock.now() + offset).toISOString());
     case "email":
       return fc.emailAddress({ size: "xsmall" }).filter(fits);
     case "uri":

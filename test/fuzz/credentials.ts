@@ -1,0 +1,145 @@
+// Credentials a fuzz case sends: the valid kinds of each principal, and wrong ones that must
+// never get a request through (expired, unsigned, wrong key, no `exp`, revoked, replayed…).
+
+import { env } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { clock } from "../../src/shared/clock.ts";
+import { serviceHeaders, userToken } from "../helpers.ts";
+
+export const FUZZ_USERS = {
+  owner: { sub: "fuzz-owner", email: "fuzz-owner@example.com" },
+  other: { sub: "fuzz-other", email: "fuzz-other@example.com" },
+  admin: { sub: "fuzz-admin", email: "fuzz-admin@example.com", admin: true },
+  // A legitimate user whose id names the prototype: user ids are printable ASCII, so this one
+  // is valid, and everything keyed by user id must cope with it.
+  proto: { sub: "__proto__" },
+} as const;
+
+/** Valid credentials, by the principal they make. */
+export const VALID_CREDENTIALS = {
+  user: ["owner", "other", "admin", "protoUser"],
+  service: ["service"],
+  creation: ["creation", "otherCreation"],
+} as const;
+
+export type ValidCredential = (typeof VALID_CREDENTIALS)[keyof typeof VALID_CREDENTIALS][number];
+
+/** Credentials that must be refused on every route that is not public. */
+export const INVALID_CREDENTIALS = [
+  "none",
+  "garbageBearer",
+  "basicAuth",
+  "emptyBearer",
+  "jwtWrongSecret",
+  "jwtExpired",
+  "jwtWithoutExp",
+  "jwtAlgNone",
+  "jwtOverlongSub",
+  "creationRevoked",
+  "creationTampered",
+  "serviceWrongSecret",
+  "serviceStale",
+  "serviceOtherRequest",
+  "legacySignature",
+] as const;
+
+export type InvalidCredential = (typeof INVALID_CREDENTIALS)[number];
+export type Credential = ValidCredential | InvalidCredential;
+
+export const isInvalidCredential = (credential: Credential): credential is InvalidCredential =>
+  (INVALID_CREDENTIALS as readonly string[]).includes(credential);
+
+/** Creation tokens the world holds (kept current when the fuzzer rotates them). */
+export interface CreationTokens {
+  creation: string;
+  otherCreation: string;
+  revoked: string;
+}
+
+export interface SignedRequest {
+  method: string;
+  /** Path and query exactly as the server will see them (after URL parsing). */
+  pathAndQuery: string;
+  body: string;
+}
+
+const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
+const base64url = (text: string) =>
+  btoa(text).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+
+/** The headers that carry `credential` for this request. */
+export async function credentialHeaders(
+  credential: Credential,
+  request: SignedRequest,
+  tokens: CreationTokens,
+): Promise<Record<string, string>> {
+  const now = Math.floor(clock.now() / 1000);
+  switch (credential) {
+    case "owner":
+      return bearerOf(await userToken(FUZZ_USERS.owner));
+    case "other":
+      return bearerOf(await userToken(FUZZ_USERS.other));
+    case "admin":
+      return bearerOf(await userToken(FUZZ_USERS.admin));
+    case "protoUser":
+      return bearerOf(await userToken(FUZZ_USERS.proto));
+    case "service":
+      return serviceHeaders(request.method, request.pathAndQuery, request.body);
+    case "creation":
+      return bearerOf(tokens.creation);
+    case "otherCreation":
+      return bearerOf(tokens.otherCreation);
+    case "none":
+      return {};
+    case "garbageBearer":
+      return bearerOf("not-a-token");
+    case "basicAuth":
+      return { authorization: `Basic ${btoa("fuzz-owner:password")}` };
+    case "emptyBearer":
+      return { authorization: "Bearer " };
+    case "jwtWrongSecret":
+      return bearerOf(
+        await userToken({ ...FUZZ_USERS.owner, secret: "not-the-secret-0123456789" }),
+      );
+    case "jwtExpired":
+      return bearerOf(await userToken({ ...FUZZ_USERS.owner, expiresInSeconds: -3600 }));
+    case "jwtWithoutExp":
+      // Correctly signed but never expiring: a leaked token would work forever.
+      return bearerOf(
+        await new SignJWT({ email: FUZZ_USERS.owner.email })
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject(FUZZ_USERS.owner.sub)
+          .setIssuedAt(now - 60)
+          .sign(new TextEncoder().encode(env.AUTH_JWT_SECRET)),
+      );
+    case "jwtAlgNone": {
+      const header = base64url(JSON.stringify({ alg: "none", typ: "JWT" }));
+      const payload = base64url(
+        JSON.stringify({ sub: FUZZ_USERS.owner.sub, role: "admin", iat: now, exp: now + 3600 }),
+      );
+      return bearerOf(`${header}.${payload}.`);
+    }
+    case "jwtOverlongSub":
+      return bearerOf(await userToken({ sub: "u".repeat(10_000) }));
+    case "creationRevoked":
+      return bearerOf(tokens.revoked);
+    case "creationTampered":
+      return bearerOf(
+        `${tokens.creation.slice(0, -4)}${tokens.creation.endsWith("0000") ? "1111" : "0000"}`,
+      );
+    case "serviceWrongSecret":
+      return serviceHeaders(request.method, request.pathAndQuery, request.body, {
+        secret: "not-a-service-secret",
+      });
+    case "serviceStale":
+      return serviceHeaders(request.method, request.pathAndQuery, request.body, {
+        nowSeconds: now - 3600,
+      });
+    case "serviceOtherRequest":
+      // A genuine signature of another request, replayed onto this one.
+      return serviceHeaders(request.method, "/v1/me", `${request.body} `);
+    case "legacySignature":
+      // Seed 001's replayable signature: disabled unless LEGACY_BODY_SIGNATURE is "true".
+      return { "x-sheen-signature": "0".repeat(64) };
+  }
+}
