@@ -141,3 +141,24 @@ export function quotaForPlan(env: Env, plan: string | null): number | null {
 export function reservedSubdomains(env: Env): Set<string> {
   return new Set(list(env.RESERVED_SUBDOMAINS).map((name) => name.toLowerCase()));
 }
+
+/** An admin's reservation of one name: 1 reserved, 0 lifted, null = RESERVED_SUBDOMAINS decides. */
+export interface ReservationOverride {
+  name: string;
+  reserved: number | null;
+}
+
+/** Whether one name is reserved: the admin's override wins over the default list. */
+export function isReservedName(env: Env, { name, reserved }: ReservationOverride): boolean {
+  return reserved === null ? reservedSubdomains(env).has(name) : reserved === 1;
+}
+
+/** Every reserved name, sorted: the default list with the admins' overrides applied. */
+export function reservedNames(env: Env, overrides: readonly ReservationOverride[]): string[] {
+  const reserved = reservedSubdomains(env);
+  for (const { name, reserved: flag } of overrides) {
+    if (flag === 1) reserved.add(name);
+    if (flag === 0) reserved.delete(name);
+  }
+  return [...reserved].sort();
+}

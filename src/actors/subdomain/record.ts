@@ -3,7 +3,7 @@
 // Every change bumps the record's revision and schedules the projection in one transaction.
 
 import type { SubdomainProjection } from "../../projections/subdomains.ts";
-import { reservedSubdomains } from "../../shared/config.ts";
+import { isReservedName } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Subdomain } from "../../shared/schemas/subdomain.ts";
 import { iso, isoOrNull } from "../../shared/time.ts";
@@ -93,9 +93,7 @@ export class SubdomainRecord {
 
   /** Reserved by an admin's override, else by the RESERVED_SUBDOMAINS default. */
   isReserved(row: SubdomainRow): boolean {
-    return row.reserved === null
-      ? reservedSubdomains(this.host.env).has(row.name)
-      : row.reserved === 1;
+    return isReservedName(this.host.env, row);
   }
 
   view(row: SubdomainRow, withCollaborators: boolean): Subdomain {

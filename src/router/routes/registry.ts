@@ -3,7 +3,7 @@
 // no body, the choice is documented in docs/architecture.md ("Registry compatibility").
 
 import { listClaimedSubdomains, listReservations } from "../../projections/subdomains.ts";
-import { reservedSubdomains } from "../../shared/config.ts";
+import { reservedNames } from "../../shared/config.ts";
 import { type ApiError, asApiError } from "../../shared/errors.ts";
 import { REGISTRY_JSON_MAX_ENTRIES, SUBDOMAINS_PAGE_MAX } from "../../shared/limits.ts";
 import {
@@ -239,17 +239,12 @@ async function registryDocument(env: Env) {
     after = page.at(-1)?.name ?? "";
   }
   const overrides = await listReservations(env.DB);
-  const reserved = new Set(reservedSubdomains(env));
-  for (const { name, reserved: flag } of overrides) {
-    if (flag === 1) reserved.add(name);
-    if (flag === 0) reserved.delete(name);
-  }
   const preallocated = Object.fromEntries(
     overrides.filter((row) => row.preallocated_to).map((row) => [row.name, row.preallocated_to]),
   );
   return {
     claims,
-    reserved: [...reserved].sort(),
+    reserved: reservedNames(env, overrides),
     preallocated,
     truncated: count >= REGISTRY_JSON_MAX_ENTRIES,
   };
