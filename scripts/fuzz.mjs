@@ -60,15 +60,17 @@ if (!vitest) process.exit(1);
 // (vitest's -t matches the suite and test names joined by spaces, as a regular expression).
 const failures = [];
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\"]/g, "\\$&");
-const visit = (task, names) => {
-  const name = task.type === "file" ? [] : [...names, task.name];
-  for (const child of task.tasks ?? []) visit(child, name);
+const visit = (task, names, file) => {
+  const name = [...names, task.name];
+  for (const child of task.tasks ?? []) visit(child, name, file);
   for (const error of task.result?.errors ?? []) {
     const found = /seed: (-?\d+), path: "([^"]*)"/.exec(error.message ?? "");
-    if (found) failures.push({ file: task.file?.name, name, seed: found[1], path: found[2] });
+    if (found) failures.push({ file, name, seed: found[1], path: found[2] });
   }
 };
-for (const file of vitest.state.getFiles()) visit(file, []);
+for (const file of vitest.state.getFiles()) {
+  for (const task of file.tasks) visit(task, [], file.name);
+}
 if (failures.length > 0) {
   console.log(`\nfuzz: ${failures.length} failing properties (seed ${seed}); replay one with`);
   for (const { file, name, seed: failedSeed, path } of failures) {
