@@ -57,7 +57,7 @@ const vitest = await startVitest("test", filters, {
 if (!vitest) process.exit(1);
 
 // fast-check puts `seed: …, path: "…"` into each failure; list them with a replay command
-// (vitest's -t matches the suite and test names joined by spaces, as a regular expression).
+// (vitest's -t is a regular expression over the suite and test names joined by " > ").
 const failures = [];
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\"]/g, "\\$&");
 const visit = (task, names, file) => {
@@ -76,7 +76,7 @@ if (failures.length > 0) {
   for (const { file, name, seed: failedSeed, path } of failures) {
     console.log(`  ${name.join(" > ")}`);
     console.log(
-      `    npm run fuzz -- --seed ${failedSeed} --path "${path}" ${file} -t "${escapeRegExp(name.join(" "))}"`,
+      `    npm run fuzz -- --seed ${failedSeed} --path "${path}" ${file} -t "${escapeRegExp(name.join(" > "))}"`,
     );
   }
 }

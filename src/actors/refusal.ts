@@ -4,7 +4,14 @@
 // a plain value, and callers reach actors through actorByName(), whose stub turns that value
 // back into the ApiError it was. Anything that is not an ApiError still throws: faults stay loud.
 
-import { ApiError, asApiError, type ErrorCode, type ProblemExtensions } from "../shared/errors.ts";
+import * as v from "valibot";
+import {
+  ApiError,
+  asApiError,
+  type ErrorCode,
+  invalidField,
+  type ProblemExtensions,
+} from "../shared/errors.ts";
 
 const REFUSAL = "troupe_refusal";
 
@@ -16,9 +23,19 @@ function isRefusal(value: unknown): value is Refusal {
   return typeof value === "object" && value !== null && Object.hasOwn(value, REFUSAL);
 }
 
+/**
+ * An actor parses its RPC input again with the shared schema; input the router let through can
+ * still fail there (an `expires_at` a few milliseconds in the future has passed by the time the
+ * actor looks). That is the caller's input, so it is a 400 naming the field, never a 500.
+ */
+function invalidInput(error: { issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]] }) {
+  const [issue] = error.issues;
+  return invalidField("body", v.getDotPath(issue) ?? "body", issue.message);
+}
+
 /** The refusal an error stands for, or the error itself, rethrown. */
 function refusalOrRethrow(error: unknown): Refusal {
-  const refusal = asApiError(error);
+  const refusal = v.isValiError(error) ? invalidInput(error) : asApiError(error);
   if (!refusal) throw error;
   return {
     [REFUSAL]: { code: refusal.code, detail: refusal.detail, extensions: refusal.extensions },

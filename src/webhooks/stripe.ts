@@ -35,6 +35,12 @@ const PaymentMetadataSchema = v.union([
   v.object({ creation_id: CreationIdSchema, amount: digits }),
 ]);
 
+/** "Stripe payment pi_…": the object id only when it looks like one (event bodies are signed,
+ * not trusted to be tidy), so a description never carries what a wallet must refuse. */
+function stripeObjectDescription(what: string, id: unknown): string {
+  return typeof id === "string" && /^[A-Za-z0-9_]{1,255}$/.test(id) ? `${what} ${id}` : what;
+}
+
 /** `payment_intent.succeeded` with metadata `{ user_id | creation_id, amount }` credits paid
  * credits to that wallet; `amount` is credits, not the charge in cents. */
 async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOutcome> {
@@ -50,7 +56,7 @@ async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOut
     STRIPE_PRINCIPAL,
     {
       amount: metadata.output.amount,
-      description: `Stripe payment ${String(event.data.object.id ?? "")}`,
+      description: stripeObjectDescription("Stripe payment", event.data.object.id),
     },
     `stripe:${event.id}`,
   );

@@ -134,7 +134,8 @@ export const subdomainRoutes = [
     },
     async (c, { principal, params }) => {
       const { name, actor } = subdomainActor(c.env, params.name);
-      await actor.removeCollaborator(name, principal, decodeURIComponent(params.email));
+      // The router already percent-decoded the parameter; decoding twice would misread "%" in it.
+      await actor.removeCollaborator(name, principal, params.email);
       return c.body(null, 204);
     },
   ),
