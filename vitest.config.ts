@@ -15,6 +15,8 @@ export default defineConfig({
       miniflare: {
         bindings: { ...TEST_BINDINGS, TEST_D1_MIGRATIONS: await readD1Migrations("./migrations") },
         durableObjects: {
+          // The real UserDO plus one test hook (test/fixtures/user-hooks.ts).
+          USER: { className: "UserDOWithTestHooks", useSQLite: true },
           MIGRATIONS_PROBE: { className: "MigrationsProbe", useSQLite: true },
           SCHEDULER_PROBE: { className: "SchedulerProbe", useSQLite: true },
           OUTBOX_SENDER: { className: "OutboxSender", useSQLite: true },

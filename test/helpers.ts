@@ -111,9 +111,12 @@ export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
 ): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_TIMEOUT_MS;
   let value = await read();
-  while (!done(value) && Date.now() < deadline) {
+  for (
+    let waited = 0;
+    !done(value) && waited < EVENTUALLY_TIMEOUT_MS;
+    waited += EVENTUALLY_INTERVAL_MS
+  ) {
     await new Promise((resolve) => setTimeout(resolve, EVENTUALLY_INTERVAL_MS));
     value = await read();
   }

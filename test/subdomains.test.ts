@@ -2,9 +2,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
-import type { UserDO } from "../src/actors/user/user-do.ts";
 import { clock, setTestClock } from "../src/shared/clock.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../src/shared/limits.ts";
+import { UserDOWithTestHooks } from "./fixtures/user-hooks.ts";
 import { api, bearer, eventually, jsonInit, problemOf } from "./helpers.ts";
 
 const claim = async (name: string, user: string, options: { admin?: boolean } = {}) =>
@@ -155,14 +155,10 @@ describe("claims", () => {
 });
 
 describe("the claim saga", () => {
-  type Internals = {
-    reserve(profile: object, name: string, admin: boolean): { reservation_id: string };
-    open(userId: string): object;
-  };
   const reserveOnly = (user: string, name: string) =>
-    runInDurableObject(env.USER.getByName(user), (instance: UserDO) => {
-      const inner = instance as unknown as Internals;
-      return inner.reserve(inner.open(user), name, false).reservation_id;
+    runInDurableObject(env.USER.getByName(user), (instance) => {
+      if (!(instance instanceof UserDOWithTestHooks)) throw new Error("USER lacks its test hooks");
+      return instance.reserveOnly(user, name);
     });
   /** The repair job runs when its delay has passed on the clock and the alarm fires. */
   const runRepair = async (user: string) => {

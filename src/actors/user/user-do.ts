@@ -242,7 +242,7 @@ export class UserDO extends Actor {
 
   /** Holds a quota slot for `name` (pending) unless it is already held; synchronous, so
    * concurrent claims by one user count each other. */
-  private reserve(profile: ProfileRow, name: string, admin: boolean): OwnedRow {
+  protected reserve(profile: ProfileRow, name: string, admin: boolean): OwnedRow {
     return this.ctx.storage.transactionSync(() => {
       const existing = this.sql
         .exec<OwnedRow>("SELECT * FROM owned WHERE name = ?", name)
@@ -348,7 +348,7 @@ export class UserDO extends Actor {
     return changes;
   }
 
-  private open(userId: string): ProfileRow {
+  protected open(userId: string): ProfileRow {
     const existing = this.sql.exec<ProfileRow>("SELECT * FROM profile").toArray()[0];
     if (existing) {
       assertOwnName("user", existing.user_id, userId);
