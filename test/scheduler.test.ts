@@ -1,9 +1,11 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { actorByName } from "../src/actors/refusal.ts";
 import { retryDelayMs } from "../src/actors/scheduler.ts";
 import { clock } from "../src/shared/clock.ts";
 import { nextCronRun, shortestCronIntervalSeconds } from "../src/shared/cron.ts";
+import { ApiError } from "../src/shared/errors.ts";
 import { SCHEDULER_MAX_ATTEMPTS, SCHEDULER_RETRY_MAX_DELAY_MS } from "../src/shared/limits.ts";
 
 const probe = (name: string) => env.SCHEDULER_PROBE.getByName(name);
@@ -117,9 +119,17 @@ describe("scheduler", () => {
     await expect(actor.add({ key: "u", task: "nope", delayMs: 0 })).rejects.toThrow(
       'No task named "nope" is registered.',
     );
-    await expect(
-      actor.add({ key: "p", task: "record", payload: { note: 5 }, delayMs: 0 }),
-    ).rejects.toThrow(/Invalid type: Expected string but received 5/);
+    // A payload failing the task's schema is refused as bad input at the actor's boundary.
+    const refused: unknown = await actorByName(env.SCHEDULER_PROBE, "invalid")
+      .add({ key: "p", task: "record", payload: { note: 5 }, delayMs: 0 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({
+      code: "INVALID_REQUEST",
+      extensions: {
+        errors: [{ field: "note", message: "Invalid type: Expected string but received 5" }],
+      },
+    });
     expect(await actor.listSchedules()).toEqual([]);
   });
 
