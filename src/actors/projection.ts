@@ -1,6 +1,6 @@
 // A D1 projection kept by an actor: after each change the actor schedules one write of its
 // current projection under a fixed job key, so a burst of changes is one D1 write, and a
-// failed write is retried by the scheduler. D1 is never read to decide (DESIGN section 1).
+// failed write is retried by the scheduler. D1 is never read to decide anything.
 
 import * as v from "valibot";
 import { type TaskDefinition, task } from "./scheduler.ts";

@@ -1,4 +1,4 @@
-// Service-to-service request signatures (DESIGN.md section 4):
+// Service-to-service request signatures (the platform's backend calling troupe):
 //   troupe-timestamp: <unix seconds>
 //   troupe-signature: v1=<hex HMAC-SHA256 of "<timestamp>\n<METHOD>\n<path+query>\n<body>">
 // The timestamp is inside the signed text, so a captured request cannot be replayed outside

@@ -1,5 +1,5 @@
 // User JWTs: HS256 with AUTH_JWT_SECRET in development, a JWKS with issuer and audience in
-// production (DESIGN.md section 4). Algorithms are pinned so a token cannot pick its own.
+// production. Algorithms are pinned so a token cannot pick its own.
 
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import * as v from "valibot";
