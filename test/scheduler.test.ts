@@ -69,6 +69,20 @@ describe("scheduler", () => {
     expect(await actor.listSchedules()).toEqual([]);
   });
 
+  it("ensures a job once, keeps the first one, and schedules it again after a cancel", async () => {
+    const actor = probe("ensured");
+    const inOneHour = clock.now() + 3_600_000;
+    const job = { key: "daily", task: "record", payload: { note: "first" }, at: inOneHour };
+    await actor.ensure(job);
+    await actor.ensure({ ...job, payload: { note: "second" }, at: inOneHour + 1 });
+    expect((await actor.listSchedules()).map((j) => [j.key, j.payload, j.due_at])).toEqual([
+      ["daily", { note: "first" }, inOneHour],
+    ]);
+    expect(await actor.remove("daily")).toBe(true);
+    await actor.ensure({ ...job, payload: { note: "again" } });
+    expect((await actor.listSchedules()).map((j) => j.payload)).toEqual([{ note: "again" }]);
+  });
+
   it("cancels a job and clears the alarm when nothing is left", async () => {
     const actor = probe("cancel");
     await actor.add({ key: "c", task: "record", payload: { note: "x" }, delayMs: 60_000 });

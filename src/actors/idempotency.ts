@@ -83,6 +83,13 @@ export class IdempotencyStore {
         return { error: problem };
       }
     });
+    // After the commit (never inside a transaction that could still roll back): the first
+    // record starts the daily clean-up, which then runs for as long as the actor lives.
+    this.scheduler.ensure({
+      key: IDEMPOTENCY_PRUNE_KEY,
+      task: IDEMPOTENCY_PRUNE_TASK,
+      cron: IDEMPOTENCY_PRUNE_CRON,
+    });
     if ("error" in outcome && outcome.error) throw outcome.error;
     if ("stored" in outcome && outcome.stored) return replay<T>(outcome.stored);
     return { body: (outcome as { body: T }).body, replayed: false };
@@ -127,14 +134,6 @@ export class IdempotencyStore {
       JSON.stringify(body),
       now,
     );
-    // The first record starts the daily clean-up; it then runs for as long as the actor lives.
-    if (!this.scheduler.get(IDEMPOTENCY_PRUNE_KEY)) {
-      this.scheduler.schedule({
-        key: IDEMPOTENCY_PRUNE_KEY,
-        task: IDEMPOTENCY_PRUNE_TASK,
-        cron: IDEMPOTENCY_PRUNE_CRON,
-      });
-    }
   }
 }
 

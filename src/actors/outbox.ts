@@ -137,8 +137,8 @@ export class Outbox {
       );
       return { applied: true, result };
     });
-    if (outcome.applied && !this.scheduler.get(INBOX_PRUNE_KEY)) {
-      this.scheduler.schedule({
+    if (outcome.applied) {
+      this.scheduler.ensure({
         key: INBOX_PRUNE_KEY,
         task: INBOX_PRUNE_TASK,
         cron: INBOX_PRUNE_CRON,

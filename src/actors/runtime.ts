@@ -1,6 +1,7 @@
 // The actor runtime as a part, not a base class: migrations applied before the first event,
-// a scheduler on the one alarm, an outbox, and idempotency records. `Actor` (plain Durable Objects) and `RoomDO`
-// (a partyserver Server) both build one, so every actor gets the same guarantees.
+// a scheduler on the one alarm, an outbox, and idempotency records. `Actor` (plain Durable
+// Objects) and `RoomDO` (a partyserver Server) both build one, so every actor gets the same
+// guarantees.
 
 import * as v from "valibot";
 import { SCHEDULER_RETRY_BASE_MS } from "../shared/limits.ts";

@@ -105,6 +105,9 @@ export interface JobOutcome {
 type JobRow = Omit<ScheduledJob, "payload"> & { id: number; payload: string };
 
 export class Scheduler {
+  /** Keys ensure() has seen scheduled (see there). */
+  private readonly ensured = new Set<string>();
+
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly lookup: (name: string) => TaskDefinition | undefined,
@@ -150,7 +153,18 @@ export class Scheduler {
   }
 
   /** Removes a job; returns whether there was one. */
+  /**
+   * Schedules `request` unless a job with its key exists. Remembered in memory once done, so a
+   * hot path (every idempotent write, every received message) asks SQLite once per actor life.
+   */
+  ensure(request: ScheduleRequest): void {
+    if (this.ensured.has(request.key)) return;
+    if (!this.get(request.key)) this.schedule(request);
+    this.ensured.add(request.key);
+  }
+
   cancel(key: string): boolean {
+    this.ensured.delete(key);
     const removed = this.storage.sql.exec(
       "DELETE FROM _troupe_jobs WHERE key = ?",
       key,
