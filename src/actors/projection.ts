@@ -25,10 +25,3 @@ export const projectionJob = {
   task: PROJECTION_TASK,
   delayMs: 0,
 } as const;
-
-/** An actor serves the one name it was created for; a call naming another is a routing bug. */
-export function assertOwnName(kind: string, stored: string, requested: string): void {
-  if (stored !== requested) {
-    throw new Error(`This ${kind} actor is "${stored}", not "${requested}".`);
-  }
-}

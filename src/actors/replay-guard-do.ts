@@ -1,7 +1,7 @@
 // ReplayGuardDO: remembers the service signatures of mutating requests until they could no
 // longer be accepted anyway (timestamp + tolerance), so a captured signed request cannot be
-// sent again to repeat its effect. Sharded by the signature's first hex digit: HMAC output is
-// uniform, so the shards share the load evenly and no single actor sees every signed call.
+// sent again to repeat its effect. Sharded by the signature itself: HMAC output is uniform, so
+// the shards share the load evenly and no single actor sees every signed call.
 
 import * as v from "valibot";
 import { clock } from "../shared/clock.ts";
@@ -14,9 +14,13 @@ const ClaimSchema = v.object({
   expires_at_ms: v.pipe(v.number(), v.integer()),
 });
 
-/** The shard that remembers a signature (hex HMAC). */
+const UINT32_RANGE = 2 ** 32;
+
+/** The shard that remembers a signature (hex HMAC): its first 32 bits, uniform, scaled to the
+ * shard count, so any REPLAY_GUARD_SHARDS spreads the load evenly (with 16, the first hex digit). */
 export function replayGuardShard(signatureHex: string): string {
-  return `shard-${Number.parseInt(signatureHex.slice(0, 1), 16) % REPLAY_GUARD_SHARDS}`;
+  const position = Number.parseInt(signatureHex.slice(0, 8), 16) / UINT32_RANGE;
+  return `shard-${Math.floor(position * REPLAY_GUARD_SHARDS)}`;
 }
 
 export class ReplayGuardDO extends Actor {

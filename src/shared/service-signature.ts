@@ -11,6 +11,11 @@ import { SERVICE_SIGNATURE_TOLERANCE_SECONDS } from "./limits.ts";
 export const TIMESTAMP_HEADER = "troupe-timestamp";
 export const SIGNATURE_HEADER = "troupe-signature";
 const SCHEME = "v1=";
+
+/** The hex HMAC of a `troupe-signature` header ("v1=<hex>"), lower-cased. */
+export function signatureHex(header: string): string {
+  return header.slice(SCHEME.length).toLowerCase();
+}
 const HMAC_SHA256_BYTES = 32;
 
 export interface SignedRequest {

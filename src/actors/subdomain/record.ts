@@ -7,7 +7,8 @@ import { isReservedName } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Subdomain } from "../../shared/schemas/subdomain.ts";
 import { iso, isoOrNull } from "../../shared/time.ts";
-import { assertOwnName, projectionJob } from "../projection.ts";
+import { assertOwnName } from "../own-name.ts";
+import { projectionJob } from "../projection.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
 import type { CollaboratorRow, SubdomainRow } from "./schema.ts";
 

@@ -20,7 +20,7 @@ import {
 import { iso } from "../../shared/time.ts";
 import { authorize } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
-import { assertOwnName } from "../projection.ts";
+import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
 

@@ -7,7 +7,7 @@ import { walletGrants } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { HoldResult, TransactionResult, Wallet } from "../../shared/schemas/wallet.ts";
 import { iso, nextUtcMidnight, utcDate } from "../../shared/time.ts";
-import { assertOwnName } from "../projection.ts";
+import { assertOwnName } from "../own-name.ts";
 import { actorByName } from "../refusal.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
 import { type Account, insufficientFunds, parseAccount } from "./account.ts";

@@ -13,7 +13,11 @@ import {
   LEGACY_SIGNATURE_MEMORY_SECONDS,
   SERVICE_SIGNATURE_TOLERANCE_SECONDS,
 } from "../../shared/limits.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../shared/service-signature.ts";
+import {
+  SIGNATURE_HEADER,
+  signatureHex,
+  TIMESTAMP_HEADER,
+} from "../../shared/service-signature.ts";
 import type { AppContext } from "../context.ts";
 import { idempotencyKey } from "../idempotency.ts";
 import type { RouteDefinition } from "../route.ts";
@@ -27,7 +31,7 @@ function usedSignature(c: AppContext): { signature: string; expiresAtMs: number 
   if (signed) {
     const timestamp = Number(c.req.header(TIMESTAMP_HEADER));
     return {
-      signature: signed.slice("v1=".length).toLowerCase(),
+      signature: signatureHex(signed),
       expiresAtMs: (timestamp + SERVICE_SIGNATURE_TOLERANCE_SECONDS + 1) * 1000,
     };
   }
