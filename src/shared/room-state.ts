@@ -1,7 +1,7 @@
 // Shared room state: a JSON object patched by path. Used by the room (with write rules) and by
 // the client SDK's local mirror (without), so both apply a patch exactly the same way.
 
-import type { JsonObject, JsonValue } from "./json.ts";
+import type { JsonObject } from "./json.ts";
 import { isPrototypeKey, ownValue } from "./object-keys.ts";
 import type { PatchOp, RoomIdentity } from "./schemas/room.ts";
 
@@ -53,7 +53,9 @@ export function checkWritable(path: string, writer: RoomIdentity): void {
   throw new PatchError("FORBIDDEN_PATH", `${writer.user_id} may not write ${path}.`);
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
+/** A JSON object: not null, not an array. The one such check of the room's code, its protocol
+ * and the client SDK. */
+export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -73,7 +75,7 @@ function applyOp(state: JsonObject, op: PatchOp): void {
     if (child === undefined) {
       if (op.op === "delete") return; // nothing to delete
       parent[key] = {};
-    } else if (!isObject(child)) {
+    } else if (!isJsonObject(child)) {
       throw new PatchError("INVALID_PATCH", `${op.path}: "${key}" is not an object.`);
     }
     parent = parent[key] as JsonObject;

@@ -2,16 +2,11 @@
 // opens, and the error a too-large state is signalled with.
 
 import { type ApiError, problemBody } from "../../shared/errors.ts";
-import type { JsonObject } from "../../shared/json.ts";
 
 export class StateTooLarge extends Error {
   constructor(size: number) {
     super(`The state would be ${size} bytes, over the room's limit.`);
   }
-}
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function safeJson(text: string): unknown {

@@ -20,7 +20,7 @@ import {
   ROOM_VIOLATIONS_MAX,
 } from "../../shared/limits.ts";
 import { ownValue } from "../../shared/object-keys.ts";
-import { checkWritable, PatchError } from "../../shared/room-state.ts";
+import { checkWritable, isJsonObject, PatchError } from "../../shared/room-state.ts";
 import {
   ClientFrameSchema,
   type PatchOp,
@@ -36,7 +36,7 @@ import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { ConnectionGuards } from "./guards.ts";
-import { isObject, problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
+import { problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
 
 import { type ClientPatchId, RoomStore } from "./store.ts";
@@ -173,7 +173,7 @@ export class RoomDO extends Server {
     const now = clock.now();
     // Cursors have their own budget: a whiteboard sends one per pointer move, and those must
     // never use up the frames a stroke's patch needs.
-    const cursor = isObject(json) && ownValue(json, "type") === "cursor";
+    const cursor = isJsonObject(json) && ownValue(json, "type") === "cursor";
     if (cursor && !this.guards.cursorWithinFlood(connection.id, now)) {
       const limit = `At most ${ROOM_CURSOR_FRAMES_PER_SECOND_MAX} cursor frames a second.`;
       return this.violation(connection, "RATE_LIMITED", limit);
@@ -185,7 +185,7 @@ export class RoomDO extends Server {
     const parsed = v.safeParse(ClientFrameSchema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const id = isObject(json) ? ownValue(json, "id") : undefined;
+      const id = isJsonObject(json) ? ownValue(json, "id") : undefined;
       return this.violation(
         connection,
         "INVALID_FRAME",

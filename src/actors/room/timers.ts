@@ -1,8 +1,10 @@
 // Room timers: scheduler jobs keyed `timer:<name>`, so they fire after hibernation or eviction.
 // Privileged connections run them, participants too once the owner sets /config/open_timers.
 
-import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import type { JsonObject } from "../../shared/json.ts";
 import { ROOM_TIMERS_MAX } from "../../shared/limits.ts";
+import { ownValue } from "../../shared/object-keys.ts";
+import { isJsonObject } from "../../shared/room-state.ts";
 import type { RoomErrorCode, RoomIdentity, ServerFrame } from "../../shared/schemas/room.ts";
 import type { Scheduler } from "../scheduler.ts";
 
@@ -56,11 +58,9 @@ export class RoomTimers {
 
   /** The owner and backend always; participants when the owner set `/config/open_timers`. */
   private mayRun(identity: RoomIdentity): boolean {
-    const config: JsonValue | undefined = this.state().config;
-    const open =
-      typeof config === "object" && config !== null && !Array.isArray(config)
-        ? config.open_timers === true
-        : false;
-    return identity.privileged || open;
+    const config = ownValue(this.state(), "config");
+    return (
+      identity.privileged || (isJsonObject(config) && ownValue(config, "open_timers") === true)
+    );
   }
 }

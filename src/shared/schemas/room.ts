@@ -19,6 +19,7 @@ import {
   ROOM_STATE_MAX_DEPTH,
   ROOM_TIMER_MAX_SECONDS,
 } from "../limits.ts";
+import { isJsonObject } from "../room-state.ts";
 import { textSchema } from "./text.ts";
 
 export const RoomNameSchema = v.pipe(
@@ -93,15 +94,12 @@ export type RoomIdentity = v.InferOutput<typeof RoomIdentitySchema>;
 
 // ── frames a room sends ─────────────────────────────────────────────────────────────────────
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The room's whole state: deeper than one frame's value may be (a value set at a deep path),
  * but never deeper than ROOM_STATE_MAX_DEPTH. */
 const RoomStateSchema = v.custom<JsonObject>(
-  (value) => isObject(value) && jsonProblem(value, ROOM_STATE_MAX_DEPTH) === null,
+  (value) => isJsonObject(value) && jsonProblem(value, ROOM_STATE_MAX_DEPTH) === null,
   (issue) =>
-    (isObject(issue.input) ? jsonProblem(issue.input, ROOM_STATE_MAX_DEPTH) : null) ??
+    (isJsonObject(issue.input) ? jsonProblem(issue.input, ROOM_STATE_MAX_DEPTH) : null) ??
     "must be a JSON object",
 );
 
