@@ -9,7 +9,12 @@
   // (/docs#error-<CODE>, the `type` of every problem) must land on it once the reference above
   // it has rendered and pushed it down the page.
   const showErrorEntry = () => {
-    const id = decodeURIComponent(window.location.hash.slice(1));
+    let id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch {
+      return; // a malformed fragment names no entry
+    }
     if (!id.startsWith("error-") && id !== "errors") return;
     document.getElementById(id)?.scrollIntoView({ block: "start" });
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DOCS_ASSETS, errorAnchor } from "../src/router/docs-page.ts";
-import { ERROR_CATALOGUE, type ErrorCode, problemType } from "../src/shared/errors.ts";
+import { DOCS_ASSETS } from "../src/router/docs-page.ts";
+import { ERROR_CATALOGUE, type ErrorCode, errorAnchor, problemType } from "../src/shared/errors.ts";
 import { api } from "./helpers.ts";
 
 type OpenApi = {

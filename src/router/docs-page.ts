@@ -7,6 +7,7 @@
 
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { errorAnchor, isErrorCode } from "../shared/errors.ts";
 import type { OpenApiDocument } from "./openapi.ts";
 
 /** Where the page loads the renderer from (public/vendor/scalar/, built, not committed). */
@@ -17,15 +18,12 @@ export const DOCS_ASSETS = {
   pageStylesheet: "/docs.css",
 } as const;
 
-/** The anchor of an error code's entry; the same fragment as problemType(code). */
-export function errorAnchor(code: string): string {
-  return `error-${code}`;
-}
-
 export function renderDocsPage(
   document: OpenApiDocument,
 ): HtmlEscapedString | Promise<HtmlEscapedString> {
-  const errorCodes = Object.entries(document["x-troupe-error-codes"]);
+  const errorCodes = Object.entries(document["x-troupe-error-codes"]).flatMap(([code, entry]) =>
+    isErrorCode(code) ? [[code, entry] as const] : [],
+  );
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -156,9 +156,14 @@ export function asApiError(error: unknown): ApiError | null {
   return new ApiError(code, detail, extensions ?? {});
 }
 
+/** The id of a code's entry on the docs page (src/router/docs-page.ts). */
+export function errorAnchor(code: ErrorCode): string {
+  return `error-${code}`;
+}
+
 /** The `type` URI of a problem: a link to the code's entry on the docs page. */
 export function problemType(code: ErrorCode): string {
-  return `/docs#error-${code}`;
+  return `/docs#${errorAnchor(code)}`;
 }
 
 /** An RFC 9457 problem body: the one rendering of every refusal, over HTTP and in room error
