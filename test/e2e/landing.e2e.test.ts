@@ -1,5 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ERROR_CATALOGUE } from "../../src/shared/errors.ts";
 import { launchBrowser } from "./browser.ts";
 
 const baseUrl = inject("baseUrl");
@@ -49,8 +50,28 @@ describe("landing page in a real browser", () => {
     await page.getByRole("heading", { name: "Authentication" }).waitFor();
     await page.getByRole("heading", { name: "Liveness of the router" }).waitFor();
     expect(await page.getByRole("button", { name: "Open Group - creations" }).count()).toBe(1);
-    expect(await page.locator("#errors tr[id^='error-']").count()).toBeGreaterThan(50);
+    expect(await page.locator("#errors tr[id^='error-']").count()).toBe(
+      Object.keys(ERROR_CATALOGUE).length,
+    );
     expect(offHost).toEqual([]);
+    await page.close();
+  });
+
+  it("links to the examples' index, which links to each of the four examples", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+    await page.click('a[href="/examples/"]');
+    await page.waitForURL((url) => url.pathname === "/examples/");
+    const links = await page
+      .locator("#examples a")
+      .evaluateAll((anchors) => anchors.map((anchor) => (anchor as HTMLAnchorElement).pathname));
+    expect(links).toEqual([
+      "/examples/chat/",
+      "/examples/poll/",
+      "/examples/whiteboard/",
+      "/examples/game/",
+    ]);
+    for (const path of links) expect((await fetch(`${baseUrl}${path}`)).status).toBe(200);
     await page.close();
   });
 });
