@@ -4,11 +4,13 @@
 import { describe, expect, it } from "vitest";
 import { RoomError } from "../src/client/errors.ts";
 import type { StateEvent } from "../src/client/events.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
   ROOM_CHAT_MAX_CHARS,
   ROOM_CLIENT_HISTORY_MAX,
   ROOM_CLIENT_QUEUE_MAX,
   ROOM_FRAME_MAX_BYTES,
+  ROOM_MESSAGES_PER_SECOND,
 } from "../src/shared/limits.ts";
 import { api, bearer, createCreation, userToken } from "./helpers.ts";
 import { openClient, statusOf, type TestClient, ticketsFor } from "./room-client-helpers.ts";
@@ -116,6 +118,20 @@ describe("what the SDK tells the app", () => {
     expect(() => a.client.chat("x".repeat(ROOM_CHAT_MAX_CHARS + 1))).toThrow(RoomError);
     expect(() => a.client.cursor(Number.NaN, 1)).toThrow(RoomError);
     expect(a.network.sent).toEqual([]);
+    a.client.close();
+  });
+
+  it("rejects a patch the room refused for its rate, and holds nothing for it", async () => {
+    const { id } = await createCreation("owner-sdk-14");
+    const a = await connected(id, "board", "ann");
+    for (let i = 0; i < ROOM_MESSAGES_PER_SECOND; i++) a.client.chat(`message ${i}`);
+    const refused = a.client.patch(increment);
+    await expect(refused).rejects.toMatchObject({ name: "RoomError", code: "RATE_LIMITED" });
+    const [sent] = a.network.sentOf("state.patch");
+    expect(a.errors.map((e) => [e.code, e.id])).toEqual([["RATE_LIMITED", sent?.id]]);
+    expect(Reflect.get(Reflect.get(a.client, "outbox"), "size")).toBe(0);
+    setTestClock(clock.now() + 1000); // the next second
+    expect(await a.client.patch(increment)).toBe(1);
     a.client.close();
   });
 });

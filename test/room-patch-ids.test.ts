@@ -3,11 +3,16 @@
 // ack. Bounded per user and per room.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { RoomDO } from "../src/actors/room/room-do.ts";
 import { RoomStore } from "../src/actors/room/store.ts";
-import { ROOM_PATCH_IDS_MAX, ROOM_PATCH_IDS_PER_USER_MAX } from "../src/shared/limits.ts";
-import type { PatchOp } from "../src/shared/schemas/room.ts";
+import {
+  ROOM_MESSAGES_PER_SECOND,
+  ROOM_PATCH_IDS_MAX,
+  ROOM_PATCH_IDS_PER_USER_MAX,
+} from "../src/shared/limits.ts";
+import { type PatchOp, ServerFrameSchema } from "../src/shared/schemas/room.ts";
 import { api, bearer, createCreation, userToken } from "./helpers.ts";
 import { connectRoom, type TestSocket } from "./room-helpers.ts";
 
@@ -131,5 +136,40 @@ describe("patch ids", () => {
         .one();
       expect(rows).toBe(ROOM_PATCH_IDS_MAX);
     });
+  });
+
+  it("names the patch in a rate refusal, so its sender can settle it, and applies nothing", async () => {
+    const { id } = await createCreation("owner-pid-6");
+    const socket = await connectRoom(id, "board", { token: await userToken({ sub: "rae" }) });
+    for (let i = 0; i < ROOM_MESSAGES_PER_SECOND; i++) {
+      socket.send({ type: "chat.send", text: `m${i}` });
+    }
+    patch(socket, "late", append("late"));
+    const [error] = await socket.waitFor("error");
+    expect([error?.id, error?.code]).toEqual(["late", "RATE_LIMITED"]);
+    expect(socket.of("chat.message")).toHaveLength(ROOM_MESSAGES_PER_SECOND);
+    expect(socket.of("ack")).toEqual([]);
+    expect(await snapshot(id, "board")).toMatchObject({ version: 0 });
+    await socket.close();
+  });
+
+  it("echoes only a well-formed patch id, so every error frame is a valid server frame", async () => {
+    const { id } = await createCreation("owner-pid-7");
+    const socket = await connectRoom(id, "board", { token: await userToken({ sub: "eli" }) });
+    socket.send({ type: "state.patch", id: "x".repeat(65), ops: [] });
+    socket.send({ type: "state.patch", id: 7, ops: [] });
+    socket.send({ type: "state.patch", id: "", ops: [] });
+    socket.send('{"type":"state.patch","id":"fine","ops":[],"__proto__":{"id":"forged"}}');
+    const errors = await socket.waitFor("error", 4);
+    expect(errors.map((e) => [e.id ?? null, e.code])).toEqual([
+      [null, "INVALID_FRAME"],
+      [null, "INVALID_FRAME"],
+      [null, "INVALID_FRAME"],
+      ["fine", "INVALID_FRAME"],
+    ]);
+    for (const frame of socket.frames) {
+      expect(v.safeParse(ServerFrameSchema, frame).success, JSON.stringify(frame)).toBe(true);
+    }
+    await socket.close();
   });
 });

@@ -1,7 +1,11 @@
 // Small pieces of the room actor that need no room: parsing, a refusal before any socket
 // opens, and the error a too-large state is signalled with.
 
+import * as v from "valibot";
 import { type ApiError, problemBody } from "../../shared/errors.ts";
+import { ownValue } from "../../shared/object-keys.ts";
+import { isJsonObject } from "../../shared/room-state.ts";
+import { PatchIdSchema } from "../../shared/schemas/room.ts";
 
 export class StateTooLarge extends Error {
   constructor(size: number) {
@@ -15,6 +19,13 @@ export function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The patch id a frame carries, when it is one the protocol allows: an error frame echoes only
+ * such an id, so the error frame itself stays valid (ServerFrameSchema) for the client to read. */
+export function patchIdOf(json: unknown): string | undefined {
+  const id = isJsonObject(json) ? ownValue(json, "id") : undefined;
+  return v.is(PatchIdSchema, id) ? id : undefined;
 }
 
 /** A problem+json answer from inside the actor, before any socket opens. */

@@ -36,7 +36,7 @@ import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { ConnectionGuards } from "./guards.ts";
-import { problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
+import { patchIdOf, problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
 
 import { type ClientPatchId, RoomStore } from "./store.ts";
@@ -171,6 +171,9 @@ export class RoomDO extends Server {
     }
     const json = typeof message === "string" ? safeJson(message) : undefined;
     const now = clock.now();
+    // Any refusal names the patch it refuses, so the sender can settle it (a patch refused for
+    // its rate would otherwise wait for an answer that never comes).
+    const id = patchIdOf(json);
     // Cursors have their own budget: a whiteboard sends one per pointer move, and those must
     // never use up the frames a stroke's patch needs.
     const cursor = isJsonObject(json) && ownValue(json, "type") === "cursor";
@@ -180,18 +183,13 @@ export class RoomDO extends Server {
     }
     if (!cursor && !this.guards.withinRate(connection.id, now)) {
       const limit = `At most ${ROOM_MESSAGES_PER_SECOND} frames a second.`;
-      return this.violation(connection, "RATE_LIMITED", limit);
+      return this.violation(connection, "RATE_LIMITED", limit, id);
     }
     const parsed = v.safeParse(ClientFrameSchema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const id = isJsonObject(json) ? ownValue(json, "id") : undefined;
-      return this.violation(
-        connection,
-        "INVALID_FRAME",
-        `${v.getDotPath(issue) ?? "frame"}: ${issue.message}`,
-        typeof id === "string" ? id : undefined,
-      );
+      const problem = `${v.getDotPath(issue) ?? "frame"}: ${issue.message}`;
+      return this.violation(connection, "INVALID_FRAME", problem, id);
     }
     const frame = parsed.output;
     switch (frame.type) {
