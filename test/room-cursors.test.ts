@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
+  ROOM_CURSOR_FRAME_MAX_BYTES,
   ROOM_CURSOR_FRAMES_PER_SECOND_MAX,
   ROOM_MESSAGES_PER_SECOND,
   ROOM_VIOLATIONS_MAX,
@@ -87,5 +88,20 @@ describe("cursors", () => {
     await socket.waitFor("chat.message");
     expect(socket.of("error").map((error) => error.code)).toEqual(["INVALID_FRAME"]);
     await socket.close();
+  });
+
+  it(`counts a cursor frame padded past ${ROOM_CURSOR_FRAME_MAX_BYTES} bytes against the frame rate`, async () => {
+    const { id } = await createCreation("owner-cur-4");
+    const padder = await connectRoom(id, "board", { token: await userToken({ sub: "pad" }) });
+    const padded = { type: "cursor", x: 1, y: 1, pad: "p".repeat(ROOM_CURSOR_FRAME_MAX_BYTES) };
+    const longest = { type: "cursor", x: -Number.MAX_VALUE, y: -Number.MAX_VALUE };
+    expect(JSON.stringify(longest).length).toBeLessThanOrEqual(ROOM_CURSOR_FRAME_MAX_BYTES);
+    for (let i = 0; i < ROOM_MESSAGES_PER_SECOND; i++) padder.send(padded);
+    padder.send({ type: "chat.send", text: "over the rate" });
+    const [error] = await padder.waitFor("error");
+    expect(error?.code).toBe("RATE_LIMITED");
+    expect(padder.of("error")).toHaveLength(1);
+    expect(padder.of("chat.message")).toEqual([]);
+    await padder.close();
   });
 });

@@ -237,3 +237,9 @@ export const ROOM_CLIENT_RECONNECT_MAX_DELAY_MS = 5_000;
 
 /** Longest `detail` of a refused ticket request the client SDK passes on (the rest is cut). */
 export const ROOM_CLIENT_PROBLEM_DETAIL_MAX_CHARS = 500;
+
+/** Largest frame a room reads as a cursor, on the cursor budget (ROOM_CURSOR_FRAMES_PER_SECOND_MAX)
+ * rather than ROOM_MESSAGES_PER_SECOND: a cursor frame is a type and two numbers (under 80 bytes
+ * at the longest), so a bigger one is padding and counts as any frame. Keeps what a connection
+ * can make the room parse at cursor rates this small. */
+export const ROOM_CURSOR_FRAME_MAX_BYTES = 128;

@@ -13,6 +13,7 @@ import { ApiError, problemBody } from "../../shared/errors.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import {
   ROOM_CONNECTIONS_MAX,
+  ROOM_CURSOR_FRAME_MAX_BYTES,
   ROOM_CURSOR_FRAMES_PER_SECOND_MAX,
   ROOM_FRAME_MAX_BYTES,
   ROOM_MESSAGES_PER_SECOND,
@@ -175,8 +176,13 @@ export class RoomDO extends Server {
     // its rate would otherwise wait for an answer that never comes).
     const id = patchIdOf(json);
     // Cursors have their own budget: a whiteboard sends one per pointer move, and those must
-    // never use up the frames a stroke's patch needs.
-    const cursor = isJsonObject(json) && ownValue(json, "type") === "cursor";
+    // never use up the frames a stroke's patch needs. Only a cursor-sized frame is on it, so
+    // frames parsed at cursor rates stay small; every other frame is parsed at most at the
+    // frame rate (plus ROOM_VIOLATIONS_MAX refused ones before the socket is closed).
+    const cursor =
+      size <= ROOM_CURSOR_FRAME_MAX_BYTES &&
+      isJsonObject(json) &&
+      ownValue(json, "type") === "cursor";
     if (cursor && !this.guards.cursorWithinFlood(connection.id, now)) {
       const limit = `At most ${ROOM_CURSOR_FRAMES_PER_SECOND_MAX} cursor frames a second.`;
       return this.violation(connection, "RATE_LIMITED", limit);
