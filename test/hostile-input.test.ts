@@ -100,6 +100,15 @@ describe("JWTs", () => {
       401,
       JWT_MAX_LIFETIME_SECONDS,
     ]);
+    // An iat in the future cannot stretch the life: measured from now, this one lives a year.
+    const yearAhead = now() + 365 * 24 * 60 * 60;
+    const futureIat = await meWith(
+      new SignJWT({}).setIssuedAt(yearAhead).setExpirationTime(yearAhead + 3600),
+    );
+    expect([futureIat.status, (await problemOf(futureIat)).max_lifetime_seconds]).toEqual([
+      401,
+      JWT_MAX_LIFETIME_SECONDS,
+    ]);
     const withinLimit = await meWith(
       new SignJWT({}).setIssuedAt(now()).setExpirationTime(now() + JWT_MAX_LIFETIME_SECONDS),
     );

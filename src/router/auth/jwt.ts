@@ -31,27 +31,35 @@ function remoteKeySet(url: string) {
 }
 
 async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPayload> {
-  if (config.kind === "jwks") {
-    const { payload } = await jwtVerify(token, remoteKeySet(config.jwksUrl), {
-      algorithms: ASYMMETRIC_ALGORITHMS,
-      issuer: config.issuer,
-      audience: config.audience,
-      clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ["exp"],
-      currentDate: new Date(clock.now()),
-    });
-    return payload;
-  }
-  const { payload } = await jwtVerify(token, new TextEncoder().encode(config.secret), {
-    algorithms: ["HS256"],
-    ...(config.issuer ? { issuer: config.issuer } : {}),
-    ...(config.audience ? { audience: config.audience } : {}),
+  // The same in both modes: a token must expire, and time is the troupe clock's.
+  const common = {
     clockTolerance: JWT_CLOCK_TOLERANCE_SECONDS,
     requiredClaims: ["exp"],
     currentDate: new Date(clock.now()),
-  });
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+  const { payload } =
+    config.kind === "jwks"
+      ? await jwtVerify(token, remoteKeySet(config.jwksUrl), {
+          ...common,
+          algorithms: ASYMMETRIC_ALGORITHMS,
+        })
+      : await jwtVerify(token, new TextEncoder().encode(config.secret), {
+          ...common,
+          algorithms: ["HS256"],
+        });
   return payload;
 }
+
+/** Plain words for a claim jose found missing or wrong. */
+const CLAIM_DETAIL: Record<string, string> = {
+  exp: "The JWT has no expiry: it must carry an exp claim.",
+  iss: "The JWT was issued by another issuer than this server accepts.",
+  aud: "The JWT was issued for another audience than this server.",
+  nbf: "The JWT is not valid yet (nbf is in the future).",
+  iat: "The JWT's iat claim is not a valid time.",
+};
 
 /** What went wrong with a token, in words a client developer can act on (never jose's codes). */
 function rejection(error: errors.JOSEError): ApiError {
@@ -59,16 +67,9 @@ function rejection(error: errors.JOSEError): ApiError {
     return new ApiError("TOKEN_EXPIRED", "The JWT has expired; sign in again.");
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const detail: Record<string, string> = {
-      exp: "The JWT has no expiry: it must carry an exp claim.",
-      iss: "The JWT was issued by another issuer than this server accepts.",
-      aud: "The JWT was issued for another audience than this server.",
-      nbf: "The JWT is not valid yet (nbf is in the future).",
-      iat: "The JWT's iat claim is not a valid time.",
-    };
     return new ApiError(
       "INVALID_TOKEN",
-      (Object.hasOwn(detail, error.claim) ? detail[error.claim] : undefined) ??
+      (Object.hasOwn(CLAIM_DETAIL, error.claim) ? CLAIM_DETAIL[error.claim] : undefined) ??
         `The JWT's ${error.claim} claim is missing or invalid.`,
     );
   }
@@ -98,7 +99,10 @@ export async function verifyUserJwt(token: string, config: JwtConfig): Promise<U
     if (error instanceof errors.JOSEError) throw rejection(error);
     throw error;
   }
-  const issuedAt = typeof payload.iat === "number" ? payload.iat : clock.now() / 1000;
+  // Lifetime from when it was issued, or from now: an iat set in the future must not stretch a
+  // token's life past the limit (iat one year ahead, exp an hour after that).
+  const nowSeconds = clock.now() / 1000;
+  const issuedAt = typeof payload.iat === "number" ? Math.min(payload.iat, nowSeconds) : nowSeconds;
   if (typeof payload.exp === "number" && payload.exp - issuedAt > JWT_MAX_LIFETIME_SECONDS) {
     throw new ApiError(
       "INVALID_TOKEN",
