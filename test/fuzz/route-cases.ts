@@ -18,6 +18,7 @@ import type { JsonLike } from "./json-text.ts";
 import {
   type BodyCase,
   type Operation,
+  type Parameter,
   type RouteCase,
   takesBody,
   type UrlPart,
@@ -128,38 +129,31 @@ export const wrongCredentialsFor = (operation: Operation): Credential[] =>
 
 const asString = (gen: Gen) => (typeof gen.value === "string" ? gen.value : String(gen.value));
 
-function validParamsArb(
-  operation: Operation,
-  ctx: Contexts,
-): fc.Arbitrary<Record<string, UrlPart>> {
-  return fc.record(
-    Object.fromEntries(
-      operation.pathParams.map((parameter) => [
-        parameter.name,
-        genFor(parameter.schema, ctx.valid, `path ${parameter.name}`, parameter.name).map(asString),
-      ]),
-    ),
-  );
-}
+/** A valid value for a path or query parameter, as the URL text it is sent as. */
+const validUrlValueArb = (parameter: Parameter, ctx: Contexts): fc.Arbitrary<UrlPart> =>
+  genFor(parameter.schema, ctx.valid, "", parameter.name).map(asString);
 
-function hostileParamsArb(
+/** A path or query value an attacker types: sometimes valid, else a hostile segment sent raw
+ * or a nasty string sent percent-encoded. */
+const hostileUrlValueArb = (parameter: Parameter, ctx: Contexts): fc.Arbitrary<UrlPart> =>
+  fc.oneof(
+    { withCrossShrink: true },
+    { weight: 2, arbitrary: validUrlValueArb(parameter, ctx) },
+    { weight: 2, arbitrary: fc.constantFrom<UrlPart>(...HOSTILE_SEGMENTS) },
+    { weight: 1, arbitrary: nastyString },
+  );
+
+type UrlValueArb = (parameter: Parameter, ctx: Contexts) => fc.Arbitrary<UrlPart>;
+
+/** Every path parameter of the operation, each from `value`. */
+function paramsArb(
   operation: Operation,
   ctx: Contexts,
+  value: UrlValueArb,
 ): fc.Arbitrary<Record<string, UrlPart>> {
   return fc.record(
     Object.fromEntries(
-      operation.pathParams.map((parameter) => [
-        parameter.name,
-        fc.oneof(
-          { withCrossShrink: true },
-          {
-            weight: 2,
-            arbitrary: genFor(parameter.schema, ctx.valid, "", parameter.name).map(asString),
-          },
-          { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_SEGMENTS) },
-          { weight: 1, arbitrary: nastyString },
-        ),
-      ]),
+      operation.pathParams.map((parameter) => [parameter.name, value(parameter, ctx)]),
     ),
   );
 }
@@ -168,9 +162,7 @@ type QueryPairs = (readonly [UrlPart, UrlPart])[];
 
 function validQueryArb(operation: Operation, ctx: Contexts): fc.Arbitrary<QueryPairs> {
   const pairs = operation.queryParams.map((parameter) => {
-    const value = genFor(parameter.schema, ctx.valid, "", parameter.name).map(
-      (gen) => [parameter.name, asString(gen)] as const,
-    );
+    const value = validUrlValueArb(parameter, ctx).map((text) => [parameter.name, text] as const);
     return parameter.required ? value : fc.option(value, { nil: undefined });
   });
   return fc.tuple(...pairs).map((list) => list.filter((pair) => pair !== undefined));
@@ -178,21 +170,9 @@ function validQueryArb(operation: Operation, ctx: Contexts): fc.Arbitrary<QueryP
 
 function hostileQueryArb(operation: Operation, ctx: Contexts): fc.Arbitrary<QueryPairs> {
   const declared = operation.queryParams.map((parameter) =>
-    fc.option(
-      fc.tuple(
-        fc.constant(parameter.name),
-        fc.oneof(
-          { withCrossShrink: true },
-          {
-            weight: 2,
-            arbitrary: genFor(parameter.schema, ctx.valid, "", parameter.name).map(asString),
-          },
-          { weight: 2, arbitrary: fc.constantFrom<UrlPart>(...HOSTILE_SEGMENTS) },
-          { weight: 1, arbitrary: nastyString },
-        ),
-      ),
-      { nil: undefined },
-    ),
+    fc.option(fc.tuple(fc.constant(parameter.name), hostileUrlValueArb(parameter, ctx)), {
+      nil: undefined,
+    }),
   );
   const extras = fc.array(fc.constantFrom(...HOSTILE_QUERY_PAIRS), { maxLength: 2 });
   return fc
@@ -281,7 +261,7 @@ export function caseArb(
       // The credentials family sends each case with every wrong credential in turn.
       credential:
         family === "credentials" ? fc.constant<Credential>("none") : routeCredentialArb(operation),
-      params: hostileUrls ? hostileParamsArb(operation, ctx) : validParamsArb(operation, ctx),
+      params: paramsArb(operation, ctx, hostileUrls ? hostileUrlValueArb : validUrlValueArb),
       suffix: hostileUrls
         ? fc.oneof(
             { withCrossShrink: true },
