@@ -1,7 +1,11 @@
-// Room limits that had no test: the timer cap and cancelling a timer that is not running, and a
-// reconnect whose `since` is older than the patch log reaches back.
+// Room limits that had no test: the timer cap and cancelling a timer that is not running, a
+// reconnect whose `since` is older than the patch log reaches back, and the tickets a room keeps.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ROOM_PATCH_LOG_MAX, ROOM_TIMERS_MAX } from "../src/shared/limits.ts";
+import type { RoomDO } from "../src/actors/room/room-do.ts";
+import { RoomStore } from "../src/actors/room/store.ts";
+import { ROOM_PATCH_LOG_MAX, ROOM_TICKETS_MAX, ROOM_TIMERS_MAX } from "../src/shared/limits.ts";
 import { api, bearer, createCreation, jsonInit, userToken } from "./helpers.ts";
 import { connectRoom } from "./room-helpers.ts";
 
@@ -53,5 +57,34 @@ describe("catching up", () => {
       Array.from({ length: total - 2 }, (_, i) => i + 3),
     );
     await Promise.all([stale.close(), recent.close()]);
+  });
+});
+
+describe("tickets", () => {
+  it(`keeps the last ${ROOM_TICKETS_MAX} unredeemed tickets, forgetting the oldest`, async () => {
+    const stub = env.ROOM.getByName("tickets-room:lobby");
+    await runInDurableObject(stub, (_room: RoomDO, state) => {
+      const store = new RoomStore(state.storage);
+      const visitor = (i: number) => ({
+        user_id: `anon:${i}`,
+        name: null,
+        anonymous: true,
+        privileged: false,
+      });
+      const tickets = Array.from(
+        { length: ROOM_TICKETS_MAX + 1 },
+        (_, i) => store.issueTicket(visitor(i)).ticket,
+      );
+      const { rows } = state.storage.sql
+        .exec<{ rows: number }>("SELECT COUNT(*) AS rows FROM tickets")
+        .one();
+      expect(rows).toBe(ROOM_TICKETS_MAX);
+      expect(store.redeemTicket(tickets[0] ?? "")).toBeNull();
+      expect(store.redeemTicket(tickets[1] ?? "")).toEqual(visitor(1));
+      expect(store.redeemTicket(tickets[ROOM_TICKETS_MAX] ?? "")).toEqual(
+        visitor(ROOM_TICKETS_MAX),
+      );
+      expect(store.redeemTicket(tickets[1] ?? "")).toBeNull(); // single use
+    });
   });
 });

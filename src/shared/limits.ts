@@ -243,3 +243,8 @@ export const ROOM_CLIENT_PROBLEM_DETAIL_MAX_CHARS = 500;
  * at the longest), so a bigger one is padding and counts as any frame. Keeps what a connection
  * can make the room parse at cursor rates this small. */
 export const ROOM_CURSOR_FRAME_MAX_BYTES = 128;
+
+/** Unredeemed connection tickets one room keeps (issuing needs no credentials where a creation
+ * allows anonymous visitors): room for every connection it holds to be re-established at once,
+ * twice over. Past it the oldest is forgotten; its holder's connect fails and takes a new one. */
+export const ROOM_TICKETS_MAX = 2 * ROOM_CONNECTIONS_MAX;

@@ -11,6 +11,7 @@ import {
   ROOM_PATCH_LOG_MAX,
   ROOM_STATE_MAX_BYTES,
   ROOM_TICKET_TTL_SECONDS,
+  ROOM_TICKETS_MAX,
 } from "../../shared/limits.ts";
 import { applyOps, emptyRoomState } from "../../shared/room-state.ts";
 import type {
@@ -265,6 +266,7 @@ export class RoomStore {
       });
   }
 
+  /** A single-use ticket for `identity`; the room keeps the last ROOM_TICKETS_MAX unexpired. */
   issueTicket(identity: RoomIdentity): { ticket: string; expires_at: string } {
     const now = clock.now();
     const expiresAt = now + ROOM_TICKET_TTL_SECONDS * 1000;
@@ -275,6 +277,10 @@ export class RoomStore {
       ticket,
       JSON.stringify(identity),
       expiresAt,
+    );
+    this.sql.exec(
+      "DELETE FROM tickets WHERE rowid IN (SELECT rowid FROM tickets ORDER BY rowid DESC LIMIT -1 OFFSET ?)",
+      ROOM_TICKETS_MAX,
     );
     return { ticket, expires_at: new Date(expiresAt).toISOString() };
   }
