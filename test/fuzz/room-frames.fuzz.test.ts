@@ -28,13 +28,7 @@ import {
 } from "./frame-cases.ts";
 import { healthBroken, PrototypeGuard, preview } from "./invariants.ts";
 import { type Frame, type RoomConnection, RoomSessions } from "./room-session.ts";
-import {
-  assertParameters,
-  fuzzSettings,
-  ROUTES_SHARE,
-  runsPerProperty,
-  timeoutFor,
-} from "./settings.ts";
+import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
 
 /** The creation's owner: privileged in its rooms (and the id frames try to forge). */
 const OWNER = FORGED_USER_ID;
@@ -200,9 +194,8 @@ async function runCase({ who, frame }: FrameCase): Promise<void> {
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const settings = fuzzSettings();
 const families = Object.keys(FRAME_FAMILIES) as FrameFamily[];
-const RUNS = runsPerProperty(settings, 1 - ROUTES_SHARE, families.length);
+const budget = suiteBudget("frames", families.length);
 
 beforeAll(async () => {
   const creation = await createCreation(OWNER);
@@ -211,7 +204,7 @@ beforeAll(async () => {
     participant: PARTICIPANT,
     owner: OWNER,
   });
-}, 60_000);
+}, SETUP_TIMEOUT_MS);
 
 afterAll(() => sessions?.closeAll());
 
@@ -220,12 +213,9 @@ describe("room frames", () => {
     it(
       `${family}: one answer per frame, state only by ack, prototypes untouched`,
       async () => {
-        await fc.assert(
-          fc.asyncProperty(frameCaseArb(family), runCase),
-          assertParameters(settings, RUNS),
-        );
+        await fc.assert(fc.asyncProperty(frameCaseArb(family), runCase), budget.parameters());
       },
-      timeoutFor(RUNS),
+      budget.timeout(),
     );
   }
 });

@@ -33,13 +33,7 @@ import {
 } from "./operations.ts";
 import { caseArb, FAMILIES, type Family, familiesOf, wrongCredentialsFor } from "./route-cases.ts";
 import { RouteWorld } from "./route-world.ts";
-import {
-  assertParameters,
-  fuzzSettings,
-  ROUTES_SHARE,
-  runsPerProperty,
-  timeoutFor,
-} from "./settings.ts";
+import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
 
 // The document is fetched at collection time so each operation gets its own test.
 const document = (await (await api("/openapi.json")).json()) as Parameters<typeof operationsOf>[0];
@@ -50,15 +44,26 @@ const operations = operationsOf(document);
  * change watched state a moment later. */
 const OUTBOX_ROUTES = /subdomains|registry|webhooks|deposit|billing|refunds|creations$/;
 
-const settings = fuzzSettings();
+/** Fewer would mean the document fetch broke and next to nothing is fuzzed. */
+const MIN_DOCUMENTED_OPERATIONS = 40;
+
 const propertyCount = operations.reduce((sum, operation) => sum + familiesOf(operation).length, 0);
-const RUNS = runsPerProperty(settings, ROUTES_SHARE, propertyCount);
-/** A credentials case sends one request per wrong credential, so it runs fewer cases. */
+const budget = suiteBudget("routes", propertyCount);
+const RUNS = budget.runs;
+/** A credentials case sends one request per wrong credential, so it runs fewer cases: as many
+ * requests in all as this many properties of the other families. */
+const CREDENTIAL_PROPERTY_WEIGHT = 3;
 const MIN_CREDENTIAL_RUNS = 2;
 const runsOf = (family: Family) =>
   family === "credentials"
-    ? Math.max(MIN_CREDENTIAL_RUNS, Math.round((RUNS * 3) / INVALID_CREDENTIALS.length))
+    ? Math.max(
+        MIN_CREDENTIAL_RUNS,
+        Math.round((RUNS * CREDENTIAL_PROPERTY_WEIGHT) / INVALID_CREDENTIALS.length),
+      )
     : RUNS;
+/** Requests one case of the family sends. */
+const requestsPerCase = (operation: Operation, family: Family) =>
+  family === "credentials" ? wrongCredentialsFor(operation).length : 1;
 
 const world = new RouteWorld();
 const guard = new PrototypeGuard();
@@ -152,7 +157,7 @@ async function runCase(operation: Operation, family: Family, routeCase: RouteCas
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-beforeAll(() => world.setup(), 60_000);
+beforeAll(() => world.setup(), SETUP_TIMEOUT_MS);
 
 afterAll(() => {
   // Refused cases whose state comparison a background deadline made inconclusive are counted,
@@ -164,7 +169,7 @@ afterAll(() => {
 
 it("fuzzes every operation of the OpenAPI document", () => {
   // A broken document fetch would otherwise fuzz nothing and pass.
-  expect(operations.length).toBeGreaterThan(40);
+  expect(operations.length).toBeGreaterThan(MIN_DOCUMENTED_OPERATIONS);
   for (const operation of operations) expect(familiesOf(operation).length).toBeGreaterThan(0);
 });
 
@@ -179,10 +184,10 @@ for (const operation of operations) {
               caseArb(operation, family, (name) => world.known(name)),
               (routeCase) => runCase(operation, family, routeCase),
             ),
-            assertParameters(settings, runsOf(family)),
+            budget.parameters(runsOf(family)),
           );
         },
-        timeoutFor(RUNS * 2),
+        budget.timeout(runsOf(family) * requestsPerCase(operation, family)),
       );
     }
   });

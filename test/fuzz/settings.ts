@@ -5,21 +5,24 @@
 import type * as fc from "fast-check";
 import { inject } from "vitest";
 
-/** Cases across both fuzz files in a default run (a little over a minute on two cores; each
+/** Cases across all fuzz files in a default run (a little over a minute on two cores; each
  * wrong-credentials case is sent once per wrong credential on top). */
 export const CI_TOTAL_RUNS = 2_500;
 /** The fixed seed of a default run, so CI is reproducible. */
 export const CI_SEED = 20_261_201;
-/** Share of the cases that go to the HTTP routes; the rest go to room frames. */
-export const ROUTES_SHARE = 0.7;
+/** Share of the cases each fuzz file gets: the HTTP routes and the room frames. */
+export const SUITE_SHARES = { routes: 0.7, frames: 0.3 } as const;
+export type Suite = keyof typeof SUITE_SHARES;
 /** No property runs fewer cases than this, however many properties share the budget. */
 export const MIN_RUNS_PER_PROPERTY = 5;
-/** Time allowed per case when sizing a test's timeout (shrinking a failure included). */
+/** Time allowed per request (or frame) when sizing a test's timeout, shrinking included. */
 const TIMEOUT_PER_RUN_MS = 400;
 const TIMEOUT_FLOOR_MS = 120_000;
+/** Time a fuzz file's fixture world may take to set up (beforeAll). */
+export const SETUP_TIMEOUT_MS = 60_000;
 
 export interface FuzzSettings {
-  /** Cases across both files. */
+  /** Cases across all files. */
   runs: number;
   seed: number;
   /** fast-check verbosity: 0 counterexample only, 1 also every failure met while shrinking. */
@@ -38,19 +41,33 @@ export function fuzzSettings(): FuzzSettings {
   };
 }
 
-/** Runs for each of `properties` properties sharing `share` of the total. */
-export function runsPerProperty(settings: FuzzSettings, share: number, properties: number): number {
-  return Math.max(MIN_RUNS_PER_PROPERTY, Math.floor((settings.runs * share) / properties));
+/** What each property of one fuzz file may spend. */
+export interface PropertyBudget {
+  readonly settings: FuzzSettings;
+  /** Cases per property: the file's share of the run, split evenly over its properties. */
+  readonly runs: number;
+  /** fast-check's parameters for a property of `runs` cases (the budget's by default). */
+  parameters<T>(runs?: number): fc.Parameters<T>;
+  /** The test timeout for a property that sends `requests` requests or frames in all. */
+  timeout(requests?: number): number;
 }
 
-export function assertParameters<T>(settings: FuzzSettings, numRuns: number): fc.Parameters<T> {
+/** The budget of the `properties` properties of `suite`, from this run's settings. */
+export function suiteBudget(suite: Suite, properties: number): PropertyBudget {
+  const settings = fuzzSettings();
+  const runs = Math.max(
+    MIN_RUNS_PER_PROPERTY,
+    Math.floor((settings.runs * SUITE_SHARES[suite]) / properties),
+  );
   return {
-    seed: settings.seed,
-    numRuns,
-    verbose: settings.verbose,
-    ...(settings.path ? { path: settings.path } : {}),
+    settings,
+    runs,
+    parameters: (numRuns = runs) => ({
+      seed: settings.seed,
+      numRuns,
+      verbose: settings.verbose,
+      ...(settings.path ? { path: settings.path } : {}),
+    }),
+    timeout: (requests = runs) => Math.max(TIMEOUT_FLOOR_MS, requests * TIMEOUT_PER_RUN_MS),
   };
 }
-
-export const timeoutFor = (numRuns: number) =>
-  Math.max(TIMEOUT_FLOOR_MS, numRuns * TIMEOUT_PER_RUN_MS);
