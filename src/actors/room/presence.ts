@@ -26,10 +26,17 @@ export class RoomPresence {
     return tabs;
   }
 
+  /** Everyone present: one query and one pass over the sockets, however many users there are
+   * (it is sent in every welcome). */
   list(): PresenceEntry[] {
+    const tabs = new Map<string, number>();
+    for (const connection of this.connections()) {
+      const userId = connection.state?.identity.user_id;
+      if (userId !== undefined) tabs.set(userId, (tabs.get(userId) ?? 0) + 1);
+    }
     return this.store.presenceRows().flatMap((row) => {
-      const entry = this.of(row.user_id);
-      return entry ? [entry] : [];
+      const connections = tabs.get(row.user_id) ?? 0;
+      return connections > 0 ? [{ ...row, connections }] : [];
     });
   }
 

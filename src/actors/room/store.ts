@@ -24,6 +24,13 @@ import type {
 import type { Migration } from "../migrations.ts";
 
 type PresenceRow = Omit<PresenceEntry, "connections">;
+type StoredPresence = { user_id: string; name: string | null; anonymous: number; data: string };
+
+const presenceRowOf = (row: StoredPresence): PresenceRow => ({
+  ...row,
+  anonymous: row.anonymous === 1,
+  data: JSON.parse(row.data),
+});
 
 /** A client's patch as the room remembers it once accepted: who sent it, under which id. */
 export interface ClientPatchId {
@@ -248,22 +255,17 @@ export class RoomStore {
 
   presenceRow(userId: string): PresenceRow | null {
     const row = this.sql
-      .exec<{ user_id: string; name: string | null; anonymous: number; data: string }>(
-        "SELECT * FROM presence WHERE user_id = ?",
-        userId,
-      )
+      .exec<StoredPresence>("SELECT * FROM presence WHERE user_id = ?", userId)
       .toArray()[0];
-    return row ? { ...row, anonymous: row.anonymous === 1, data: JSON.parse(row.data) } : null;
+    return row ? presenceRowOf(row) : null;
   }
 
+  /** Every user's presence data, by user id, in one query. */
   presenceRows(): PresenceRow[] {
     return this.sql
-      .exec<{ user_id: string }>("SELECT user_id FROM presence ORDER BY user_id")
+      .exec<StoredPresence>("SELECT * FROM presence ORDER BY user_id")
       .toArray()
-      .flatMap(({ user_id }) => {
-        const row = this.presenceRow(user_id);
-        return row ? [row] : [];
-      });
+      .map(presenceRowOf);
   }
 
   /** A single-use ticket for `identity`; the room keeps the last ROOM_TICKETS_MAX unexpired. */
