@@ -150,10 +150,10 @@ export class UserDO extends Actor {
     const { body, replayed } = this.idempotency.run(
       `stripe-event:${change.event_id}`,
       change,
-      () => {
+      (): BillingOutcome => {
         const profile = this.profile();
         if (change.created < profile.billing_event_at) {
-          return { applied: false, reason: "stale", frozen: [], unfrozen: [] } as BillingOutcome;
+          return { applied: false, reason: "stale", frozen: [], unfrozen: [] };
         }
         const plan = change.subscription === "active" ? change.plan : profile.plan;
         this.sql.exec(
@@ -162,7 +162,7 @@ export class UserDO extends Actor {
           change.subscription,
           change.created,
         );
-        return { applied: true, ...this.enforceStatus() } as BillingOutcome;
+        return { applied: true, ...this.enforceStatus() };
       },
     );
     return { ...body, replayed };

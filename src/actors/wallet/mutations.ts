@@ -216,5 +216,3 @@ export const MUTATIONS = {
     },
   }),
 };
-
-export type MutationName = keyof typeof MUTATIONS;

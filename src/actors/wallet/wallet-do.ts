@@ -46,11 +46,9 @@ import {
   WalletBook,
 } from "./book.ts";
 import { toTransaction } from "./ledger.ts";
-import { MUTATIONS, type MutationContext, type MutationName, RULES } from "./mutations.ts";
+import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
 import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
-
-type MutationResult<K extends MutationName> = ReturnType<(typeof MUTATIONS)[K]["apply"]>;
 
 export class WalletDO extends Actor {
   static override readonly migrations = WALLET_MIGRATIONS;
@@ -104,35 +102,35 @@ export class WalletDO extends Actor {
   // ── mutations (mutations.ts) ───────────────────────────────────────────────────────────
 
   deposit(name: string, caller: Principal, input: Deposit, key?: string) {
-    return this.change("deposit", { name, caller, input, key });
+    return this.change(MUTATIONS.deposit, { name, caller, input, key });
   }
 
   spend(name: string, caller: Principal, input: Spend, key?: string) {
-    return this.change("spend", { name, caller, input, key });
+    return this.change(MUTATIONS.spend, { name, caller, input, key });
   }
 
   spendOnBehalf(name: string, caller: Principal, input: Spend, key?: string) {
-    return this.change("spendOnBehalf", { name, caller, input, key });
+    return this.change(MUTATIONS.spendOnBehalf, { name, caller, input, key });
   }
 
   hold(name: string, caller: Principal, input: HoldRequest, key?: string) {
-    return this.change("hold", { name, caller, input, key });
+    return this.change(MUTATIONS.hold, { name, caller, input, key });
   }
 
   capture(name: string, caller: Principal, holdId: string, input: Capture, key?: string) {
-    return this.change("capture", { name, caller, input: input ?? {}, key, holdId });
+    return this.change(MUTATIONS.capture, { name, caller, input: input ?? {}, key, holdId });
   }
 
   release(name: string, caller: Principal, holdId: string, key?: string) {
-    return this.change("release", { name, caller, input: {}, key, holdId });
+    return this.change(MUTATIONS.release, { name, caller, input: {}, key, holdId });
   }
 
   refund(name: string, caller: Principal, input: Refund, key?: string) {
-    return this.change("refund", { name, caller, input, key });
+    return this.change(MUTATIONS.refund, { name, caller, input, key });
   }
 
   consume(name: string, caller: Principal, input: Consume, key: string) {
-    return this.change("consume", { name, caller, input, key });
+    return this.change(MUTATIONS.consume, { name, caller, input, key });
   }
 
   // ── user wallets: budgets and transfers ────────────────────────────────────────────────
@@ -231,13 +229,10 @@ export class WalletDO extends Actor {
    * parse the input (again: the actor trusts no router), then apply synchronously under the
    * idempotency key.
    */
-  private async change<K extends MutationName>(
-    kind: K,
+  private async change<S extends v.GenericSchema, T extends object>(
+    mutation: Mutation<S, T>,
     request: { name: string; caller: Principal; input: unknown; key?: string; holdId?: string },
-  ): Promise<Replayable<MutationResult<K>>> {
-    // TypeScript cannot follow the table's correlated types (schema K ↔ apply K); each entry's
-    // apply gets exactly the output of its own schema, parsed below.
-    const mutation = MUTATIONS[kind] as unknown as (typeof MUTATIONS)["spend"];
+  ): Promise<Replayable<T>> {
     const { name, caller, key, holdId } = request;
     const account = await this.book.open(name);
     if (typeof mutation.allowed === "function") mutation.allowed(account, caller);
@@ -253,8 +248,8 @@ export class WalletDO extends Actor {
     };
     const operation = mutation.operation(context);
     return this.idempotency.run(key, [operation, `${caller.type}:${caller.id}`, input], () =>
-      mutation.apply(this.book, account, input as never, clock.now(), context),
-    ) as Replayable<MutationResult<K>>;
+      mutation.apply(this.book, account, input, clock.now(), context),
+    );
   }
 
   private check(caller: Principal, account: Opened, allowed: readonly Role[]): void {
