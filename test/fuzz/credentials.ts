@@ -4,7 +4,9 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { clock } from "../../src/shared/clock.ts";
-import { serviceHeaders, userToken } from "../helpers.ts";
+import { base64url } from "../../src/shared/crypto.ts";
+import type { SignedRequest } from "../../src/shared/service-signature.ts";
+import { asCreation, bearer, serviceHeaders } from "../helpers.ts";
 
 export const FUZZ_USERS = {
   owner: { sub: "fuzz-owner", email: "fuzz-owner@example.com" },
@@ -56,18 +58,13 @@ export interface CreationTokens {
   revoked: string;
 }
 
-export interface SignedRequest {
-  method: string;
-  /** Path and query exactly as the server will see them (after URL parsing). */
-  pathAndQuery: string;
-  body: string;
-}
-
+/** Any text as a bearer token (helpers' bearer() and asCreation() send genuine ones). */
 const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
-const base64url = (text: string) =>
-  btoa(text).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+const base64urlJson = (value: unknown) =>
+  base64url(new TextEncoder().encode(JSON.stringify(value)));
 
-/** The headers that carry `credential` for this request. */
+/** The headers that carry `credential` for this request (`pathAndQuery` as the server will see
+ * it, after URL parsing). */
 export async function credentialHeaders(
   credential: Credential,
   request: SignedRequest,
@@ -76,19 +73,19 @@ export async function credentialHeaders(
   const now = Math.floor(clock.now() / 1000);
   switch (credential) {
     case "owner":
-      return bearerOf(await userToken(FUZZ_USERS.owner));
+      return bearer(FUZZ_USERS.owner);
     case "other":
-      return bearerOf(await userToken(FUZZ_USERS.other));
+      return bearer(FUZZ_USERS.other);
     case "admin":
-      return bearerOf(await userToken(FUZZ_USERS.admin));
+      return bearer(FUZZ_USERS.admin);
     case "protoUser":
-      return bearerOf(await userToken(FUZZ_USERS.proto));
+      return bearer(FUZZ_USERS.proto);
     case "service":
       return serviceHeaders(request.method, request.pathAndQuery, request.body);
     case "creation":
-      return bearerOf(tokens.creation);
+      return asCreation(tokens.creation);
     case "otherCreation":
-      return bearerOf(tokens.otherCreation);
+      return asCreation(tokens.otherCreation);
     case "none":
       return {};
     case "garbageBearer":
@@ -98,11 +95,9 @@ export async function credentialHeaders(
     case "emptyBearer":
       return { authorization: "Bearer " };
     case "jwtWrongSecret":
-      return bearerOf(
-        await userToken({ ...FUZZ_USERS.owner, secret: "not-the-secret-0123456789" }),
-      );
+      return bearer({ ...FUZZ_USERS.owner, secret: "not-the-secret-0123456789" });
     case "jwtExpired":
-      return bearerOf(await userToken({ ...FUZZ_USERS.owner, expiresInSeconds: -3600 }));
+      return bearer({ ...FUZZ_USERS.owner, expiresInSeconds: -3600 });
     case "jwtWithoutExp":
       // Correctly signed but never expiring: a leaked token would work forever.
       return bearerOf(
@@ -113,18 +108,21 @@ export async function credentialHeaders(
           .sign(new TextEncoder().encode(env.AUTH_JWT_SECRET)),
       );
     case "jwtAlgNone": {
-      const header = base64url(JSON.stringify({ alg: "none", typ: "JWT" }));
-      const payload = base64url(
-        JSON.stringify({ sub: FUZZ_USERS.owner.sub, role: "admin", iat: now, exp: now + 3600 }),
-      );
+      const header = base64urlJson({ alg: "none", typ: "JWT" });
+      const payload = base64urlJson({
+        sub: FUZZ_USERS.owner.sub,
+        role: "admin",
+        iat: now,
+        exp: now + 3600,
+      });
       return bearerOf(`${header}.${payload}.`);
     }
     case "jwtOverlongSub":
-      return bearerOf(await userToken({ sub: "u".repeat(10_000) }));
+      return bearer({ sub: "u".repeat(10_000) });
     case "creationRevoked":
-      return bearerOf(tokens.revoked);
+      return asCreation(tokens.revoked);
     case "creationTampered":
-      return bearerOf(
+      return asCreation(
         `${tokens.creation.slice(0, -4)}${tokens.creation.endsWith("0000") ? "1111" : "0000"}`,
       );
     case "serviceWrongSecret":

@@ -10,7 +10,7 @@
 // result, and leaves no other connection in the room to add frames to the stream.
 
 import { ROOM_MESSAGES_PER_SECOND, ROOM_VIOLATIONS_MAX } from "../../src/shared/limits.ts";
-import { api, userToken } from "../helpers.ts";
+import { api, asCreation, bearer } from "../helpers.ts";
 
 /** Cases (each a fuzzed frame plus a fence) one connection carries before it is replaced. */
 export const CASES_PER_CONNECTION = Math.min(
@@ -154,20 +154,19 @@ export class RoomSessions {
   private async open(who: Who, room: string): Promise<RoomConnection> {
     const base = `/v1/rooms/${this.creationId}/${room}`;
     let target = base;
-    const headers: Record<string, string> = { upgrade: "websocket" };
+    let credentials: Record<string, string> = {};
     if (who === "participant") {
       const issued = await api(`${base}/tickets`, {
         method: "POST",
-        headers: { authorization: `Bearer ${await userToken({ sub: this.users.participant })}` },
+        headers: await bearer({ sub: this.users.participant }),
       });
       if (issued.status !== 201) throw new Error(`ticket: ${issued.status} ${await issued.text()}`);
       target = `${base}?ticket=${((await issued.json()) as { ticket: string }).ticket}`;
     } else {
-      const token =
-        who === "owner" ? await userToken({ sub: this.users.owner }) : this.creationToken;
-      headers.authorization = `Bearer ${token}`;
+      credentials =
+        who === "owner" ? await bearer({ sub: this.users.owner }) : asCreation(this.creationToken);
     }
-    const response = await api(target, { headers });
+    const response = await api(target, { headers: { upgrade: "websocket", ...credentials } });
     if (response.status !== 101 || !response.webSocket) {
       throw new Error(`upgrade to ${room}: ${response.status} ${await response.text()}`);
     }

@@ -6,7 +6,8 @@
 
 import { expect, inject } from "vitest";
 import { clock } from "../../src/shared/clock.ts";
-import { api, jsonInit, serviceHeaders, userToken } from "../helpers.ts";
+import { api, asCreation, bearer, jsonInit } from "../helpers.ts";
+import { asService } from "../wallet-helpers.ts";
 import { type CreationTokens, FUZZ_USERS } from "./credentials.ts";
 import { MALFORMED_ROOM_PATHS, PLAIN_ROOM_PATHS, PROTOTYPE_ROOM_PATHS } from "./hostile.ts";
 import { parseJson, preview } from "./invariants.ts";
@@ -31,8 +32,7 @@ const RECENT_CASES_KEPT = 5;
 /** Fields naming a future instant at which something changes without a request. */
 const DEADLINE_FIELD = /"(?:\w*expires|\w*resets?|next_run|fires)_at":"([^"]+)"/g;
 
-const owner = () => userToken(FUZZ_USERS.owner);
-const ownerHeaders = async () => ({ authorization: `Bearer ${await owner()}` });
+const ownerHeaders = () => bearer(FUZZ_USERS.owner);
 
 async function expectStatus(response: Response, status: number, what: string) {
   const text = await response.text();
@@ -74,10 +74,7 @@ export class RouteWorld {
     this.creationId = created.id as string;
     this.tokens.creation = created.token as string;
     const other = await expectStatus(
-      await api(
-        "/v1/creations",
-        jsonInit("POST", {}, { authorization: `Bearer ${await userToken(FUZZ_USERS.other)}` }),
-      ),
+      await api("/v1/creations", jsonInit("POST", {}, await bearer(FUZZ_USERS.other))),
       201,
       "create the other creation",
     );
@@ -86,7 +83,7 @@ export class RouteWorld {
     const rotated = await expectStatus(
       await api(`/v1/creations/${this.otherCreationId}/rotate-token`, {
         method: "POST",
-        headers: { authorization: `Bearer ${await userToken(FUZZ_USERS.other)}` },
+        headers: await bearer(FUZZ_USERS.other),
       }),
       200,
       "rotate the other creation's token",
@@ -114,16 +111,10 @@ export class RouteWorld {
   }
 
   private async setupWallets() {
-    const path = `/v1/users/${FUZZ_USERS.owner.sub}/wallet/deposit`;
-    const body = JSON.stringify({ amount: 5_000, reference_id: "fuzz-setup" });
     await expectStatus(
-      await api(path, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(await serviceHeaders("POST", path, body)),
-        },
-        body,
+      await asService("POST", `/v1/users/${FUZZ_USERS.owner.sub}/wallet/deposit`, {
+        amount: 5_000,
+        reference_id: "fuzz-setup",
       }),
       200,
       "fund the owner",
@@ -136,7 +127,7 @@ export class RouteWorld {
       200,
       "fund the creation",
     );
-    const creation = { authorization: `Bearer ${this.tokens.creation}` };
+    const creation = asCreation(this.tokens.creation);
     const hold = await expectStatus(
       await api(
         `/v1/creations/${this.creationId}/wallet/holds`,
@@ -245,8 +236,7 @@ export class RouteWorld {
     const ownerAuth = await ownerHeaders();
     const walletPath = `/v1/users/${FUZZ_USERS.owner.sub}/wallet`;
     const reads: Record<string, () => Promise<Response>> = {
-      "owner wallet": async () =>
-        api(walletPath, { headers: await serviceHeaders("GET", walletPath) }),
+      "owner wallet": () => asService("GET", walletPath),
       creation: () => api(`/v1/creations/${this.creationId}`, { headers: ownerAuth }),
       "creation wallet": () =>
         api(`/v1/creations/${this.creationId}/wallet`, { headers: ownerAuth }),
