@@ -18,7 +18,7 @@ export const LEGACY_SIGNATURE_MEMORY_SECONDS = 7 * 24 * 60 * 60;
 /** Clock skew allowed when checking a JWT's `exp` and `nbf`. */
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Longest lifetime a user JWT may claim (`exp` minus `iat`, or minus now without `iat`);
+/** Longest lifetime a user JWT may claim (`exp` minus the earlier of `iat` and now);
  * a token without `exp`, or living longer, is refused. */
 export const JWT_MAX_LIFETIME_SECONDS = 24 * 60 * 60;
 
@@ -248,3 +248,10 @@ export const ROOM_CURSOR_FRAME_MAX_BYTES = 128;
  * allows anonymous visitors): room for every connection it holds to be re-established at once,
  * twice over. Past it the oldest is forgotten; its holder's connect fails and takes a new one. */
 export const ROOM_TICKETS_MAX = 2 * ROOM_CONNECTIONS_MAX;
+
+/** Longest patch id a client may choose (the room remembers it and echoes it in its answer). */
+export const ROOM_PATCH_ID_MAX_CHARS = 64;
+
+/** Longest connection ticket the router reads from `?ticket=` and the client SDK accepts from a
+ * ticket answer (the room issues `rtk_` and 32 hex digits). */
+export const ROOM_TICKET_MAX_CHARS = 64;
