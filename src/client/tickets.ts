@@ -4,11 +4,8 @@
 // "sign in again" (401/403) from "try again later".
 
 import * as v from "valibot";
+import { RoomTicketAnswerSchema } from "../shared/schemas/room-api.ts";
 import { asRoomError, problemError, RoomError } from "./errors.ts";
-
-const TicketAnswerSchema = v.object({
-  ticket: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-});
 
 export interface TicketFetcherOptions {
   baseUrl: string;
@@ -41,7 +38,7 @@ export function ticketFetcher(options: TicketFetcherOptions): () => Promise<stri
       throw asRoomError(error);
     }
     if (!response.ok) throw await problemError(response);
-    const answer = v.safeParse(TicketAnswerSchema, await response.json().catch(() => null));
+    const answer = v.safeParse(RoomTicketAnswerSchema, await response.json().catch(() => null));
     if (!answer.success) {
       throw new RoomError("TICKET_FAILED", "The ticket answer is not { ticket }.", {
         status: response.status,

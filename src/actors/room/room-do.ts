@@ -32,6 +32,7 @@ import {
   RoomIdentitySchema,
   type ServerFrame,
 } from "../../shared/schemas/room.ts";
+import { RoomSinceSchema } from "../../shared/schemas/room-api.ts";
 import { task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
@@ -107,8 +108,7 @@ export class RoomDO extends Server {
     const isFirstTab = this.presence.tabsOf(user.user_id) === 1;
     if (isFirstTab) this.store.upsertPresence(user, {});
     const since = new URL(request.url).searchParams.get("since");
-    const catchUp =
-      since !== null && /^\d{1,15}$/.test(since) ? this.store.patchesSince(Number(since)) : null;
+    const catchUp = v.is(RoomSinceSchema, since) ? this.store.patchesSince(Number(since)) : null;
     this.send(connection, {
       type: "welcome",
       connection_id: connection.id,

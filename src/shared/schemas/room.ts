@@ -14,6 +14,7 @@ import {
 } from "../json.ts";
 import {
   ROOM_CHAT_MAX_CHARS,
+  ROOM_PATCH_ID_MAX_CHARS,
   ROOM_PATCH_OPS_MAX,
   ROOM_PATH_MAX_CHARS,
   ROOM_STATE_MAX_DEPTH,
@@ -58,7 +59,11 @@ const TimerNameSchema = v.pipe(
 
 /** A patch's id, chosen by the client: the room answers with it and remembers it (a resent
  * patch is applied once). */
-export const PatchIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+export const PatchIdSchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(ROOM_PATCH_ID_MAX_CHARS),
+);
 
 /** Frames a client sends. */
 export const ClientFrameSchema = v.variant("type", [
