@@ -5,6 +5,7 @@ import * as fc from "fast-check";
 import {
   ROOM_CHAT_MAX_CHARS,
   ROOM_FRAME_MAX_BYTES,
+  ROOM_PATCH_ID_MAX_CHARS,
   ROOM_PATCH_OPS_MAX,
   ROOM_PRESENCE_MAX_BYTES,
   ROOM_TIMER_MAX_SECONDS,
@@ -12,6 +13,7 @@ import {
 import {
   boundaryNumbers,
   CONTROL_STRINGS,
+  DEEP_NESTING,
   deepArray,
   deepObject,
   LONE_SURROGATES,
@@ -30,6 +32,12 @@ import type { Who } from "./room-session.ts";
 export const SELF = "$self";
 /** A user id frames claim to act as (the room must ignore identity a client claims). */
 export const FORGED_USER_ID = "frames-owner";
+/** The longest timer name (TimerNameSchema's pattern in src/shared/schemas/room.ts). */
+const TIMER_NAME_MAX_CHARS = 64;
+/** An array this deep is twice as many bytes of brackets: a patch of it still fits in one
+ * frame (ROOM_FRAME_MAX_BYTES), so the room's own depth rules must refuse it; DEEP_NESTING
+ * does not fit. */
+const FRAME_FITTING_DEPTH = ROOM_FRAME_MAX_BYTES / 2 - 1_000;
 
 // ── frames as generated ────────────────────────────────────────────────────────────────────
 
@@ -200,8 +208,8 @@ const patchIdArb: fc.Arbitrary<JsonLike | undefined> = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom<JsonLike | undefined>(
       "",
-      new LongString("i", 64),
-      new LongString("i", 65),
+      new LongString("i", ROOM_PATCH_ID_MAX_CHARS),
+      new LongString("i", ROOM_PATCH_ID_MAX_CHARS + 1),
       "__proto__",
       7,
       null,
@@ -307,7 +315,10 @@ export const FRAME_FAMILIES = {
             arbitrary: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,12}$/) as fc.Arbitrary<JsonLike>,
           },
           fc.constantFrom<JsonLike>("__proto__", "constructor", "toString", "", "a b", "%"),
-          fc.constantFrom<JsonLike>(new LongString("t", 64), new LongString("t", 65)),
+          fc.constantFrom<JsonLike>(
+            new LongString("t", TIMER_NAME_MAX_CHARS),
+            new LongString("t", TIMER_NAME_MAX_CHARS + 1),
+          ),
           hostileString,
           wrongType,
         ),
@@ -360,7 +371,16 @@ export const FRAME_FAMILIES = {
         value: object(
           ["type", "state.patch"],
           ["id", "deep"],
-          ["ops", [object(["op", "set"], ["path", "/shared/deep"], ["value", deepArray(7_000)])]],
+          [
+            "ops",
+            [
+              object(
+                ["op", "set"],
+                ["path", "/shared/deep"],
+                ["value", deepArray(FRAME_FITTING_DEPTH)],
+              ),
+            ],
+          ],
         ),
       },
       {
@@ -368,7 +388,10 @@ export const FRAME_FAMILIES = {
         value: object(
           ["type", "state.patch"],
           ["id", "too-deep"],
-          ["ops", [object(["op", "set"], ["path", "/shared/deep"], ["value", deepArray(10_000)])]],
+          [
+            "ops",
+            [object(["op", "set"], ["path", "/shared/deep"], ["value", deepArray(DEEP_NESTING)])],
+          ],
         ),
       },
       { kind: "binary", bytes: new TextEncoder().encode('{"type":"chat.send","text":"hi"}') },

@@ -33,6 +33,8 @@ const GENERATED_STRING_MAX = 24;
 const GENERATED_ARRAY_MAX = 3;
 /** Keys added to objects that do not declare them. */
 const EXTRA_KEYS = ["unknown_field", "isAdmin", "role", "privileged", "user_id"] as const;
+/** Numbers for a schema without bounds lie within ± this (boundaryNumbers() adds extremes). */
+const UNBOUNDED_NUMBER_RANGE = 1_000_000;
 
 const valid = (value: JsonLike): Gen => ({ value, violations: [] });
 
@@ -166,8 +168,12 @@ function patternArb(pattern: string): fc.Arbitrary<string> | undefined {
 }
 
 function integerArb(schema: JsonSchema): fc.Arbitrary<number> {
-  const min = schema.minimum ?? (schema.exclusiveMinimum ?? -1_000_001) + 1;
-  const max = schema.maximum ?? (schema.exclusiveMaximum ?? 1_000_001) - 1;
+  const min =
+    schema.minimum ??
+    (schema.exclusiveMinimum === undefined ? -UNBOUNDED_NUMBER_RANGE : schema.exclusiveMinimum + 1);
+  const max =
+    schema.maximum ??
+    (schema.exclusiveMaximum === undefined ? UNBOUNDED_NUMBER_RANGE : schema.exclusiveMaximum - 1);
   return fc.integer({
     min: Math.max(min, Number.MIN_SAFE_INTEGER),
     max: Math.min(max, Number.MAX_SAFE_INTEGER),
@@ -176,8 +182,8 @@ function integerArb(schema: JsonSchema): fc.Arbitrary<number> {
 
 function numberArb(schema: JsonSchema): fc.Arbitrary<number> {
   return fc.double({
-    min: schema.minimum ?? -1e6,
-    max: schema.maximum ?? 1e6,
+    min: schema.minimum ?? -UNBOUNDED_NUMBER_RANGE,
+    max: schema.maximum ?? UNBOUNDED_NUMBER_RANGE,
     noNaN: true,
     noDefaultInfinity: true,
   });

@@ -2,6 +2,7 @@
 // report names the value (`raw(10000-deep array)`) and a reader can see what is covered.
 
 import * as fc from "fast-check";
+import { REQUEST_BODY_MAX_BYTES } from "../../src/shared/limits.ts";
 import { Entries, type JsonLike, LongString, RawJson } from "./json-text.ts";
 import { allowedTypes, type JsonSchema } from "./schema.ts";
 
@@ -311,8 +312,8 @@ export const HOSTILE_BODIES: readonly RawJson[] = [
     ["x"],
   ),
   new RawJson(
-    `{"x":"${"a".repeat(200_000)}"}`,
-    '{"x": "a".repeat(200000)} (over the body limit)',
+    `{"x":"${"a".repeat(REQUEST_BODY_MAX_BYTES)}"}`,
+    `{"x": "a".repeat(${REQUEST_BODY_MAX_BYTES})} (over the body limit)`,
     "object",
     ["x"],
   ),

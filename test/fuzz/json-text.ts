@@ -77,10 +77,3 @@ export function jsonText(value: JsonLike): string {
   }
   return JSON.stringify(value);
 }
-
-/** The value as a plain string when it is one (a LongString included), else undefined. */
-export function asPlainString(value: JsonLike): string | undefined {
-  if (typeof value === "string") return value;
-  if (value instanceof LongString) return value.value;
-  return undefined;
-}

@@ -15,7 +15,7 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { canonicalJson } from "../../src/shared/json.ts";
 import { ROOM_FRAME_MAX_BYTES } from "../../src/shared/limits.ts";
-import { ClientFrameSchema } from "../../src/shared/schemas/room.ts";
+import { ClientFrameSchema, PatchIdSchema } from "../../src/shared/schemas/room.ts";
 import { api, bearer, createCreation } from "../helpers.ts";
 import {
   FORGED_USER_ID,
@@ -76,8 +76,7 @@ function answersBroken(rendered: Rendered, received: Frame[]): string[] {
     }
   }
   const id = parsed?.id;
-  const validId = typeof id === "string" && id.length >= 1 && id.length <= 64;
-  if (type === "state.patch" && validId && fits) {
+  if (type === "state.patch" && v.is(PatchIdSchema, id) && fits) {
     for (const answer of answers) {
       if (answer.id !== id)
         broken.push(`answer ${answer.type} carries id ${preview(answer.id)}, not ${id}`);

@@ -159,7 +159,7 @@ export class RouteWorld {
       201,
       "grant a budget",
     );
-    this.authorizationId = (budget.id ?? (budget.authorization as { id: string })?.id) as string;
+    this.authorizationId = budget.id as string;
     const access = await expectStatus(
       await api(
         "/v1/me/access-tokens",
