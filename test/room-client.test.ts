@@ -11,6 +11,7 @@ import {
   ROOM_CLIENT_QUEUE_MAX,
   ROOM_FRAME_MAX_BYTES,
   ROOM_MESSAGES_PER_SECOND,
+  ROOM_PRESENCE_MAX_BYTES,
 } from "../src/shared/limits.ts";
 import { api, bearer, createCreation, userToken } from "./helpers.ts";
 import { openClient, statusOf, type TestClient, ticketsFor } from "./room-client-helpers.ts";
@@ -339,6 +340,21 @@ describe("presence", () => {
       expect.objectContaining({ user_id: "ann", data: { color: "teal" } }),
     ]);
     expect(a.network.sentOf("presence.set")).toHaveLength(2);
+    a.client.close();
+  });
+
+  it("resends presence as it was given, whatever the app does to its object afterwards", async () => {
+    const { id } = await createCreation("owner-sdk-15");
+    const a = await connected(id, "hall", "ann");
+    const data: Record<string, string> = { color: "teal" };
+    a.client.setPresence(data);
+    data.color = "x".repeat(ROOM_PRESENCE_MAX_BYTES); // too large, had it been sent
+    a.client.reconnect();
+    await statusOf(a.client, "connected");
+    await a.client.patch(increment); // answered after the presence frame sent before it
+    const sent = a.network.sentOf("presence.set");
+    expect(sent.map((frame) => frame.data)).toEqual([{ color: "teal" }, { color: "teal" }]);
+    expect(a.errors).toEqual([]);
     a.client.close();
   });
 });

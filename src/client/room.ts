@@ -69,13 +69,16 @@ export class RoomClient {
   private readonly socket: ReconnectingWebSocket;
   private readonly events = new Emitter<RoomEventMap>();
   private readonly outbox = new Outbox();
-  private readonly cursors: TrailingThrottle<{ x: number; y: number }>;
+  /** Encoded cursor frames: the latest one goes out when the throttle allows. */
+  private readonly cursors: TrailingThrottle<string>;
   private getTicket: () => Promise<string>;
   /** Bumped by setCredentials, so a ticket request started with the old ones is not trusted. */
   private credentials = 0;
   /** Welcomed on the current socket: frames go out at once instead of being held. */
   private ready = false;
-  private presenceData: JsonObject | null = null;
+  /** The last presence frame as checked and encoded, resent after every reconnect (not the
+   * app's object, which it may have changed since). */
+  private presenceFrame: string | null = null;
 
   constructor(options: ConnectRoomOptions) {
     this.options = options;
@@ -86,9 +89,9 @@ export class RoomClient {
     };
     this.cursors = new TrailingThrottle(
       ROOM_CURSOR_MIN_INTERVAL_MS,
-      ({ x, y }) => {
+      (text) => {
         // A position is stale by the time a connection is back: dropped, never held.
-        if (this.canSend()) this.socket.send(JSON.stringify({ type: "cursor", x, y }));
+        if (this.canSend()) this.socket.send(text);
       },
       timers,
     );
@@ -145,16 +148,14 @@ export class RoomClient {
 
   /** Publishes this user's presence data; it is sent again after every reconnect. */
   setPresence(data: Record<string, JsonValue>): void {
-    const text = encodeFrame({ type: "presence.set", data });
-    this.presenceData = data;
-    if (this.canSend()) this.socket.send(text);
+    this.presenceFrame = encodeFrame({ type: "presence.set", data });
+    if (this.canSend()) this.socket.send(this.presenceFrame);
   }
 
   /** Moves this user's cursor: at most one frame per ROOM_CURSOR_MIN_INTERVAL_MS, the latest
    * position winning; dropped while disconnected. */
   cursor(x: number, y: number): void {
-    encodeFrame({ type: "cursor", x, y });
-    this.cursors.push({ x, y });
+    this.cursors.push(encodeFrame({ type: "cursor", x, y }));
   }
 
   startTimer(name: string, seconds: number): void {
@@ -293,9 +294,7 @@ export class RoomClient {
     this.ready = true;
     // Before any handler runs (and may send): what waited goes out first, in order.
     this.outbox.drain((text) => this.socket.send(text));
-    if (this.presenceData) {
-      this.socket.send(JSON.stringify({ type: "presence.set", data: this.presenceData }));
-    }
+    if (this.presenceFrame) this.socket.send(this.presenceFrame);
     this.setStatus("connected");
     this.emitFrame(frame);
     if (first || frame.state !== null || this.mirror.version !== before) {
