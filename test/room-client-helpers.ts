@@ -59,7 +59,7 @@ export class TestNetwork {
   /** Delivers `text` to the SDK as if the room had sent it, on every open connection. */
   inject(text: string): void {
     for (const socket of this.sockets) {
-      if (socket.readyState === 1)
+      if (socket.readyState === WorkerSocket.OPEN)
         socket.dispatchEvent(new MessageEvent("message", { data: text }));
     }
   }
@@ -74,11 +74,11 @@ export class WorkerSocket extends EventTarget {
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSING = 2;
-  readonly CLOSED = 3;
-  readyState = 0;
+  readonly CONNECTING = WorkerSocket.CONNECTING;
+  readonly OPEN = WorkerSocket.OPEN;
+  readonly CLOSING = WorkerSocket.CLOSING;
+  readonly CLOSED = WorkerSocket.CLOSED;
+  readyState = WorkerSocket.CONNECTING;
   binaryType = "blob";
   readonly protocol = "";
   readonly extensions = "";
@@ -95,21 +95,22 @@ export class WorkerSocket extends EventTarget {
   }
 
   send(data: string): void {
-    if (this.readyState !== 1 || !this.ws) throw new Error("send on a socket that is not open");
+    if (this.readyState !== WorkerSocket.OPEN || !this.ws)
+      throw new Error("send on a socket that is not open");
     this.network.sent.push(JSON.parse(data));
     this.ws.send(data);
   }
 
   close(code = 1000, reason = ""): void {
-    if (this.readyState >= 2) return;
-    this.readyState = 2;
+    if (this.readyState >= WorkerSocket.CLOSING) return;
+    this.readyState = WorkerSocket.CLOSING;
     this.ws?.close(code, reason);
     this.finish(code, reason);
   }
 
   private async open(): Promise<void> {
     await this.network.passage();
-    if (this.readyState !== 0) return; // closed while waiting
+    if (this.readyState !== WorkerSocket.CONNECTING) return; // closed while waiting
     const url = new URL(this.url);
     const response = this.network.bypassRouter
       ? await env.ROOM.getByName(roomName(url)).fetch(
@@ -130,17 +131,17 @@ export class WorkerSocket extends EventTarget {
       this.dispatchEvent(new MessageEvent("message", { data: event.data }));
     });
     ws.addEventListener("close", (event) => this.finish(event.code, event.reason));
-    if (this.readyState !== 0) {
+    if (this.readyState !== WorkerSocket.CONNECTING) {
       ws.close(1000, "closed while opening");
       return;
     }
-    this.readyState = 1;
+    this.readyState = WorkerSocket.OPEN;
     this.dispatchEvent(new Event("open"));
   }
 
   private finish(code: number, reason: string): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
+    if (this.readyState === WorkerSocket.CLOSED) return;
+    this.readyState = WorkerSocket.CLOSED;
     this.dispatchEvent(new CloseEvent("close", { code, reason }));
   }
 }
