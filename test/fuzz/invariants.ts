@@ -4,15 +4,25 @@
 import { api } from "../helpers.ts";
 import { POLLUTION_CANARY } from "./hostile.ts";
 
-/** The built-in prototypes a pollution would land on. The test isolate, the Worker and its
- * Durable Objects share one isolate under @cloudflare/vitest-plugin, so a key the server plants
- * on Object.prototype is visible right here. */
+/** The built-in prototypes a pollution would land on: every one a JSON value, a parsed body or
+ * the server's own bookkeeping (dates, maps, sets, promises, errors, bytes) inherits from. The
+ * test isolate, the Worker and its Durable Objects share one isolate under
+ * @cloudflare/vitest-plugin, so a key the server plants on Object.prototype is visible here. */
 const PROTOTYPES = {
   "Object.prototype": Object.prototype,
   "Array.prototype": Array.prototype,
   "Function.prototype": Function.prototype,
   "String.prototype": String.prototype,
   "Number.prototype": Number.prototype,
+  "Boolean.prototype": Boolean.prototype,
+  "Date.prototype": Date.prototype,
+  "RegExp.prototype": RegExp.prototype,
+  "Error.prototype": Error.prototype,
+  "Promise.prototype": Promise.prototype,
+  "Map.prototype": Map.prototype,
+  "Set.prototype": Set.prototype,
+  "Uint8Array.prototype": Uint8Array.prototype,
+  "TypedArray.prototype": Object.getPrototypeOf(Uint8Array.prototype) as object,
 } as const;
 
 type Descriptors = Map<PropertyKey, PropertyDescriptor>;
