@@ -18,6 +18,17 @@ const signIn = (body: unknown, vars: Record<string, string> = {}) =>
     ...vars,
   });
 
+/** The body exactly as given: malformed JSON and odd types too. */
+const signInRaw = (body: string) =>
+  app.fetch(
+    new Request(`${ORIGIN}/v1/dev/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    }),
+    { ...env, DEV_SIGN_IN: "true" },
+  );
+
 describe("POST /v1/dev/sign-in", () => {
   it('is a 404 like any unknown route while DEV_SIGN_IN is not "true", whatever the body', async () => {
     expect(env.DEV_SIGN_IN).toBe("false"); // wrangler.jsonc's default
@@ -88,5 +99,37 @@ describe("POST /v1/dev/sign-in", () => {
       },
     );
     expect([response.status, (await problemOf(response)).code]).toEqual([404, "NOT_FOUND"]);
+  });
+
+  it("refuses malformed JSON, a body of another JSON type and a __proto__ key, minting nothing", async () => {
+    const cases: [string, string, string][] = [
+      [
+        '{"user_id":',
+        "INVALID_JSON",
+        "The request body is not valid JSON: Unexpected end of JSON input",
+      ],
+      ['["ann"]', "INVALID_REQUEST", "body body: must be a JSON object"],
+      ["null", "INVALID_REQUEST", "body body: must be a JSON object"],
+      [
+        '{"user_id":7}',
+        "INVALID_REQUEST",
+        "body user_id: Invalid type: Expected string but received 7",
+      ],
+      [
+        '{"user_id":"ann","__proto__":{"role":"admin"}}',
+        "INVALID_REQUEST",
+        'body body: may not use "__proto__" as a key',
+      ],
+    ];
+    for (const [body, code, detail] of cases) {
+      const response = await signInRaw(body);
+      const problem = await problemOf(response);
+      expect([body, response.status, problem.code, problem.detail]).toEqual([
+        body,
+        400,
+        code,
+        detail,
+      ]);
+    }
   });
 });
