@@ -35,12 +35,13 @@ export const roomRoutes = [
         "With a user JWT the ticket stands for that user; without credentials only when the creation allows anonymous visitors.",
       tag,
       auth: "optional",
+      creationParam: "creation_id",
       params: RoomParamsSchema,
       responses: { 201: { description: "{ ticket, expires_at }" } },
     },
     async (c, { principal, params }) => {
       const policy = await policyOf(c.env, params.creation_id);
-      const identity = ticketIdentity(principal, params.creation_id, policy);
+      const identity = ticketIdentity(principal, policy);
       return c.json(await roomOf(c.env, params).issueTicket(identity), 201);
     },
   ),
