@@ -1,4 +1,4 @@
-import { joinRoom, showProblem, text } from "../shared/boot.js";
+import { asList, asRecord, joinRoom, showProblem, slotOf, text } from "../shared/boot.js";
 
 const TURN_SECONDS = 30;
 const LINES = [
@@ -17,13 +17,18 @@ const slot = (userId) => `/users/${encodeURIComponent(userId)}`;
 
 /** Derives the game from the state: seats, every played turn, whose turn it is, the winner. */
 function game() {
-  const { seats = {}, skipped = [] } = room.state.shared ?? {};
+  const shared = asRecord(room.state.shared);
+  const seats = asRecord(shared.seats);
+  const skipped = asList(shared.skipped);
   const players = [seats.x, seats.o];
   const cells = Array(9).fill(null);
   const turns = new Map();
   players.forEach((player, seat) => {
-    for (const move of room.state.users?.[player]?.moves ?? [])
-      turns.set(move.turn, { seat, cell: move.cell });
+    for (const move of asList(asRecord(slotOf(asRecord(room.state.users), player)).moves)) {
+      const { turn, cell } = asRecord(move);
+      if (Number.isInteger(turn) && Number.isInteger(cell) && cell >= 0 && cell < cells.length)
+        turns.set(turn, { seat, cell });
+    }
   });
   let turn = 0;
   for (;;) {
@@ -94,7 +99,7 @@ document.querySelector("#reset").addEventListener("click", () => {
 // A fired turn timer costs the waiting player their turn (recorded once, whoever sees it first).
 room.on("timer.fired", ({ name }) => {
   const { turn, winner } = game();
-  if (name === "turn" && !winner && !(room.state.shared?.skipped ?? []).includes(turn)) {
+  if (name === "turn" && !winner && !asList(asRecord(room.state.shared).skipped).includes(turn)) {
     room.patch([{ op: "append", path: "/shared/skipped", value: turn }]).catch(showProblem);
   }
 });

@@ -1,14 +1,15 @@
-import { joinRoom, showProblem, text } from "../shared/boot.js";
+import { asList, asRecord, joinRoom, showProblem, slotOf, text } from "../shared/boot.js";
 
 const DEFAULT_POLL = { question: "What's for lunch?", options: ["Pizza", "Sushi", "Tacos"] };
 const room = joinRoom("poll");
 
 function render() {
-  const poll = room.state.config?.poll ?? DEFAULT_POLL;
-  const votes = Object.values(room.state.users ?? {}).map((slot) => slot.vote);
-  const mine = room.user ? room.state.users?.[room.user.user_id]?.vote : undefined;
+  const poll = asRecord(asRecord(room.state.config).poll ?? DEFAULT_POLL);
+  const users = asRecord(room.state.users);
+  const votes = Object.values(users).map((slot) => asRecord(slot).vote);
+  const mine = asRecord(slotOf(users, room.user?.user_id)).vote;
   document.querySelector("#question").textContent = poll.question;
-  document.querySelector("#options").innerHTML = poll.options
+  document.querySelector("#options").innerHTML = asList(poll.options)
     .map((option) => {
       const count = votes.filter((vote) => vote === option).length;
       return `<li><button type="button" data-option="${text(option)}" class="${option === mine ? "primary" : ""}">${text(option)}</button>

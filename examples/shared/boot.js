@@ -69,6 +69,25 @@ export function showProblem(error) {
   line.textContent = `${error.code}: ${error.message}`;
 }
 
+// Any participant writes their own /users/<id> slot and anything under /shared, as any JSON:
+// a page reads those as untrusted, taking only the shapes it expects, so one visitor's odd
+// values cannot break the page for everyone else.
+
+/** `value` when it is a list, otherwise an empty one. */
+export function asList(value) {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `value` when it is a JSON object, otherwise an empty one. */
+export function asRecord(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+/** The slot `key` of a JSON object, never something inherited (`__proto__`, `constructor`). */
+export function slotOf(record, key) {
+  return typeof key === "string" && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** Escapes text for innerHTML. */
 export function text(value) {
   const span = document.createElement("span");

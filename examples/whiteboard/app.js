@@ -1,4 +1,4 @@
-import { joinRoom, showProblem } from "../shared/boot.js";
+import { asList, asRecord, joinRoom, showProblem } from "../shared/boot.js";
 
 const MAX_POINTS = 200; // keeps one stroke well inside a frame
 const COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#c2255c", "#5f3dc4"];
@@ -11,10 +11,15 @@ const cursors = new Map();
 const colorOf = (userId) =>
   COLORS[[...userId].reduce((sum, c) => sum + c.charCodeAt(0), 0) % COLORS.length];
 
-/** Every stroke of every user, from each user's own slot of the state. */
+const isPoint = (point) =>
+  Array.isArray(point) && Number.isFinite(point[0]) && Number.isFinite(point[1]);
+
+/** Every stroke of every user, from each user's own slot of the state (only its points). */
 function strokes() {
-  return Object.entries(room.state.users ?? {}).flatMap(([userId, slot]) =>
-    (slot.strokes ?? []).map((points) => ({ userId, points })),
+  return Object.entries(asRecord(room.state.users)).flatMap(([userId, slot]) =>
+    asList(asRecord(slot).strokes)
+      .map((stroke) => ({ userId, points: asList(stroke).filter(isPoint) }))
+      .filter(({ points }) => points.length > 0),
   );
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectRoom, type PatchOp, ticketFetcher } from "../../src/client/index.ts";
 import { launchBrowser } from "./browser.ts";
 import { createCreation, devSignIn } from "./dev-identity.ts";
 
@@ -15,6 +16,8 @@ let browser: Browser;
 let creationId: string;
 const OWNER = "example-owner";
 const GUEST = "example-guest";
+/** Errors each open page has thrown (a handler that throws is one). */
+const pageErrors = new Map<Page, string[]>();
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
@@ -26,18 +29,35 @@ afterAll(async () => {
 });
 
 /** Opens an example in a fresh window, signs in as `user` and waits until the room is up. */
-async function open(example: string, user: string): Promise<Page> {
+async function open(example: string, user: string, room?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   const errors: string[] = [];
+  pageErrors.set(page, errors);
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${baseUrl}/examples/${example}/?creation=${creationId}`);
+  const address = `${baseUrl}/examples/${example}/?creation=${creationId}${room ? `&room=${room}` : ""}`;
+  await page.goto(address);
   await page.fill("#sign-in [name=user]", user);
   await page.click("#sign-in button[type=submit]");
   await page.waitForSelector("body[data-connected=true]", { timeout: 15_000 });
   expect(await page.textContent("[data-status]")).toBe(`connected as ${user}`);
-  expect(page.url()).toBe(`${baseUrl}/examples/${example}/?creation=${creationId}`);
+  expect(page.url()).toBe(address);
   expect(errors).toEqual([]);
   return page;
+}
+
+/** Patches a room as `user` through the client SDK, as any participant of the page could. */
+async function writeAs(user: string, room: string, ops: PatchOp[]): Promise<void> {
+  const token = await devSignIn(baseUrl, user);
+  const options = { baseUrl, creationId, room };
+  const client = connectRoom({
+    ...options,
+    getTicket: ticketFetcher({ ...options, token: () => token }),
+  });
+  try {
+    await client.patch(ops);
+  } finally {
+    client.close();
+  }
 }
 
 describe("examples in two windows", () => {
@@ -126,5 +146,45 @@ describe("examples in two windows", () => {
     expect(await page.locator("#sign-in").count()).toBe(0);
     expect(await page.textContent("[data-status]")).toBe("connected as reloader");
     await page.close();
+  });
+
+  it("reads a participant's odd values as nothing: no page breaks, everyone else's content shows", async () => {
+    const [board, poll, game] = ["odd-board", "odd-poll", "odd-game"];
+    await writeAs("mallory", board, [{ op: "set", path: "/users/mallory", value: null }]);
+    await writeAs("mallet", board, [
+      { op: "set", path: "/users/mallet/strokes", value: ["x", [[1, "y"]], 5] },
+    ]);
+    await writeAs(GUEST, board, [
+      {
+        op: "append",
+        path: `/users/${GUEST}/strokes`,
+        value: [
+          [10, 10],
+          [60, 40],
+        ],
+      },
+    ]);
+    await writeAs("mallory", poll, [{ op: "set", path: "/users/mallory", value: null }]);
+    await writeAs("mallet", poll, [{ op: "set", path: "/users/mallet", value: "a vote?" }]);
+    await writeAs(GUEST, poll, [{ op: "set", path: `/users/${GUEST}/vote`, value: "Sushi" }]);
+    await writeAs("mallory", game, [
+      { op: "set", path: "/shared/seats", value: { x: "mallory", o: "mallet" } },
+      { op: "set", path: "/shared/skipped", value: 5 },
+      { op: "set", path: "/users/mallory/moves", value: 5 },
+    ]);
+    await writeAs("mallet", game, [
+      { op: "set", path: "/users/mallet/moves", value: [null, "x", { turn: "0", cell: 99 }] },
+    ]);
+    const pages = [
+      await open("whiteboard", OWNER, board),
+      await open("poll", OWNER, poll),
+      await open("game", OWNER, game),
+    ];
+    const [boardPage, pollPage, gamePage] = pages;
+    await expect.poll(() => boardPage?.getAttribute("#canvas", "data-strokes")).toBe("1");
+    await expect.poll(() => pollPage?.textContent('[data-count="Sushi"]')).toBe("1");
+    await expect.poll(() => gamePage?.textContent("#turn")).toBe("Turn 1: waiting for mallory");
+    expect(pages.map((page) => pageErrors.get(page))).toEqual([[], [], []]);
+    await Promise.all(pages.map((page) => page.close()));
   });
 });
