@@ -340,6 +340,10 @@ describe("presence", () => {
       expect.objectContaining({ user_id: "ann", data: { color: "teal" } }),
     ]);
     expect(a.network.sentOf("presence.set")).toHaveLength(2);
+    expect(a.network.sentOf("presence.set").map((frame) => frame.data)).toEqual([
+      { color: "teal" },
+      { color: "teal" },
+    ]);
     a.client.close();
   });
 

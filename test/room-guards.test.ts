@@ -34,6 +34,7 @@ describe("frame rate", () => {
     }
     const patches = times(ROOM_MESSAGES_PER_SECOND, 0).map((at) => guards.withinRate("c", at));
     expect(patches.every(Boolean)).toBe(true);
+    expect(guards.withinRate("c", T0)).toBe(false); // the frame rate's own bound, unchanged
   });
 });
 

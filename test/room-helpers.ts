@@ -44,13 +44,11 @@ export async function connectRoom(
   const ws = response.webSocket as WebSocket;
   ws.accept();
   const frames: Frame[] = [];
-  let closed = false;
   let closeEvent: { code: number; reason: string } | null = null;
   ws.addEventListener("message", (event) => {
     frames.push(JSON.parse(event.data as string));
   });
   ws.addEventListener("close", (event) => {
-    closed = true;
     closeEvent = { code: event.code, reason: event.reason };
   });
   const of = (type: string) => frames.filter((frame) => frame.type === type);
@@ -86,8 +84,8 @@ export async function connectRoom(
     close: async () => {
       ws.close(1000, "done");
       await eventually(
-        async () => closed,
-        (done) => done,
+        async () => closeEvent,
+        (event) => event !== null,
       );
     },
   };

@@ -26,6 +26,10 @@ describe("timers", () => {
     await owner.waitFor("timer.cancelled");
     expect(owner.of("error").map((e) => e.code)).toEqual(["TIMER_LIMIT", "TIMER_NOT_FOUND"]);
     expect(owner.of("timer.started")).toHaveLength(ROOM_TIMERS_MAX + 1);
+    expect(owner.of("timer.started").map((frame) => frame.name)).toEqual([
+      ...Array.from({ length: ROOM_TIMERS_MAX }, (_, i) => `t${i}`),
+      "t0",
+    ]);
     expect(owner.of("timer.cancelled")).toEqual([{ type: "timer.cancelled", name: "t1" }]);
     await owner.close();
   });
