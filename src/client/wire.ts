@@ -4,6 +4,7 @@
 // reported, never applied).
 
 import * as v from "valibot";
+import { parseJsonOrUndefined } from "../shared/json.ts";
 import { ROOM_FRAME_MAX_BYTES } from "../shared/limits.ts";
 import {
   type ClientFrame,
@@ -31,12 +32,7 @@ export function encodeFrame(frame: ClientFrame): string {
 
 /** A frame from the room, or INVALID_SERVER_FRAME saying what is wrong with it. */
 export function decodeFrame(data: unknown): ServerFrame | RoomError {
-  let json: unknown;
-  try {
-    json = typeof data === "string" ? JSON.parse(data) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const json = typeof data === "string" ? parseJsonOrUndefined(data) : undefined;
   const parsed = v.safeParse(ServerFrameSchema, json);
   if (parsed.success) return parsed.output;
   const where = typeof data === "string" ? describe(parsed.issues[0]) : "not text";

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { actorByName } from "../actors/refusal.ts";
 import type { LegacyRecord } from "../actors/subdomain/legacy-import.ts";
 import { UserIdSchema } from "../shared/ids.ts";
-import { jsonProblem } from "../shared/json.ts";
+import { jsonProblem, parseJsonOrUndefined } from "../shared/json.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
 import { parseSubdomain } from "../shared/schemas/subdomain.ts";
 
@@ -38,7 +38,7 @@ const LegacyRecordSchema = v.object({
 
 /** The oldest records said `userId` where later ones say `ownerId`. */
 function legacyRecord(value: unknown): LegacyRecord | null {
-  const record = typeof value === "string" ? safeJson(value) : value;
+  const record = typeof value === "string" ? parseJsonOrUndefined(value) : value;
   // A record given as a JSON string gets the same checks as a body (no `__proto__` keys, depth).
   if (record === undefined || jsonProblem(record) !== null) return null;
   if (
@@ -51,14 +51,6 @@ function legacyRecord(value: unknown): LegacyRecord | null {
   }
   const parsed = v.safeParse(LegacyRecordSchema, record);
   return parsed.success ? parsed.output : null;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export async function importRecords(
@@ -119,7 +111,7 @@ async function importReserved(
   value: unknown,
   report: ImportReport,
 ) {
-  const names = typeof value === "string" ? safeJson(value) : value;
+  const names = typeof value === "string" ? parseJsonOrUndefined(value) : value;
   if (!Array.isArray(names)) return report.skipped.push({ key, reason: "not a list of names" });
   let changed = false;
   for (const raw of names) {
@@ -143,7 +135,7 @@ async function importPreallocated(
   value: unknown,
   report: ImportReport,
 ) {
-  const entries = typeof value === "string" ? safeJson(value) : value;
+  const entries = typeof value === "string" ? parseJsonOrUndefined(value) : value;
   if (!entries || typeof entries !== "object" || Array.isArray(entries)) {
     return report.skipped.push({ key, reason: "not a map of name to user id" });
   }

@@ -36,8 +36,19 @@ export function jsonProblem(value: unknown, maxDepth = JSON_MAX_DEPTH): string |
   return null;
 }
 
-const isJsonObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+/** A JSON object: not null, not an array. The one such check of server, protocol and SDK. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The parsed JSON text, or undefined when it is not JSON (a frame, a stored record). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Any JSON value of at most JSON_MAX_DEPTH levels, with finite numbers and no `__proto__` key. */
 export const JsonValueSchema = v.custom<JsonValue>(

@@ -1,7 +1,7 @@
 // Shared room state: a JSON object patched by path. Used by the room (with write rules) and by
 // the client SDK's local mirror (without), so both apply a patch exactly the same way.
 
-import type { JsonObject } from "./json.ts";
+import { isJsonObject, type JsonObject } from "./json.ts";
 import { isPrototypeKey, ownValue } from "./object-keys.ts";
 import type { PatchOp, RoomIdentity } from "./schemas/room.ts";
 
@@ -51,12 +51,6 @@ export function checkWritable(path: string, writer: RoomIdentity): void {
   if (root === "shared" && owner !== undefined) return;
   if (root === "users" && owner === writer.user_id) return;
   throw new PatchError("FORBIDDEN_PATH", `${writer.user_id} may not write ${path}.`);
-}
-
-/** A JSON object: not null, not an array. The one such check of the room's code, its protocol
- * and the client SDK. */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Applies ops to a copy of `state`; the original is untouched if any op fails. */

@@ -1,23 +1,15 @@
-// Small pieces of the room actor that need no room: parsing, a refusal before any socket
+// Small pieces of the room actor that need no room: the patch id of a frame, a refusal before any socket
 // opens, and the error a too-large state is signalled with.
 
 import * as v from "valibot";
 import { type ApiError, problemBody } from "../../shared/errors.ts";
+import { isJsonObject } from "../../shared/json.ts";
 import { ownValue } from "../../shared/object-keys.ts";
-import { isJsonObject } from "../../shared/room-state.ts";
 import { PatchIdSchema } from "../../shared/schemas/room.ts";
 
 export class StateTooLarge extends Error {
   constructor(size: number) {
     super(`The state would be ${size} bytes, over the room's limit.`);
-  }
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

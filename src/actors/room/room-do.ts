@@ -11,6 +11,7 @@ import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
 import { ApiError, problemBody } from "../../shared/errors.ts";
 import type { JsonValue } from "../../shared/json.ts";
+import { isJsonObject, parseJsonOrUndefined } from "../../shared/json.ts";
 import {
   ROOM_CONNECTIONS_MAX,
   ROOM_CURSOR_FRAME_MAX_BYTES,
@@ -21,7 +22,7 @@ import {
   ROOM_VIOLATIONS_MAX,
 } from "../../shared/limits.ts";
 import { ownValue } from "../../shared/object-keys.ts";
-import { checkWritable, isJsonObject, PatchError } from "../../shared/room-state.ts";
+import { checkWritable, PatchError } from "../../shared/room-state.ts";
 import {
   ClientFrameSchema,
   type PatchOp,
@@ -38,9 +39,8 @@ import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { ConnectionGuards } from "./guards.ts";
-import { patchIdOf, problemResponse, StateTooLarge, safeJson } from "./helpers.ts";
+import { patchIdOf, problemResponse, StateTooLarge } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
-
 import { type ClientPatchId, RoomStore } from "./store.ts";
 import { RoomTimers, TIMER_TASK, type TimerOutcome } from "./timers.ts";
 
@@ -97,7 +97,7 @@ export class RoomDO extends Server {
   override onConnect(connection: RoomConnection, { request }: ConnectionContext): void {
     const identity = v.safeParse(
       RoomIdentitySchema,
-      safeJson(request.headers.get(ROOM_IDENTITY_HEADER) ?? ""),
+      parseJsonOrUndefined(request.headers.get(ROOM_IDENTITY_HEADER) ?? ""),
     );
     if (!identity.success) {
       connection.close(1008, "unauthenticated");
@@ -170,7 +170,7 @@ export class RoomDO extends Server {
         `Frames may be at most ${ROOM_FRAME_MAX_BYTES} bytes.`,
       );
     }
-    const json = typeof message === "string" ? safeJson(message) : undefined;
+    const json = typeof message === "string" ? parseJsonOrUndefined(message) : undefined;
     const now = clock.now();
     // Any refusal names the patch it refuses, so the sender can settle it (a patch refused for
     // its rate would otherwise wait for an answer that never comes).

@@ -2,9 +2,9 @@
 // Privileged connections run them, participants too once the owner sets /config/open_timers.
 
 import type { JsonObject } from "../../shared/json.ts";
+import { isJsonObject } from "../../shared/json.ts";
 import { ROOM_TIMERS_MAX } from "../../shared/limits.ts";
 import { ownValue } from "../../shared/object-keys.ts";
-import { isJsonObject } from "../../shared/room-state.ts";
 import type { RoomErrorCode, RoomIdentity, ServerFrame } from "../../shared/schemas/room.ts";
 import type { Scheduler } from "../scheduler.ts";
 

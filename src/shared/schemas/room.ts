@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import type { ErrorCode } from "../errors.ts";
 import {
+  isJsonObject,
   type JsonObject,
   JsonObjectSchema,
   type JsonValue,
@@ -20,7 +21,6 @@ import {
   ROOM_STATE_MAX_DEPTH,
   ROOM_TIMER_MAX_SECONDS,
 } from "../limits.ts";
-import { isJsonObject } from "../room-state.ts";
 import { textSchema } from "./text.ts";
 
 export const RoomNameSchema = v.pipe(

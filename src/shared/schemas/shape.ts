@@ -4,6 +4,7 @@
 // thing or that the schema does not know, so every body is refused the same way, field named.
 
 import type * as v from "valibot";
+import { isJsonObject } from "../json.ts";
 
 export interface ShapeProblem {
   field: string;
@@ -33,9 +34,6 @@ const OBJECTS = new Set(["object", "strict_object", "loose_object", "object_with
 /** Object schemas that admit no key beyond their entries. */
 const CLOSED_OBJECTS = new Set(["object", "strict_object"]);
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 const join = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
 
 export function shapeProblem(
@@ -50,7 +48,7 @@ export function shapeProblem(
   }
   if (OBJECTS.has(current.type)) return objectProblem(current, value, path);
   if (current.type === "record") {
-    if (!isPlainObject(value)) return { field: path || "body", message: "must be a JSON object" };
+    if (!isJsonObject(value)) return { field: path || "body", message: "must be a JSON object" };
     for (const [key, item] of Object.entries(value)) {
       const problem = current.value ? shapeProblem(current.value, item, join(path, key)) : null;
       if (problem) return problem;
@@ -66,7 +64,7 @@ export function shapeProblem(
   }
   if (current.type === "variant" && current.key && current.options) {
     // A variant always chooses between object schemas.
-    if (!isPlainObject(value)) return { field: path || "body", message: "must be a JSON object" };
+    if (!isJsonObject(value)) return { field: path || "body", message: "must be a JSON object" };
     const key = current.key;
     const option = current.options.find(
       (candidate) => candidate.entries?.[key]?.literal === value[key],
@@ -81,7 +79,7 @@ export function shapeProblem(
 }
 
 function objectProblem(schema: AnySchema, value: unknown, path: string): ShapeProblem | null {
-  if (!isPlainObject(value)) return { field: path || "body", message: "must be a JSON object" };
+  if (!isJsonObject(value)) return { field: path || "body", message: "must be a JSON object" };
   const entries = schema.entries ?? {};
   for (const key of Object.keys(value)) {
     if (Object.hasOwn(entries, key)) {
