@@ -6,7 +6,6 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { requireSameCreation } from "../actors/access.ts";
-import { ApiError } from "../shared/errors.ts";
 import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { authenticate, hasCredentials, requirePrincipal } from "./auth/authenticate.ts";
 import { refuseReplays } from "./auth/replay.ts";
@@ -14,7 +13,7 @@ import type { AppContext, AppEnv } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { parseInput, readJsonBody } from "./input.ts";
 import { corsPolicy } from "./middleware/cors.ts";
-import { onError } from "./middleware/errors.ts";
+import { noRoute, onError } from "./middleware/errors.ts";
 import { stripIdentityHeaders } from "./middleware/identity-headers.ts";
 import { requestBodyLimit } from "./middleware/limits.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -72,7 +71,7 @@ export function createApp(routes: readonly RouteDefinition[]): Hono<AppEnv> {
       const asset = await c.env.ASSETS.fetch(c.req.raw);
       if (asset.status !== 404) return asset;
     }
-    return onError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`), c);
+    return onError(noRoute(c), c);
   });
   app.onError(onError);
   return app;

@@ -21,9 +21,15 @@ export function serviceSecrets(env: Env): string[] {
   return list(env.SERVICE_SECRETS);
 }
 
+export type SecretJwtConfig = {
+  kind: "secret";
+  secret: string;
+  issuer: string | null;
+  audience: string | null;
+};
 export type JwtConfig =
   | { kind: "jwks"; jwksUrl: string; issuer: string; audience: string }
-  | { kind: "secret"; secret: string; issuer: string | null; audience: string | null };
+  | SecretJwtConfig;
 
 export function jwtConfig(env: Env): JwtConfig {
   const issuer = env.AUTH_JWT_ISSUER?.trim() || null;

@@ -1,10 +1,10 @@
 // User JWTs: HS256 with AUTH_JWT_SECRET in development, a JWKS with issuer and audience in
 // production. Algorithms are pinned so a token cannot pick its own.
 
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
-import type { JwtConfig } from "../../shared/config.ts";
+import type { JwtConfig, SecretJwtConfig } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
 import { JWT_CLOCK_TOLERANCE_SECONDS, JWT_MAX_LIFETIME_SECONDS } from "../../shared/limits.ts";
@@ -117,4 +117,22 @@ export async function verifyUserJwt(token: string, config: JwtConfig): Promise<U
   }
   const { sub, email, role } = claims.output;
   return { type: "user", id: sub, email: email ?? null, admin: role === "admin" };
+}
+
+/** An HS256 user JWT that verifyUserJwt accepts under `config` (development sign-in). */
+export async function mintUserJwt(
+  config: SecretJwtConfig,
+  claims: { sub: string; email?: string | undefined },
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: number }> {
+  const now = Math.floor(clock.now() / 1000);
+  const expiresAt = now + ttlSeconds;
+  const jwt = new SignJWT(claims.email ? { email: claims.email } : {})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuedAt(now)
+    .setExpirationTime(expiresAt);
+  if (config.issuer) jwt.setIssuer(config.issuer);
+  if (config.audience) jwt.setAudience(config.audience);
+  return { token: await jwt.sign(new TextEncoder().encode(config.secret)), expiresAt };
 }

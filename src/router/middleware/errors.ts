@@ -59,3 +59,8 @@ function logError(c: AppContext, error: Error): void {
     }),
   );
 }
+
+/** The 404 of a path no route serves (also what a disabled route answers, so it looks absent). */
+export function noRoute(c: AppContext): ApiError {
+  return new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`);
+}

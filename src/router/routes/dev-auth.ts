@@ -5,32 +5,18 @@
 // route never mints one. Otherwise it is the same 404 as a route that does not exist, and it
 // reads no body before saying so.
 
-import { SignJWT } from "jose";
-import * as v from "valibot";
-import { clock } from "../../shared/clock.ts";
-import { jwtConfig } from "../../shared/config.ts";
-import { ApiError } from "../../shared/errors.ts";
-import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
+import { jwtConfig, type SecretJwtConfig } from "../../shared/config.ts";
 import { DEV_SIGN_IN_TOKEN_TTL_SECONDS } from "../../shared/limits.ts";
+import { DevSignInAnswerSchema, DevSignInSchema } from "../../shared/schemas/dev-auth.ts";
+import { iso } from "../../shared/time.ts";
+import { mintUserJwt } from "../auth/jwt.ts";
 import type { AppContext } from "../context.ts";
 import { parseInput, readJsonBody } from "../input.ts";
+import { noRoute } from "../middleware/errors.ts";
 import { defineRoute } from "../route.ts";
 
-const DevSignInSchema = v.strictObject({
-  user_id: UserIdSchema,
-  email: v.optional(EmailSchema),
-});
-
-const DevSignInAnswerSchema = v.object({
-  token: v.string(),
-  user_id: v.string(),
-  expires_at: v.string(),
-});
-
 /** The signing key when development sign-in is on; null when it is off. */
-function devSecret(
-  c: AppContext,
-): { secret: string; issuer: string | null; audience: string | null } | null {
+function devSecret(c: AppContext): SecretJwtConfig | null {
   if (c.env.DEV_SIGN_IN !== "true") return null;
   const config = jwtConfig(c.env);
   return config.kind === "secret" ? config : null;
@@ -53,22 +39,14 @@ export const devAuthRoutes = [
     },
     async (c) => {
       const key = devSecret(c);
-      if (!key) throw new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`);
+      if (!key) throw noRoute(c);
       const body = parseInput("body", DevSignInSchema, await readJsonBody(c, DevSignInSchema));
-      const now = Math.floor(clock.now() / 1000);
-      const expiresAt = now + DEV_SIGN_IN_TOKEN_TTL_SECONDS;
-      const jwt = new SignJWT(body.email ? { email: body.email } : {})
-        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-        .setSubject(body.user_id)
-        .setIssuedAt(now)
-        .setExpirationTime(expiresAt);
-      if (key.issuer) jwt.setIssuer(key.issuer);
-      if (key.audience) jwt.setAudience(key.audience);
-      const token = await jwt.sign(new TextEncoder().encode(key.secret));
-      return c.json(
-        { token, user_id: body.user_id, expires_at: new Date(expiresAt * 1000).toISOString() },
-        201,
+      const { token, expiresAt } = await mintUserJwt(
+        key,
+        { sub: body.user_id, email: body.email },
+        DEV_SIGN_IN_TOKEN_TTL_SECONDS,
       );
+      return c.json({ token, user_id: body.user_id, expires_at: iso(expiresAt * 1000) }, 201);
     },
   ),
 ];
