@@ -332,3 +332,48 @@ export const CONTENT_TYPES: readonly { readonly type: string; readonly refused?:
   // No header: the Request constructor labels a string body text/plain.
   { type: "", refused: true },
 ];
+
+// ── headers ────────────────────────────────────────────────────────────────────────────────
+
+/** Header values an attacker or a broken client sends. A header cannot carry NUL, CR or LF
+ * (the Headers constructor refuses them before a request exists), and workerd sends a non-ASCII
+ * value as its UTF-8 bytes, so malformed UTF-8 reaches a header only percent-encoded. */
+export const HOSTILE_HEADER_VALUES: readonly (string | LongString)[] = [
+  "",
+  " ",
+  "\t",
+  "0",
+  "-1",
+  "null",
+  "undefined",
+  "NaN",
+  "[]",
+  "{}",
+  '{"__proto__":{"polluted":"yes"}}',
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "%",
+  "%zz",
+  "%E0%A4%A",
+  "%ED%A0%80",
+  "%00",
+  "a,b",
+  "a, b",
+  "a;b",
+  "a b",
+  "=",
+  "v1=",
+  "\u00e9",
+  new LongString("a", HUGE_STRING_LENGTH),
+];
+
+/** A header value as sent (a LongString prints as its recipe in a counterexample). */
+export const headerText = (value: string | LongString) =>
+  value instanceof LongString ? value.value : value;
+
+/** A header value as a failure report names it. */
+export const headerLabel = (value: string | LongString) =>
+  value instanceof LongString ? fc.stringify(value) : JSON.stringify(value);

@@ -5,14 +5,21 @@
 import type * as fc from "fast-check";
 import { inject } from "vitest";
 
-/** Cases across all fuzz files in a default run (a little over a minute on two cores; each
+/** Cases each fuzz file gets in a default run: the HTTP routes of the published document,
+ * the room frames, and the inputs read outside any published schema (headers and signatures,
+ * bearer tokens, signed Stripe events, the registry import, dev sign-in), whose cases send
+ * several requests each. `--runs N` scales them all to N in these proportions. */
+export const CI_RUNS_BY_SUITE = {
+  routes: 1_750,
+  frames: 750,
+  "signed calls": 300,
+} as const;
+export type Suite = keyof typeof CI_RUNS_BY_SUITE;
+/** Cases across all fuzz files in a default run (about 80 s on two cores; each
  * wrong-credentials case is sent once per wrong credential on top). */
-export const CI_TOTAL_RUNS = 2_500;
+export const CI_TOTAL_RUNS = Object.values(CI_RUNS_BY_SUITE).reduce((sum, runs) => sum + runs, 0);
 /** The fixed seed of a default run, so CI is reproducible. */
 export const CI_SEED = 20_261_201;
-/** Share of the cases each fuzz file gets: the HTTP routes and the room frames. */
-export const SUITE_SHARES = { routes: 0.7, frames: 0.3 } as const;
-export type Suite = keyof typeof SUITE_SHARES;
 /** No property runs fewer cases than this, however many properties share the budget. */
 export const MIN_RUNS_PER_PROPERTY = 5;
 /** Time allowed per request (or frame) when sizing a test's timeout, shrinking included. */
@@ -57,7 +64,7 @@ export function suiteBudget(suite: Suite, properties: number): PropertyBudget {
   const settings = fuzzSettings();
   const runs = Math.max(
     MIN_RUNS_PER_PROPERTY,
-    Math.floor((settings.runs * SUITE_SHARES[suite]) / properties),
+    Math.floor((settings.runs * CI_RUNS_BY_SUITE[suite]) / CI_TOTAL_RUNS / properties),
   );
   return {
     settings,
