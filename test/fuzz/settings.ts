@@ -13,6 +13,7 @@ export const CI_RUNS_BY_SUITE = {
   routes: 1_750,
   frames: 750,
   "signed calls": 300,
+  authorization: 160,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each
