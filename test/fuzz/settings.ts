@@ -14,6 +14,7 @@ export const CI_RUNS_BY_SUITE = {
   frames: 750,
   "signed calls": 300,
   authorization: 160,
+  stripe: 200,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each
