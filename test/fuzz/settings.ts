@@ -16,6 +16,7 @@ export const CI_RUNS_BY_SUITE = {
   authorization: 160,
   stripe: 200,
   "registry import": 150,
+  "dev sign-in": 100,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each
