@@ -53,14 +53,12 @@ describe("replayed service signatures", () => {
     expect(await balanceOf("replay-bo")).toBe(before + 7);
   });
 
-  it("answers a copy of a keyed deposit with the stored answer, moving the money once", async () => {
+  it("answers a copy of a deposit keyed in its signed body with the stored answer, moving the money once", async () => {
     const before = await balanceOf("replay-cy");
-    const deposit = await captured(
-      "POST",
-      "/v1/users/replay-cy/wallet/deposit",
-      { amount: 50 },
-      { "idempotency-key": "replay-cy-1" },
-    );
+    const deposit = await captured("POST", "/v1/users/replay-cy/wallet/deposit", {
+      amount: 50,
+      reference_id: "replay-cy-1",
+    });
     const [first, second, third] = [await deposit(), await deposit(), await deposit()];
     expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
     expect([second.headers.get("idempotent-replayed"), await second.json()]).toEqual([
@@ -68,6 +66,29 @@ describe("replayed service signatures", () => {
       await first.json(),
     ]);
     expect(await balanceOf("replay-cy")).toBe(before + 50);
+  });
+
+  it("refuses a copy re-sent under an Idempotency-Key header: the signature does not cover it", async () => {
+    const before = await balanceOf("replay-cz");
+    const path = "/v1/users/replay-cz/wallet/deposit";
+    const body = JSON.stringify({ amount: 100 });
+    const signed = await serviceHeaders("POST", path, body);
+    const send = (key?: string) =>
+      api(path, {
+        method: "POST",
+        headers: {
+          ...signed,
+          "content-type": "application/json",
+          ...(key ? { "idempotency-key": key } : {}),
+        },
+        body,
+      });
+    const first = await send("key-1");
+    const copies = [await send("key-1"), await send("key-2"), await send()];
+    expect(first.status).toBe(200);
+    expect(copies.map((copy) => copy.status)).toEqual([401, 401, 401]);
+    expect((await problemOf(copies[1] as Response)).code).toBe("SIGNATURE_REPLAYED");
+    expect(await balanceOf("replay-cz")).toBe(before + 100);
   });
 
   it("answers a copy of seed 001's consume (keyed by reference_id) with the stored answer", async () => {

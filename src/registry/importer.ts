@@ -11,6 +11,9 @@ import { jsonProblem, parseJsonOrUndefined } from "../shared/json.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
 import { parseSubdomain } from "../shared/schemas/subdomain.ts";
 
+/** How much of an unusable value a skipped entry of the report quotes. */
+const SKIPPED_VALUE_MAX_CHARS = 64;
+
 export interface ImportReport {
   imported: string[];
   unchanged: string[];
@@ -117,7 +120,7 @@ async function importReserved(
   for (const raw of names) {
     const name = safeName(raw);
     if (!name) {
-      report.skipped.push({ key: `${key}:${String(raw)}`, reason: "not a valid subdomain name" });
+      report.skipped.push({ key: `${key}:${describe(raw)}`, reason: "not a valid subdomain name" });
       continue;
     }
     const actor = actorByName(env.SUBDOMAIN, name);
@@ -153,6 +156,15 @@ async function importPreallocated(
     changed = true;
   }
   (changed ? report.imported : report.unchanged).push(key);
+}
+
+/** Names a value in a report: a string as it is, anything else as (short) JSON. Never String():
+ * an imported object may carry its own `toString` key, which String() would try to call. */
+function describe(raw: unknown): string {
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+  return text.length > SKIPPED_VALUE_MAX_CHARS
+    ? `${text.slice(0, SKIPPED_VALUE_MAX_CHARS)}…`
+    : text;
 }
 
 function safeName(raw: unknown): string | null {

@@ -1,4 +1,5 @@
 import { ApiError, asApiError } from "../../shared/errors.ts";
+import { ownValue } from "../../shared/object-keys.ts";
 import { StripeAckSchema } from "../../shared/schemas/stripe.ts";
 import { verifyStripeSignature } from "../../shared/stripe-signature.ts";
 import { STRIPE_HANDLERS, StripeEventSchema } from "../../webhooks/stripe.ts";
@@ -35,7 +36,8 @@ export const stripeWebhook = defineRoute(
     }
     // The router's own readers: INVALID_JSON, 415, and INVALID_REQUEST naming the field.
     const event = parseInput("body", StripeEventSchema, await readJsonBody(c, StripeEventSchema));
-    const handler = STRIPE_HANDLERS[event.type];
+    // An own entry only: a type named like an Object.prototype member handles nothing.
+    const handler = ownValue(STRIPE_HANDLERS, event.type);
     if (!handler)
       return c.json({ received: true, applied: false, reason: "event type not handled" });
     try {

@@ -4,6 +4,7 @@
 
 import * as v from "valibot";
 import { EmailSchema, UserIdSchema } from "../ids.ts";
+import { JsonObjectSchema } from "../json.ts";
 import { REGISTRY_IMPORT_BATCH_MAX, SUBDOMAINS_PAGE_MAX } from "../limits.ts";
 import { pageLimitSchema } from "./meta.ts";
 import { CollaboratorRightSchema } from "./subdomain.ts";
@@ -35,7 +36,9 @@ export const RegistryImportSchema = v.pipe(
     /** Per-key records: `subdomain:<name>`, `user:<id>`, `config:reserved`, `config:preallocated`. */
     records: v.optional(
       v.pipe(
-        v.record(v.string(), v.unknown()),
+        // Not v.record: it silently drops the keys "constructor" and "prototype", and every
+        // record must get an outcome (the importer reports keys it does not know as skipped).
+        JsonObjectSchema,
         v.check(
           (records) => Object.keys(records).length <= REGISTRY_IMPORT_BATCH_MAX,
           `must hold at most ${REGISTRY_IMPORT_BATCH_MAX} records; send batches`,
