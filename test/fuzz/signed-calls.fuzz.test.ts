@@ -4,8 +4,9 @@
 // case acts on a deposit into a watched wallet, so what the headers let through is measured:
 //   - only a genuine signature is accepted; a refused call moves no money;
 //   - a signed mutation sent again verbatim (in sequence or as a flood, with any x-request-id,
-//     content-type or hex case) takes effect once: the copies are 401 SIGNATURE_REPLAYED, or,
-//     with an idempotency key, the first answer again;
+//     content-type or hex case, under the same or a new Idempotency-Key) takes effect once: the
+//     copies are 401 SIGNATURE_REPLAYED, or, with a reference_id in the signed body, the first
+//     answer again;
 //   - an idempotency key reused with another body is 422, a key that differs from the body's
 //     reference_id is 422, a malformed key is 400; none of them moves money;
 //   - x-sheen-signature is refused while LEGACY_BODY_SIGNATURE is off, and while it is on a
@@ -267,12 +268,13 @@ async function signatureCase(variant: SignatureVariant, amount: number) {
 
 // ── 2: copies of one signed call ──────────────────────────────────────────────────────────
 
-/** Where a call carries its idempotency key. A copy sent under a new Idempotency-Key is left out
- * while src/router/auth/replay.ts lets keyed requests past the replay guard (see
- * open-findings.test.ts). */
+/** Where a call carries its idempotency key. Only a key in the signed body (reference_id) lets
+ * a copy through to its stored answer; the signature does not cover an Idempotency-Key header,
+ * so a copy under the same header, or a new one on each copy, is refused as a replay. */
 const KEY_PLACES = [
   "none",
   "header",
+  "a new header on each copy",
   "body",
   "header and body",
   "mismatch",
@@ -328,6 +330,7 @@ async function copiesCase({
   const copy = (n: (typeof noise)[number], index: number) =>
     send(report, `copy ${index + 1}`, request, {
       ...header,
+      ...(place === "a new header on each copy" ? { "idempotency-key": fresh("copy-key-") } : {}),
       [TIMESTAMP_HEADER]: signed[TIMESTAMP_HEADER],
       [SIGNATURE_HEADER]: n.upperHex
         ? `v1=${signed[SIGNATURE_HEADER].slice(3).toUpperCase()}`
@@ -345,17 +348,17 @@ async function copiesCase({
   );
   const statuses = answers.map((answer) => `${answer.status} ${codeOf(answer) ?? ""}`.trim());
   const appliedOnce = answers.filter((answer) => answer.status === 200).length >= 1;
-  if (place === "none") {
+  if (place === "none" || place === "header" || place === "a new header on each copy") {
     const replayed = answers.filter((answer) => codeOf(answer) === "SIGNATURE_REPLAYED");
     report.expect(
       appliedOnce && replayed.length === answers.length - 1,
-      `copies without a key: ${statuses.join(", ")} (one 200, the rest SIGNATURE_REPLAYED)`,
+      `copies without a key in the signed body (${place}): ${statuses.join(", ")} (one 200, the rest SIGNATURE_REPLAYED)`,
     );
   }
-  if (place === "header" || place === "body" || place === "header and body") {
+  if (place === "body" || place === "header and body") {
     report.expect(
       answers.every((answer) => answer.status === 200),
-      `copies with a fresh key: ${statuses.join(", ")} (all 200, one applied)`,
+      `copies with a fresh reference_id: ${statuses.join(", ")} (all 200, one applied)`,
     );
   }
   if (place === "mismatch") {

@@ -84,8 +84,15 @@ const idArb = fc.oneof(
   },
 );
 
-// Types named like Object.prototype's members are left out while src/router/routes/webhooks.ts
-// looks handlers up through the prototype (see open-findings.test.ts).
+/** Types a handler table looked up through its prototype would "handle" (findings.test.ts). */
+const PROTOTYPE_MEMBER_TYPES = [
+  "__proto__",
+  "constructor",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+];
+
 const typeArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant<JsonLike>(PAYMENT) },
   { weight: 3, arbitrary: fc.constantFrom<JsonLike>(...HANDLED_TYPES) },
@@ -93,6 +100,7 @@ const typeArb = fc.oneof(
     weight: 2,
     arbitrary: fc.constantFrom<JsonLike>(
       "invoice.paid",
+      ...PROTOTYPE_MEMBER_TYPES,
       "",
       ` ${PAYMENT}`,
       PAYMENT.toUpperCase(),
