@@ -12,17 +12,25 @@
 import { env } from "cloudflare:workers";
 import * as fc from "fast-check";
 import { SignJWT } from "jose";
-import { beforeAll, describe, it } from "vitest";
+import { beforeAll } from "vitest";
 import { mintAccessToken } from "../../src/shared/access-tokens.ts";
 import { clock } from "../../src/shared/clock.ts";
 import { base64url } from "../../src/shared/crypto.ts";
 import { ACCESS_TOKEN_MAX_LENGTH, ACCESS_TOKEN_TTL_SECONDS } from "../../src/shared/limits.ts";
 import { asCreation, jsonInit, userToken } from "../helpers.ts";
 import { EdgeWorld } from "./edge-world.ts";
-import { type Answer, type CaseOf, CaseReport, codeOf, fresh } from "./exchange.ts";
+import {
+  type Answer,
+  type CaseOf,
+  CaseReport,
+  codeOf,
+  fresh,
+  fuzzProperties,
+  sendCopies,
+} from "./exchange.ts";
 import { HOSTILE_HEADER_VALUES, headerText } from "./hostile.ts";
 import { PrototypeGuard } from "./invariants.ts";
-import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
+import { SETUP_TIMEOUT_MS } from "./settings.ts";
 
 const world = new EdgeWorld("authz");
 const guard = new PrototypeGuard();
@@ -314,13 +322,7 @@ async function spendCase({ token: variant, copies, concurrent }: CaseOf<typeof s
       jsonInit("POST", body, asCreation(world.creationToken)),
     );
   const before = await world.userBalance(world.payer);
-  const indexes = Array.from({ length: copies }, (_, index) => index);
-  const answers: Answer[] = concurrent
-    ? await Promise.all(indexes.map(spend))
-    : await indexes.reduce<Promise<Answer[]>>(
-        async (sent, index) => [...(await sent), await spend(index)],
-        Promise.resolve([]),
-      );
+  const answers = await sendCopies(copies, concurrent, spend);
   const after = await world.userBalance(world.payer);
   report.note(`the payer's balance ${before} → ${after}`);
   const applied = answers.filter(
@@ -344,25 +346,16 @@ async function spendCase({ token: variant, copies, concurrent }: CaseOf<typeof s
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const PROPERTIES = {
-  "a tampered bearer token is refused, and whitespace never changes who the caller is":
-    fc.asyncProperty(bearerArb, bearerCase),
-  "only the genuine, current rat_ token of this creation spends from the user, once per reference":
-    fc.asyncProperty(spendArb, spendCase),
-};
-
-const budget = suiteBudget("authorization", Object.keys(PROPERTIES).length);
+fuzzProperties(
+  "authorization",
+  "bearer credentials as clients send them",
+  {
+    "a tampered bearer token is refused, and whitespace never changes who the caller is":
+      fc.asyncProperty(bearerArb, bearerCase),
+    "only the genuine, current rat_ token of this creation spends from the user, once per reference":
+      fc.asyncProperty(spendArb, spendCase),
+  },
+  MAX_COPIES,
+);
 
 beforeAll(() => world.setup(), SETUP_TIMEOUT_MS);
-
-describe("bearer credentials as clients send them", () => {
-  for (const [name, property] of Object.entries(PROPERTIES)) {
-    it(
-      name,
-      async () => {
-        await fc.assert(property as fc.IAsyncProperty<unknown>, budget.parameters());
-      },
-      budget.timeout(budget.runs * MAX_COPIES),
-    );
-  }
-});

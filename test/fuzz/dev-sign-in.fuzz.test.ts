@@ -14,7 +14,7 @@ import { env } from "cloudflare:workers";
 import * as fc from "fast-check";
 import { jwtVerify } from "jose";
 import * as v from "valibot";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createApp } from "../../src/router/app.ts";
 import { apiRoutes } from "../../src/router/routes/index.ts";
 import { EmailSchema, UserIdSchema } from "../../src/shared/ids.ts";
@@ -24,11 +24,18 @@ import {
   USER_ID_MAX_LENGTH,
 } from "../../src/shared/limits.ts";
 import { bearer, ORIGIN } from "../helpers.ts";
-import { type CaseOf, CaseReport, codeOf, type Fetcher, refused } from "./exchange.ts";
+import {
+  type CaseOf,
+  CaseReport,
+  codeOf,
+  type Fetcher,
+  fuzzProperties,
+  refused,
+} from "./exchange.ts";
 import { CONTENT_TYPES, HOSTILE_BODIES, LONE_SURROGATES, PROTOTYPE_PAYLOADS } from "./hostile.ts";
 import { PrototypeGuard } from "./invariants.ts";
 import { Entries, type JsonLike, jsonText, LongString, type RawJson } from "./json-text.ts";
-import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
+import { SETUP_TIMEOUT_MS } from "./settings.ts";
 
 const guard = new PrototypeGuard();
 const PATH = "/v1/dev/sign-in";
@@ -244,14 +251,18 @@ async function enabledCase(generated: SignIn) {
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const PROPERTIES = {
-  "while DEV_SIGN_IN is off, any request gets what a route that does not exist gets":
-    fc.asyncProperty(signInArb, disabledCase),
-  "with DEV_SIGN_IN on, 201 exactly for a valid { user_id, email? }, with a token for that user only":
-    fc.asyncProperty(signInArb, enabledCase),
-};
-
-const budget = suiteBudget("dev sign-in", Object.keys(PROPERTIES).length);
+const budget = fuzzProperties(
+  "dev sign-in",
+  "POST /v1/dev/sign-in with hostile bodies",
+  {
+    "while DEV_SIGN_IN is off, any request gets what a route that does not exist gets":
+      fc.asyncProperty(signInArb, disabledCase),
+    "with DEV_SIGN_IN on, 201 exactly for a valid { user_id, email? }, with a token for that user only":
+      fc.asyncProperty(signInArb, enabledCase),
+    // Two requests a case (the sign-in and its comparison or its token's use).
+  },
+  2,
+);
 
 beforeAll(() => {
   // The first property tests the Worker as the test bindings configure it: sign-in off.
@@ -261,16 +272,3 @@ beforeAll(() => {
 afterAll(() =>
   console.log(`dev sign-in fuzz: ${budget.runs} runs per property, ${JSON.stringify(stats)}`),
 );
-
-describe("POST /v1/dev/sign-in with hostile bodies", () => {
-  for (const [name, property] of Object.entries(PROPERTIES)) {
-    it(
-      name,
-      async () => {
-        await fc.assert(property as fc.IAsyncProperty<unknown>, budget.parameters());
-      },
-      // Two requests a case (the sign-in and its comparison or its token's use).
-      budget.timeout(budget.runs * 2),
-    );
-  }
-});

@@ -2,8 +2,10 @@
 // sign-in): every request it sends, every answer, and what broke. Each answer gets the checks
 // every fuzz answer gets (prototypes untouched, no 5xx, errors as problem+json with a code);
 // the property adds its own with `expect`, and `finish()` throws one report of all of it.
+// Also what those suites share: sending copies of a request, and one test per property.
 
-import type * as fc from "fast-check";
+import * as fc from "fast-check";
+import { describe, it } from "vitest";
 import { api } from "../helpers.ts";
 import {
   healthBroken,
@@ -12,6 +14,7 @@ import {
   preview,
   responseShapeBroken,
 } from "./invariants.ts";
+import { type PropertyBudget, type Suite, suiteBudget } from "./settings.ts";
 
 /** The value an arbitrary generates: one case. */
 export type CaseOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
@@ -83,3 +86,40 @@ export const refused = (answer: Answer) => answer.status >= 400 && answer.status
 let counter = 0;
 /** A value no earlier case used (ids, references, names): `${prefix}${n}`. */
 export const fresh = (prefix: string) => `${prefix}${++counter}`;
+
+/** Sends `count` copies of one thing (a retry, a redelivery, a flood), one after another or
+ * all at once, and returns their answers in order. */
+export async function sendCopies<T>(
+  count: number,
+  concurrent: boolean,
+  send: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const indexes = Array.from({ length: count }, (_, index) => index);
+  if (concurrent) return Promise.all(indexes.map(send));
+  const answers: T[] = [];
+  for (const index of indexes) answers.push(await send(index));
+  return answers;
+}
+
+/** One test per property under `title`, sharing the suite's budget. A case sends at most
+ * `requestsPerCase` requests, which sizes the timeout. Returns the budget, for a summary. */
+export function fuzzProperties(
+  suite: Suite,
+  title: string,
+  properties: Record<string, fc.IAsyncProperty<[unknown, ...unknown[]]>>,
+  requestsPerCase: number,
+): PropertyBudget {
+  const budget = suiteBudget(suite, Object.keys(properties).length);
+  describe(title, () => {
+    for (const [name, property] of Object.entries(properties)) {
+      it(
+        name,
+        async () => {
+          await fc.assert(property, budget.parameters());
+        },
+        budget.timeout(budget.runs * requestsPerCase),
+      );
+    }
+  });
+  return budget;
+}

@@ -12,7 +12,7 @@
 // pollution however the records are nested, /health up).
 
 import * as fc from "fast-check";
-import { afterAll, describe, it } from "vitest";
+import { afterAll } from "vitest";
 import { recordsFromBlob } from "../../src/registry/layouts.ts";
 import {
   REGISTRY_IMPORT_BATCH_MAX,
@@ -20,11 +20,10 @@ import {
   SUBDOMAIN_MAX_LENGTH,
 } from "../../src/shared/limits.ts";
 import { api, bearer, serviceHeaders } from "../helpers.ts";
-import { type CaseOf, CaseReport, codeOf, fresh, refused } from "./exchange.ts";
+import { type CaseOf, CaseReport, codeOf, fresh, fuzzProperties, refused } from "./exchange.ts";
 import { DEEP_NESTING, deepObject, LONE_SURROGATES, PROTOTYPE_PAYLOADS } from "./hostile.ts";
 import { PrototypeGuard, parseJson } from "./invariants.ts";
 import { Entries, type JsonLike, jsonText, LongString, RawJson } from "./json-text.ts";
-import { suiteBudget } from "./settings.ts";
 
 const guard = new PrototypeGuard();
 /** Names a case may use: each stands for a name no earlier case used. Subdomain records use
@@ -551,17 +550,15 @@ async function importCase(generated: ImportCase) {
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const budget = suiteBudget("registry import", 1);
+const budget = fuzzProperties(
+  "registry import",
+  "POST /v1/admin/registry/import with hostile records and blobs",
+  {
+    "never 5xx or pollution; a refused import claims nothing; every key gets one outcome":
+      fc.asyncProperty(importArb, importCase),
+  },
+  // One import, then one read per name.
+  1 + SLOT_COUNT,
+);
 
 afterAll(() => console.log(`registry import fuzz: ${budget.runs} runs, ${JSON.stringify(stats)}`));
-
-describe("POST /v1/admin/registry/import with hostile records and blobs", () => {
-  it(
-    "never 5xx or pollution; a refused import claims nothing; every key gets one outcome",
-    async () => {
-      await fc.assert(fc.asyncProperty(importArb, importCase), budget.parameters());
-    },
-    // One import, then one read per name.
-    budget.timeout(budget.runs * (1 + SLOT_COUNT)),
-  );
-});

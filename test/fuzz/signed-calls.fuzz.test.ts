@@ -19,7 +19,7 @@
 import { env } from "cloudflare:workers";
 import * as fc from "fast-check";
 import * as v from "valibot";
-import { beforeAll, describe, it } from "vitest";
+import { beforeAll } from "vitest";
 import { createApp } from "../../src/router/app.ts";
 import { apiRoutes } from "../../src/router/routes/index.ts";
 import { clock } from "../../src/shared/clock.ts";
@@ -45,12 +45,14 @@ import {
   codeOf,
   type Fetcher,
   fresh,
+  fuzzProperties,
   refused,
+  sendCopies,
 } from "./exchange.ts";
 import { HOSTILE_HEADER_VALUES, headerLabel, headerText } from "./hostile.ts";
 import { PrototypeGuard } from "./invariants.ts";
 import { LongString } from "./json-text.ts";
-import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
+import { SETUP_TIMEOUT_MS } from "./settings.ts";
 
 const world = new EdgeWorld("signed");
 const guard = new PrototypeGuard();
@@ -338,13 +340,10 @@ async function copiesCase({
       "content-type": n.contentType,
       ...(n.requestId === undefined ? {} : { "x-request-id": headerText(n.requestId) }),
     });
-  const answers = await moneyBroken(report, amount, async () =>
-    concurrent
-      ? Promise.all(noise.map(copy))
-      : noise.reduce<Promise<Answer[]>>(
-          async (sent, n, index) => [...(await sent), await copy(n, index)],
-          Promise.resolve([]),
-        ),
+  const answers = await moneyBroken(report, amount, () =>
+    sendCopies(noise.length, concurrent, (index) =>
+      copy(noise[index] as (typeof noise)[number], index),
+    ),
   );
   const statuses = answers.map((answer) => `${answer.status} ${codeOf(answer) ?? ""}`.trim());
   const appliedOnce = answers.filter((answer) => answer.status === 200).length >= 1;
@@ -465,15 +464,7 @@ async function legacyCase({
       { "x-sheen-signature": header },
       enabled ? legacyOn : undefined,
     );
-  const indexes = Array.from({ length: copies }, (_, index) => index);
-  const answers = await moneyBroken(report, amount, async () =>
-    concurrent
-      ? Promise.all(indexes.map(one))
-      : indexes.reduce<Promise<Answer[]>>(
-          async (sent, index) => [...(await sent), await one(index)],
-          Promise.resolve([]),
-        ),
-  );
+  const answers = await moneyBroken(report, amount, () => sendCopies(copies, concurrent, one));
   const applied = answers.filter((answer) => answer.status === 200).length;
   if (!enabled || !(genuine || signature === "previous secret")) {
     report.expect(
@@ -563,31 +554,22 @@ async function requestIdCase({ target, requestId, identity }: CaseOf<typeof requ
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const PROPERTIES = {
-  "only a genuine troupe-timestamp and troupe-signature get a call through, and a refused call moves no money":
-    fc.asyncProperty(signatureVariantArb, fc.integer({ min: 1, max: MAX_AMOUNT }), signatureCase),
-  "a signed call sent again verbatim, in sequence or as a flood, takes effect once":
-    fc.asyncProperty(copiesArb, copiesCase),
-  "an idempotency key reused with another body is 422, a malformed one 400, neither moves money":
-    fc.asyncProperty(reuseArb, reuseCase),
-  "x-sheen-signature is refused while disabled, and a legacy-signed copy never repeats its effect":
-    fc.asyncProperty(legacyArb, legacyCase),
-  "every answer carries a well-formed x-request-id, and identity headers identify no one":
-    fc.asyncProperty(requestIdArb, requestIdCase),
-};
-
-const budget = suiteBudget("signed calls", Object.keys(PROPERTIES).length);
+fuzzProperties(
+  "signed calls",
+  "signed calls and the headers the router reads",
+  {
+    "only a genuine troupe-timestamp and troupe-signature get a call through, and a refused call moves no money":
+      fc.asyncProperty(signatureVariantArb, fc.integer({ min: 1, max: MAX_AMOUNT }), signatureCase),
+    "a signed call sent again verbatim, in sequence or as a flood, takes effect once":
+      fc.asyncProperty(copiesArb, copiesCase),
+    "an idempotency key reused with another body is 422, a malformed one 400, neither moves money":
+      fc.asyncProperty(reuseArb, reuseCase),
+    "x-sheen-signature is refused while disabled, and a legacy-signed copy never repeats its effect":
+      fc.asyncProperty(legacyArb, legacyCase),
+    "every answer carries a well-formed x-request-id, and identity headers identify no one":
+      fc.asyncProperty(requestIdArb, requestIdCase),
+  },
+  MAX_COPIES,
+);
 
 beforeAll(() => world.setup(), SETUP_TIMEOUT_MS);
-
-describe("signed calls and the headers the router reads", () => {
-  for (const [name, property] of Object.entries(PROPERTIES)) {
-    it(
-      name,
-      async () => {
-        await fc.assert(property as fc.IAsyncProperty<unknown>, budget.parameters());
-      },
-      budget.timeout(budget.runs * MAX_COPIES),
-    );
-  }
-});

@@ -15,7 +15,7 @@
 
 import { env } from "cloudflare:workers";
 import * as fc from "fast-check";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 import { clock } from "../../src/shared/clock.ts";
 import {
   JSON_MAX_DEPTH,
@@ -25,7 +25,15 @@ import {
 } from "../../src/shared/limits.ts";
 import { stripeHeader } from "../stripe-helpers.ts";
 import { EdgeWorld } from "./edge-world.ts";
-import { type Answer, type CaseOf, CaseReport, codeOf, fresh } from "./exchange.ts";
+import {
+  type Answer,
+  type CaseOf,
+  CaseReport,
+  codeOf,
+  fresh,
+  fuzzProperties,
+  sendCopies,
+} from "./exchange.ts";
 import {
   deepObject,
   HOSTILE_HEADER_VALUES,
@@ -36,7 +44,7 @@ import {
 } from "./hostile.ts";
 import { PrototypeGuard } from "./invariants.ts";
 import { Entries, type JsonLike, jsonText, LongString, RawJson } from "./json-text.ts";
-import { SETUP_TIMEOUT_MS, suiteBudget } from "./settings.ts";
+import { SETUP_TIMEOUT_MS } from "./settings.ts";
 
 const world = new EdgeWorld("stripe");
 const guard = new PrototypeGuard();
@@ -410,13 +418,7 @@ async function eventCase({ event, copies, concurrent }: CaseOf<typeof redelivery
   const send = async (index: number) =>
     deliver(report, `delivery ${index + 1}`, text, await stripeHeader(text));
   const before = await watchedTotal();
-  const indexes = Array.from({ length: copies }, (_, index) => index);
-  const answers = concurrent
-    ? await Promise.all(indexes.map(send))
-    : await indexes.reduce<Promise<Answer[]>>(
-        async (sent, index) => [...(await sent), await send(index)],
-        Promise.resolve([]),
-      );
+  const answers = await sendCopies(copies, concurrent, send);
   const moved = (await watchedTotal()) - before;
   stats.deliveries += answers.length;
   stats.refused += answers.filter((answer) => answer.status !== 200).length;
@@ -576,16 +578,19 @@ async function signatureCase({ variant, amount }: CaseOf<typeof signatureArb>) {
 
 // ── tests ─────────────────────────────────────────────────────────────────────────────────
 
-const PROPERTIES = {
-  "a signed event is acknowledged or refused, never 5xx, and a payment is applied once however often it is redelivered":
-    fc.asyncProperty(redeliveryArb, eventCase),
-  "only a genuine, fresh Stripe-Signature gets an event heard": fc.asyncProperty(
-    signatureArb,
-    signatureCase,
-  ),
-};
-
-const budget = suiteBudget("stripe", Object.keys(PROPERTIES).length);
+const budget = fuzzProperties(
+  "stripe",
+  "Stripe webhook: signed hostile events and the signature header",
+  {
+    "a signed event is acknowledged or refused, never 5xx, and a payment is applied once however often it is redelivered":
+      fc.asyncProperty(redeliveryArb, eventCase),
+    "only a genuine, fresh Stripe-Signature gets an event heard": fc.asyncProperty(
+      signatureArb,
+      signatureCase,
+    ),
+  },
+  MAX_COPIES,
+);
 
 beforeAll(async () => {
   // The webhook verifies with this secret; a run against another would only test refusals.
@@ -596,15 +601,3 @@ beforeAll(async () => {
 afterAll(() =>
   console.log(`stripe fuzz: ${budget.runs} runs per property, ${JSON.stringify(stats)}`),
 );
-
-describe("Stripe webhook: signed hostile events and the signature header", () => {
-  for (const [name, property] of Object.entries(PROPERTIES)) {
-    it(
-      name,
-      async () => {
-        await fc.assert(property as fc.IAsyncProperty<unknown>, budget.parameters());
-      },
-      budget.timeout(budget.runs * MAX_COPIES),
-    );
-  }
-});
