@@ -324,6 +324,14 @@ export const HOSTILE_BODIES: readonly RawJson[] = [
 export const CONTENT_TYPES: readonly { readonly type: string; readonly refused?: boolean }[] = [
   { type: "application/json", refused: false },
   { type: "application/json; charset=utf-8", refused: false },
+  // Media types are case-insensitive (RFC 9110).
+  { type: "APPLICATION/JSON", refused: false },
+  { type: 'application/json; charset="utf-8"; x=__proto__' },
+  { type: "application/json-patch+json" },
+  { type: "application/jsonx" },
+  { type: "application/x-json" },
+  { type: "text/json", refused: true },
+  { type: "json", refused: true },
   { type: "application/vnd.api+json" },
   { type: "application/json; charset=utf-16" },
   { type: "text/plain", refused: true },
