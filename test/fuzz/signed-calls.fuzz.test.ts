@@ -234,6 +234,10 @@ const SIGNATURE_VARIANTS: readonly SignatureVariant[] = [
   withTimestamp("timestamp in exponent form", (now) => `${now / 1e9}e9`),
   withTimestamp("timestamp in hex", (now) => `0x${now.toString(16)}`),
   withTimestamp("timestamp negative", (now) => `-${now}`),
+  withTimestamp("timestamp of a thousand digits", () => "9".repeat(1_000)),
+  withTimestamp("timestamp with a digit of another script", (now) =>
+    `${now}`.replace(/.$/, "\u0661"),
+  ),
 ];
 
 /** Hostile values in place of either header, next to a genuine other one. */
