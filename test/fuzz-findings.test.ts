@@ -7,7 +7,7 @@ import { clock } from "../src/shared/clock.ts";
 import { ApiError } from "../src/shared/errors.ts";
 import { api, bearer, createCreation, problemOf } from "./helpers.ts";
 import { deliverStripe } from "./stripe-helpers.ts";
-import { fundCreation } from "./wallet-helpers.ts";
+import { asService, fundCreation } from "./wallet-helpers.ts";
 
 const SERVICE = { type: "service", id: "platform", secret_index: 0 } as const;
 
@@ -64,5 +64,44 @@ describe("found by fuzzing", () => {
       headers: await bearer({ sub: "odd-stripe" }),
     });
     expect(((await wallet.json()) as { balance: number }).balance).toBe(8);
+  });
+});
+
+describe("found by fuzzing the registry import", () => {
+  it("skips a record whose collaborator has an id or email the API would refuse, claiming nothing", async () => {
+    const records = {
+      "subdomain:odd-collab-a": {
+        ownerId: "importer-a",
+        collaborators: [{ email: "x@example.com", userId: "\ud800", status: "active" }],
+      },
+      "subdomain:odd-collab-b": {
+        ownerId: "importer-b",
+        collaborators: [{ email: "not an email", status: "invited" }],
+      },
+    };
+    const response = await asService("POST", "/v1/admin/registry/import", { records });
+    expect([response.status, await response.json()]).toEqual([
+      200,
+      {
+        imported: [],
+        unchanged: [],
+        skipped: [
+          {
+            key: "subdomain:odd-collab-a",
+            reason:
+              "not a subdomain record (needs a valid ownerId, and valid collaborator emails and user ids)",
+          },
+          {
+            key: "subdomain:odd-collab-b",
+            reason:
+              "not a subdomain record (needs a valid ownerId, and valid collaborator emails and user ids)",
+          },
+        ],
+      },
+    ]);
+    for (const name of ["odd-collab-a", "odd-collab-b"]) {
+      const view = (await (await api(`/v1/subdomains/${name}`)).json()) as { owner: unknown };
+      expect(view.owner).toBeNull();
+    }
   });
 });

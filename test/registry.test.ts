@@ -205,7 +205,11 @@ describe("importing the old KV registry", () => {
       skipped: [
         { key: "something:else", reason: "unknown key" },
         { key: "subdomain:Bad_Name", reason: "not a valid subdomain name" },
-        { key: "subdomain:gamma", reason: "not a subdomain record (needs ownerId)" },
+        {
+          key: "subdomain:gamma",
+          reason:
+            "not a subdomain record (needs a valid ownerId, and valid collaborator emails and user ids)",
+        },
         { key: "user:legacy-1", reason: "user records are rebuilt from the subdomain records" },
       ],
     });

@@ -6,8 +6,9 @@
 import * as v from "valibot";
 import { actorByName } from "../actors/refusal.ts";
 import type { LegacyRecord } from "../actors/subdomain/legacy-import.ts";
-import { UserIdSchema } from "../shared/ids.ts";
+import { EmailSchema, UserIdSchema } from "../shared/ids.ts";
 import { jsonProblem, parseJsonOrUndefined } from "../shared/json.ts";
+import { SUBDOMAIN_COLLABORATORS_MAX } from "../shared/limits.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
 import { parseSubdomain } from "../shared/schemas/subdomain.ts";
 
@@ -25,16 +26,20 @@ const LegacyRecordSchema = v.object({
   claimedAt: v.optional(v.string()),
   status: v.optional(v.picklist(["active", "frozen"])),
   frozenAt: v.optional(v.nullable(v.string())),
+  // Checked as the native API checks them: an id or email the API would refuse is not imported.
   collaborators: v.optional(
-    v.array(
-      v.object({
-        email: v.string(),
-        userId: v.optional(v.string()),
-        status: v.optional(v.picklist(["invited", "active"])),
-        right: v.optional(v.string()),
-        invitedAt: v.optional(v.string()),
-        joinedAt: v.optional(v.string()),
-      }),
+    v.pipe(
+      v.array(
+        v.object({
+          email: EmailSchema,
+          userId: v.optional(UserIdSchema),
+          status: v.optional(v.picklist(["invited", "active"])),
+          right: v.optional(v.string()),
+          invitedAt: v.optional(v.string()),
+          joinedAt: v.optional(v.string()),
+        }),
+      ),
+      v.maxLength(SUBDOMAIN_COLLABORATORS_MAX),
     ),
   ),
 });
@@ -96,7 +101,11 @@ async function importSubdomain(
   }
   const record = legacyRecord(value);
   if (!record)
-    return report.skipped.push({ key, reason: "not a subdomain record (needs ownerId)" });
+    return report.skipped.push({
+      key,
+      reason:
+        "not a subdomain record (needs a valid ownerId, and valid collaborator emails and user ids)",
+    });
   const { outcome, owner } = await actorByName(env.SUBDOMAIN, name).importLegacy(
     name,
     caller,
