@@ -24,11 +24,12 @@ export function writeBenchConfig() {
         ...config.durable_objects.bindings,
         { name: "BENCH_BARE", class_name: "BareActor" },
         { name: "BENCH_RAW_ROOM", class_name: "RawRoom" },
+        { name: "BENCH_LEDGER", class_name: "MinimalLedger" },
       ],
     },
     migrations: [
       ...config.migrations,
-      { tag: "bench-bare", new_sqlite_classes: ["BareActor", "RawRoom"] },
+      { tag: "bench-bare", new_sqlite_classes: ["BareActor", "RawRoom", "MinimalLedger"] },
     ],
     d1_databases: config.d1_databases.map((db) => ({
       ...db,

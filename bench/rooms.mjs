@@ -60,3 +60,98 @@ export async function fanout(name, receivers, urlFor, frameFor, sentAt) {
     p99: at(99),
   };
 }
+
+export const SATURATION_CLIENTS = [100, 300];
+const BURST = 2;
+const SETTLE_QUIET_MS = 500;
+const SATURATION_TIMEOUT_MS = 120_000;
+
+/** Resolves once no socket has received anything for `quietMs` (joins and welcomes settled). */
+async function quiet(sockets, quietMs) {
+  let last = performance.now();
+  const touch = () => {
+    last = performance.now();
+  };
+  for (const socket of sockets) socket.addEventListener("message", touch);
+  while (performance.now() - last < quietMs) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs / 5));
+  }
+  for (const socket of sockets) socket.removeEventListener("message", touch);
+}
+
+/**
+ * Everyone talks at once: `clients` sockets in one room, each sends BURST chat frames in the same
+ * tick, and every socket should receive all clients × BURST messages. Counts what arrived once,
+ * twice or never, and how many different orders the sockets saw them in (one room, one order).
+ * @param {(index: number) => Promise<string>} urlFor
+ * @param {(text: string) => string} frameFor the frame that sends chat `text`
+ * @param {(data: string) => string | null} textOf the chat text in a received frame, or null
+ */
+export async function saturate(name, clients, urlFor, frameFor, textOf) {
+  const sockets = [];
+  for (let i = 0; i < clients; i++) sockets.push(await open(await urlFor(i)));
+  await quiet(sockets, SETTLE_QUIET_MS);
+  const expected = clients * clients * BURST;
+  const latencies = [];
+  const seen = sockets.map(() => new Set());
+  const orders = sockets.map(() => []);
+  let duplicates = 0;
+  let delivered = 0;
+  let lastAt = 0;
+  let resolveDone;
+  const done = new Promise((resolve) => {
+    resolveDone = resolve;
+  });
+  sockets.forEach((socket, index) => {
+    socket.addEventListener("message", (event) => {
+      const text = textOf(String(event.data));
+      if (text === null) return;
+      const [key, sentAt] = text.split(":");
+      if (seen[index].has(key)) {
+        duplicates++;
+        return;
+      }
+      seen[index].add(key);
+      orders[index].push(key);
+      lastAt = performance.now();
+      latencies.push(lastAt - Number(sentAt));
+      if (++delivered === expected) resolveDone();
+    });
+  });
+  const begin = performance.now();
+  for (let seq = 0; seq < BURST; seq++) {
+    sockets.forEach((socket, index) => {
+      socket.send(frameFor(`${index}.${seq}:${performance.now()}`));
+    });
+  }
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, SATURATION_TIMEOUT_MS))]);
+  for (const socket of sockets) socket.close();
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  return {
+    name,
+    clients,
+    delivered,
+    lost: expected - delivered,
+    duplicates,
+    orders: new Set(orders.map((order) => order.join(","))).size,
+    rps: (delivered / (lastAt - begin)) * 1000,
+    p50: at(50),
+    p99: at(99),
+  };
+}
+
+/** Prints saturation rows with their deliveries/s as a ratio to the row named `baseline`. */
+export function printSaturation(title, rows, baseline) {
+  const base = rows.find((row) => row.name === baseline);
+  console.log(`\n${title}`);
+  console.log(
+    "| scenario | deliveries | deliveries/s | p50 ms | p99 ms | lost | duplicates | orders seen | deliveries/s ÷ baseline |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const row of rows) {
+    console.log(
+      `| ${row.name} | ${row.delivered} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.lost} | ${row.duplicates} | ${row.orders} | ${(row.rps / base.rps).toFixed(2)} |`,
+    );
+  }
+}

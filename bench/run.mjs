@@ -6,7 +6,13 @@ import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
 import { measure, printTable } from "./measure.mjs";
-import { FANOUT_RECEIVERS, fanout } from "./rooms.mjs";
+import {
+  FANOUT_RECEIVERS,
+  fanout,
+  printSaturation,
+  SATURATION_CLIENTS,
+  saturate,
+} from "./rooms.mjs";
 
 const vars = readDevVars();
 const server = await startDevServer({ config: writeBenchConfig() });
@@ -59,6 +65,8 @@ async function actors(jwt) {
   printTable("Actors (one creation, concurrent callers)", rows, "bare actor read (baseline)");
 }
 
+const MINIMAL_LEDGER = "minimal ledger DO (baseline)";
+
 /** Spends of 1 on hot wallets: the router's full path against the wallet's bare RPC. */
 async function hotWallet(jwt) {
   const owner = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
@@ -92,18 +100,26 @@ async function hotWallet(jwt) {
         body: JSON.stringify({ amount: 1, type: "bench", ...extra(index) }),
       });
   const hot = await createFunded();
-  const keyed = (index) => ({ reference_id: `bench-${Date.now()}-${index}` });
+  const run = Date.now();
+  const keyed = (index) => ({ reference_id: `bench-${run}-${index}` });
+  const minimal = (index) =>
+    fetch(url("/__bench/min-ledger/spend"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ amount: 1, type: "bench", ...keyed(index) }),
+    });
   for (const [concurrency, requests] of [
     [1, 500],
     [50, 2000],
   ]) {
     const options = { concurrency, requests };
     const rows = [
-      await measure("bare RPC spend (baseline)", rpc(hot), options),
+      await measure(MINIMAL_LEDGER, minimal, options),
+      await measure("bare RPC spend (wallet actor, no router)", rpc(hot), options),
       await measure("POST …/wallet/spend (rct_ token)", routed(hot), options),
       await measure("POST …/wallet/spend (rct_ + reference_id)", routed(hot, keyed), options),
     ];
-    printTable("Hot wallet: spends on one wallet", rows, "bare RPC spend (baseline)");
+    printTable("Hot wallet: spends on one wallet", rows, MINIMAL_LEDGER);
   }
   const many = [];
   for (let i = 0; i < 100; i++) many.push(await createFunded());
@@ -164,6 +180,54 @@ async function roomFanout(jwt) {
   }
 }
 
+/** Everyone in a room sends at once: RoomDO through the router against the raw relay. */
+async function roomSaturation(jwt) {
+  const wsUrl = (path) => url(path).replace(/^http/, "ws");
+  const creation = await (
+    await fetch(url("/v1/creations"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}` },
+    })
+  ).json();
+  const chat = (text) => JSON.stringify({ type: "chat.send", text });
+  for (const clients of SATURATION_CLIENTS) {
+    const room = `saturation-${clients}`;
+    const ticketUrl = async (index) => {
+      // One user per client, as in a real room: presence and the rate limit are per user.
+      const user = await new SignJWT({})
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(`bench-${clients}-${index}`)
+        .setExpirationTime("1h")
+        .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
+      const response = await fetch(url(`/v1/rooms/${creation.id}/${room}/tickets`), {
+        method: "POST",
+        headers: { authorization: `Bearer ${user}` },
+      });
+      const { ticket } = await response.json();
+      return wsUrl(`/v1/rooms/${creation.id}/${room}?ticket=${ticket}`);
+    };
+    const rows = [
+      await saturate(
+        RAW_RELAY,
+        clients,
+        async () => wsUrl(`/__bench/raw-room/${room}`),
+        chat,
+        (data) => JSON.parse(data).text,
+      ),
+      await saturate("RoomDO chat through the router", clients, ticketUrl, chat, (data) => {
+        const frame = JSON.parse(data);
+        return frame.type === "chat.message" ? frame.text : null;
+      }),
+    ];
+    printSaturation(
+      `Room saturation: ${clients} clients each send 2 chat messages at once (${clients * clients * 2} deliveries)`,
+      rows,
+      RAW_RELAY,
+    );
+  }
+}
+
+const RAW_RELAY = "raw hibernatable DO (baseline)";
 const sentAtOf = (text) => Number(String(text).split(":")[1]);
 
 try {
@@ -173,7 +237,13 @@ try {
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
   // `npm run bench -- rooms wallets` runs only those sections; no argument runs them all.
-  const sections = { router: routerAndAuth, actors, wallets: hotWallet, rooms: roomFanout };
+  const sections = {
+    router: routerAndAuth,
+    actors,
+    wallets: hotWallet,
+    rooms: roomFanout,
+    saturation: roomSaturation,
+  };
   const chosen = process.argv.slice(2);
   for (const [name, section] of Object.entries(sections)) {
     if (chosen.length === 0 || chosen.includes(name)) await section(jwt);

@@ -23,6 +23,52 @@ export class BareActor extends DurableObject<Env> {
   }
 }
 
+/**
+ * The floor for a spend: a plain Durable Object with one balance row, a ledger and idempotency
+ * records, doing the check, the debit, the ledger insert and the idempotency row in one
+ * synchronous block. No framework, auth, validation or migrations table.
+ */
+export class MinimalLedger extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS balance (only INTEGER PRIMARY KEY, amount INTEGER NOT NULL);
+      INSERT OR IGNORE INTO balance VALUES (1, 1000000000);
+      CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY, amount INTEGER NOT NULL,
+        reference_id TEXT, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, response TEXT NOT NULL);`);
+  }
+
+  spend(amount: number, referenceId: string): { balance: number; seq: number } | null {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const stored = sql
+        .exec<{ response: string }>("SELECT response FROM idempotency WHERE key = ?", referenceId)
+        .toArray()[0];
+      if (stored) return JSON.parse(stored.response);
+      const balance = sql
+        .exec<{ amount: number }>(
+          "UPDATE balance SET amount = amount - ? WHERE amount >= ? RETURNING amount",
+          amount,
+          amount,
+        )
+        .toArray()[0];
+      if (!balance) return null;
+      const seq = sql
+        .exec<{ seq: number }>(
+          "INSERT INTO ledger (amount, reference_id, at) VALUES (?, ?, ?) RETURNING seq",
+          -amount,
+          referenceId,
+          Date.now(),
+        )
+        .one().seq;
+      const result = { balance: balance.amount, seq };
+      sql.exec("INSERT INTO idempotency VALUES (?, ?)", referenceId, JSON.stringify(result));
+      return result;
+    });
+  }
+}
+
 /** Fan-out baseline: a bare hibernatable Durable Object that relays every frame to every
  * socket, with no auth, parsing or persistence. */
 export class RawRoom extends DurableObject<Env> {
@@ -43,6 +89,7 @@ const SPEND = { amount: 1, type: "bench" };
 type BenchEnv = Env & {
   BENCH_BARE: DurableObjectNamespace<BareActor>;
   BENCH_RAW_ROOM: DurableObjectNamespace<RawRoom>;
+  BENCH_LEDGER: DurableObjectNamespace<MinimalLedger>;
 };
 
 export default {
@@ -60,6 +107,17 @@ export default {
       return env.BENCH_RAW_ROOM.getByName(pathname.slice("/__bench/raw-room/".length)).fetch(
         request,
       );
+    }
+    if (pathname === "/__bench/min-ledger/spend") {
+      // The same JSON body the router's spend gets, straight into the minimal ledger.
+      const { amount, reference_id } = await request.json<{
+        amount: number;
+        reference_id: string;
+      }>();
+      const result = await env.BENCH_LEDGER.getByName("bench").spend(amount, reference_id);
+      return result
+        ? Response.json(result)
+        : Response.json({ error: "insufficient" }, { status: 402 });
     }
     if (pathname === "/__bench/wallet-rpc") {
       // The wallet's own spend, called straight from the Worker: no router, auth or validation.

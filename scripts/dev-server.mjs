@@ -27,7 +27,7 @@ export function freePort() {
 /**
  * @param {{ config?: string, vars?: Record<string, string> }} options
  *   config: another Wrangler config (e.g. the bench Worker's); default wrangler.jsonc.
- * @returns {Promise<{ baseUrl: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ baseUrl: string, inspectorPort: number, stop: () => Promise<void> }>}
  */
 export async function startDevServer(options = {}) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -69,7 +69,7 @@ export async function startDevServer(options = {}) {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, stop };
+      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, inspectorPort, stop };
     } catch {
       // not listening yet
     }

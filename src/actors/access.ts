@@ -3,17 +3,23 @@
 
 import { ApiError } from "../shared/errors.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
+import { requireCurrentToken } from "./creation-token-version.ts";
 
 /** owner: the user it belongs to; admin: a user with role admin; self: the creation's own
  *  rct_ token; service: the platform's backend. */
 export type Role = "owner" | "admin" | "self" | "service";
 
-/** What access depends on: the owning user and, for a creation's resources, the creation. */
-export interface Owned {
-  owner: string;
-  /** The creation the resource belongs to; null for a user's own resources. */
-  creationId: string | null;
-}
+/** What access depends on: the owning user and, for a creation's resources, the creation with
+ *  the version of its `rct_` tokens that is current (older ones are revoked). */
+export type Owned =
+  | { owner: string; creationId: null }
+  | {
+      owner: string;
+      creationId: string;
+      /** The creation's current token version; null when this actor has not learned it, which
+       *  is a bug if its own token calls (see creation-token-version.ts). */
+      tokenVersion: number | null;
+    };
 
 export function roleOf(caller: Principal, resource: Owned): Role | null {
   switch (caller.type) {
@@ -35,7 +41,17 @@ export function requireSameCreation(caller: Principal, creationId: string): void
 }
 
 export function authorize(caller: Principal, resource: Owned, allowed: readonly Role[]): Role {
-  if (resource.creationId) requireSameCreation(caller, resource.creationId);
+  if (resource.creationId !== null) {
+    requireSameCreation(caller, resource.creationId);
+    if (caller.type === "creation") {
+      if (resource.tokenVersion === null) {
+        throw new Error(
+          "The creation's token version must be learned before its token is checked.",
+        );
+      }
+      requireCurrentToken(caller, resource.tokenVersion);
+    }
+  }
   const role = roleOf(caller, resource);
   if (role && allowed.includes(role)) return role;
   if (caller.type === "creation") {

@@ -36,7 +36,7 @@ async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promis
         ? hasCredentials(c)
           ? await authenticate(c)
           : null
-        : await requirePrincipal(c, spec.auth);
+        : await requirePrincipal(c, spec.auth, spec.tokenVersionCheck ?? "router");
   const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
   if (principal && spec.creationParam) {
     requireSameCreation(principal, c.req.param(spec.creationParam) ?? "");

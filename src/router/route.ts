@@ -41,6 +41,12 @@ export interface RouteSpec<
   idempotent?: true;
   /** The path parameter naming a creation: a creation token may only act on its own. */
   creationParam?: string;
+  /**
+   * "actor": the actor this route calls checks that an `rct_` token's version is current
+   * (CreationDO, and WalletDO on its creation's wallet), so the router does not ask the
+   * creation's actor first. Only for such routes: test/token-revocation.test.ts proves each.
+   */
+  tokenVersionCheck?: "actor";
   params?: P;
   query?: Q;
   body?: B;

@@ -29,6 +29,8 @@ import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
 import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
+import { Serial } from "../serial.ts";
+import { creationAccount } from "../wallet/account.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
@@ -44,6 +46,8 @@ const InitializeSchema = v.object({
 
 export class CreationDO extends Actor {
   static override readonly migrations = CREATION_MIGRATIONS;
+
+  private readonly rotations = new Serial();
 
   protected override readonly tasks = {
     [FIRE_SCHEDULE_TASK]: task(
@@ -150,16 +154,26 @@ export class CreationDO extends Actor {
     return this.view(this.require());
   }
 
-  /** Bumps the version: every earlier `rct_` token fails on its next use. */
-  async rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
-    const row = this.require();
-    authorize(caller, owned(row), ["owner", "service"]);
-    const version = row.token_version + 1;
-    this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, clock.now());
-    return {
-      token_version: version,
-      token: await mintCreationToken(this.env.TOKEN_SECRET, row.id, version),
-    };
+  /**
+   * Bumps the version: every earlier `rct_` token fails on its next use, on every route. The
+   * wallet, which checks tokens without asking this actor, is told first; only then is the
+   * version committed here and the new token shown. A failure in between leaves the wallet
+   * refusing the old token early, never accepting it late (docs/architecture.md). Rotations run
+   * one at a time, so each gets its own version.
+   */
+  rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
+    return this.rotations.run(async () => {
+      const row = this.require();
+      authorize(caller, owned(row), ["owner", "service"]);
+      const version = row.token_version + 1;
+      const account = creationAccount(row.id);
+      await actorByName(this.env.WALLET, account).raiseCreationTokenVersion(account, version);
+      this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, clock.now());
+      return {
+        token_version: version,
+        token: await mintCreationToken(this.env.TOKEN_SECRET, row.id, version),
+      };
+    });
   }
 
   rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
@@ -342,7 +356,13 @@ export class CreationDO extends Actor {
   }
 }
 
-const owned = (row: CreationRow): Owned => ({ owner: row.owner, creationId: row.id });
+/** A creation is its own resource; its row holds the token version every `rct_` call is
+ *  checked against (the router does not ask first on this actor's routes). */
+const owned = (row: CreationRow): Owned => ({
+  owner: row.owner,
+  creationId: row.id,
+  tokenVersion: row.token_version,
+});
 
 refusalsAsValues<CreationDO, Actor>(CreationDO, {
   initialize: true,

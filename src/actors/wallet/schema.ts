@@ -96,6 +96,15 @@ export const WALLET_MIGRATIONS: readonly Migration[] = [
         SELECT key, fingerprint, status, body, created_at FROM idempotency;
       DROP TABLE idempotency;`,
   },
+  {
+    // A creation wallet checks its creation's `rct_` tokens itself (token-version.ts).
+    name: "creation_token_version",
+    sql: `
+      CREATE TABLE creation_token (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        version INTEGER NOT NULL CHECK (version >= 1)
+      );`,
+  },
 ];
 
 export type BucketRow = {

@@ -18,7 +18,7 @@ import {
   type ConsumeResponse,
   type SufficientCheckResponse,
 } from "../../shared/schemas/billing.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
+import { type Principal, TokenVersionSchema } from "../../shared/schemas/principal.ts";
 import {
   type Audit,
   type Capture,
@@ -33,10 +33,12 @@ import {
   type TransactionResult,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
-import { authorize, type Role } from "../access.ts";
+import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import type { Replayable } from "../idempotency.ts";
+import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
+import { parseAccount } from "./account.ts";
 import { billingView, sufficiency } from "./billing.ts";
 import {
   EXPIRE_BUCKET_TASK,
@@ -48,10 +50,14 @@ import {
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
+import { CreationTokenVersion } from "./token-version.ts";
 import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
 
 export class WalletDO extends Actor {
   static override readonly migrations = WALLET_MIGRATIONS;
+
+  /** A creation wallet checks its creation's `rct_` tokens itself (token-version.ts). */
+  private readonly tokenVersion = new CreationTokenVersion(this.ctx.storage.sql, this.env);
 
   private readonly book = new WalletBook({
     ctx: this.ctx,
@@ -215,12 +221,35 @@ export class WalletDO extends Actor {
     return sufficiency(balance, estimate, billingPackages(this.env));
   }
 
+  // ── creation tokens ────────────────────────────────────────────────────────────────────
+
+  /** The creation raises its token version here before a rotation answers (CreationDO). */
+  raiseCreationTokenVersion(name: string, version: number): { token_version: number } {
+    const account = parseAccount(name);
+    if (account.kind !== "creation") throw new Error(`${name} is not a creation's wallet.`);
+    const stored = this.ctx.storage.sql
+      .exec<{ name: string }>("SELECT name FROM account")
+      .toArray()[0];
+    if (stored) assertOwnName("wallet", stored.name, name);
+    return { token_version: this.tokenVersion.raise(v.parse(TokenVersionSchema, version)) };
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   /** The account, opened, once the caller is allowed one of `allowed` on it. */
   private async opened(name: string, caller: Principal, allowed: readonly Role[]) {
-    const account = await this.book.open(name);
+    const account = await this.admitted(name, caller);
     this.check(caller, account, allowed);
+    return account;
+  }
+
+  /** Opens the account and, when its creation's token calls, learns the token version that
+   *  check() will hold the token to (from memory after the first call). */
+  private async admitted(name: string, caller: Principal): Promise<Opened> {
+    const account = await this.book.open(name);
+    if (account.kind === "creation" && caller.type === "creation" && caller.id === account.id) {
+      await this.tokenVersion.learn(account.id, caller.token_version);
+    }
     return account;
   }
 
@@ -234,7 +263,8 @@ export class WalletDO extends Actor {
     request: { name: string; caller: Principal; input: unknown; key?: string; holdId?: string },
   ): Promise<Replayable<T>> {
     const { name, caller, key, holdId } = request;
-    const account = await this.book.open(name);
+    const account = await this.admitted(name, caller);
+    // From here to the commit nothing awaits: the token check and the change are one step.
     if (typeof mutation.allowed === "function") mutation.allowed(account, caller);
     else this.check(caller, account, mutation.allowed);
     const input = v.parse(mutation.schema, request.input);
@@ -253,8 +283,11 @@ export class WalletDO extends Actor {
   }
 
   private check(caller: Principal, account: Opened, allowed: readonly Role[]): void {
-    const creationId = account.kind === "creation" ? account.id : null;
-    authorize(caller, { owner: account.owner, creationId }, allowed);
+    const resource: Owned =
+      account.kind === "creation"
+        ? { owner: account.owner, creationId: account.id, tokenVersion: this.tokenVersion.known() }
+        : { owner: account.owner, creationId: null };
+    authorize(caller, resource, allowed);
   }
 }
 
@@ -280,4 +313,5 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   billingBalance: true,
   checkSufficient: true,
   consume: true,
+  raiseCreationTokenVersion: true,
 });

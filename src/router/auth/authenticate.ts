@@ -6,7 +6,7 @@ import { ApiError } from "../../shared/errors.ts";
 import type { Principal, PrincipalType } from "../../shared/schemas/principal.ts";
 import { CREATION_TOKEN_PREFIX } from "../../shared/tokens.ts";
 import type { AppContext } from "../context.ts";
-import { verifyCreationToken } from "./creation-token.ts";
+import { type TokenVersionCheck, verifyCreationToken } from "./creation-token.ts";
 import { verifyUserJwt } from "./jwt.ts";
 import {
   hasServiceSignature,
@@ -15,7 +15,11 @@ import {
   verifyServiceCall,
 } from "./service.ts";
 
-export async function authenticate(c: AppContext): Promise<Principal> {
+/** `versionCheck` says who checks an `rct_` token's version: see auth/creation-token.ts. */
+export async function authenticate(
+  c: AppContext,
+  versionCheck: TokenVersionCheck = "router",
+): Promise<Principal> {
   // A signed call is judged by its signature alone, whatever else it carries.
   if (hasServiceSignature(c)) return verifyServiceCall(c);
   if (c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined) return verifyLegacyCall(c);
@@ -28,7 +32,8 @@ export async function authenticate(c: AppContext): Promise<Principal> {
     throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
   }
   const token = match[1];
-  if (token.startsWith(CREATION_TOKEN_PREFIX)) return verifyCreationToken(token, c.env);
+  if (token.startsWith(CREATION_TOKEN_PREFIX))
+    return verifyCreationToken(token, c.env, versionCheck);
   return verifyUserJwt(token, jwtConfig(c.env));
 }
 
@@ -45,8 +50,9 @@ export function hasCredentials(c: AppContext): boolean {
 export async function requirePrincipal(
   c: AppContext,
   allowed: readonly PrincipalType[],
+  versionCheck: TokenVersionCheck = "router",
 ): Promise<Principal> {
-  const principal = await authenticate(c);
+  const principal = await authenticate(c, versionCheck);
   if (principal.type === "creation" && !allowed.includes("creation")) {
     throw new ApiError("CREATION_SCOPE_DENIED", "A creation token may not call this route.");
   }

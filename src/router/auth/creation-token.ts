@@ -1,25 +1,34 @@
-// `rct_` creation tokens: the HMAC proves the token was minted here, the creation's actor says
-// whether its version is still current (a rotation revokes every earlier one at once).
+// `rct_` creation tokens at the edge: the HMAC proves the token was minted here. Whether its
+// version is still current is decided by the actor that does the work when that actor knows the
+// version (the creation's own actor and its wallet: one actor hop per request); for every other
+// route the router asks the creation's actor first (see actors/creation-token-version.ts).
 
+import { requireCurrentToken } from "../../actors/creation-token-version.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { CreationPrincipal } from "../../shared/schemas/principal.ts";
 import { readCreationToken } from "../../shared/tokens.ts";
 
-export async function verifyCreationToken(token: string, env: Env): Promise<CreationPrincipal> {
+/** Who checks that a genuine token's version is current: the router, or the route's actor. */
+export type TokenVersionCheck = "router" | "actor";
+
+export async function verifyCreationToken(
+  token: string,
+  env: Env,
+  versionCheck: TokenVersionCheck,
+): Promise<CreationPrincipal> {
   const claim = await readCreationToken(env.TOKEN_SECRET, token);
   if (!claim) throw new ApiError("INVALID_TOKEN", "The creation token is not genuine.");
+  const principal: CreationPrincipal = {
+    type: "creation",
+    id: claim.creationId,
+    token_version: claim.version,
+  };
+  if (versionCheck === "actor") return principal;
   // Only a genuine token reaches the actor, so forged tokens cannot wake arbitrary actors.
   const current = await actorByName(env.CREATION, claim.creationId).tokenVersion();
   if (current === null)
     throw new ApiError("INVALID_TOKEN", "The creation of this token does not exist.");
-  if (claim.version < current) {
-    throw new ApiError("TOKEN_REVOKED", "This creation token was rotated; use the newest token.", {
-      token_version: claim.version,
-      current_version: current,
-    });
-  }
-  if (claim.version > current)
-    throw new ApiError("INVALID_TOKEN", "The creation token is not genuine.");
-  return { type: "creation", id: claim.creationId, token_version: claim.version };
+  requireCurrentToken(principal, current);
+  return principal;
 }

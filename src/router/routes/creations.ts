@@ -88,6 +88,7 @@ export const creationRoutes = [
       tag,
       auth: ["user", "service", "creation"],
       creationParam: "id",
+      tokenVersionCheck: "actor",
       params: CreationParamsSchema,
       responses: { 200: { description: "The creation", schema: CreationSchema } },
     },

@@ -23,6 +23,7 @@ export const scheduleRoutes = [
       tag,
       auth,
       creationParam: "id",
+      tokenVersionCheck: "actor",
       params: CreationParamsSchema,
       responses: { 200: { description: "Schedules by name", schema: v.array(ScheduleSchema) } },
     },
@@ -38,6 +39,7 @@ export const scheduleRoutes = [
       tag,
       auth,
       creationParam: "id",
+      tokenVersionCheck: "actor",
       params: CreationParamsSchema,
       responses: {
         200: { description: "Failures, oldest first", schema: v.array(ScheduleFailureSchema) },
@@ -57,6 +59,7 @@ export const scheduleRoutes = [
       tag,
       auth,
       creationParam: "id",
+      tokenVersionCheck: "actor",
       params: ScheduleParamsSchema,
       body: PutScheduleSchema,
       responses: {
@@ -82,6 +85,7 @@ export const scheduleRoutes = [
       tag,
       auth,
       creationParam: "id",
+      tokenVersionCheck: "actor",
       params: ScheduleParamsSchema,
       responses: { 204: { description: "Removed" } },
     },

@@ -29,7 +29,10 @@ export interface AccountRoutesSpec<P extends GenericSchema> {
 export function walletRoutesFor<P extends GenericSchema>(spec: AccountRoutesSpec<P>) {
   const wallet = (env: Env, params: InferOutput<P>) =>
     actorByName(env.WALLET, spec.account(params));
-  const scope = spec.creationParam ? { creationParam: spec.creationParam } : {};
+  // A creation's wallet checks its creation's tokens itself (WalletDO).
+  const scope = spec.creationParam
+    ? { creationParam: spec.creationParam, tokenVersionCheck: "actor" as const }
+    : {};
   return [
     defineRoute(
       {

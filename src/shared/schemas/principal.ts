@@ -17,11 +17,14 @@ export const ServicePrincipalSchema = v.object({
   secret_index: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
+/** The version an `rct_` token was minted for; a rotation makes the next one current. */
+export const TokenVersionSchema = v.pipe(v.number(), v.integer(), v.minValue(1));
+
 /** A creation's own backend, proven by its `rct_` token. */
 export const CreationPrincipalSchema = v.object({
   type: v.literal("creation"),
   id: v.string(),
-  token_version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  token_version: TokenVersionSchema,
 });
 
 export const PrincipalSchema = v.variant("type", [

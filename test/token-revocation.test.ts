@@ -1,0 +1,301 @@
+// Once POST /v1/creations/:id/rotate-token has answered, every route refuses the old `rct_`
+// token with 401 TOKEN_REVOKED and changes nothing, whether the router checks the version (it
+// asks the creation's actor) or the route's actor does (the creation's actor, its wallet). The
+// table below has one real request per route that admits a creation token; a route added
+// without an entry fails the first test.
+
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { creationAccount } from "../src/actors/wallet/account.ts";
+import { apiRoutes } from "../src/router/routes/index.ts";
+import {
+  api,
+  asCreation,
+  bearer,
+  type CreatedCreation,
+  createCreation,
+  jsonInit,
+  problemOf,
+} from "./helpers.ts";
+import {
+  creationWallet,
+  expectCleanAudit,
+  fundCreation,
+  post,
+  userWallet,
+} from "./wallet-helpers.ts";
+
+interface Fixture {
+  creation: CreatedCreation;
+  holdId: string;
+  accessToken: string;
+}
+
+interface Call {
+  path: string;
+  init?: RequestInit;
+  /** What the route answers the current token (it got past authentication). */
+  status: number;
+  /** The code of that answer when it is a refusal for another reason. */
+  code?: string;
+}
+
+const json = (method: string, body: unknown) => (headers: Record<string, string>) =>
+  jsonInit(method, body, headers);
+
+/** One request per route that admits a creation token, by operation id. */
+const CALLS: Record<
+  string,
+  (f: Fixture) => Omit<Call, "init"> & { init?: (h: Record<string, string>) => RequestInit }
+> = {
+  getMe: () => ({ path: "/v1/me", status: 200 }),
+  getCreation: ({ creation }) => ({ path: `/v1/creations/${creation.id}`, status: 200 }),
+  listSchedules: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/schedules`,
+    status: 200,
+  }),
+  listScheduleFailures: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/schedules/failures`,
+    status: 200,
+  }),
+  putSchedule: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/schedules/tick`,
+    init: json("PUT", { delay_seconds: 60, target: { type: "room", room: "lobby", message: 1 } }),
+    status: 201,
+  }),
+  deleteSchedule: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/schedules/existing`,
+    init: (headers) => ({ method: "DELETE", headers }),
+    status: 204,
+  }),
+  getCreationWallet: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/wallet`,
+    status: 200,
+  }),
+  spendFromCreationWallet: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/wallet/spend`,
+    init: json("POST", { amount: 7, type: "llm", reference_id: "revocation-spend" }),
+    status: 200,
+  }),
+  holdCreationFunds: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/wallet/holds`,
+    init: json("POST", { amount: 7, reference_id: "revocation-hold" }),
+    status: 201,
+  }),
+  captureCreationHold: ({ creation, holdId }) => ({
+    path: `/v1/creations/${creation.id}/wallet/holds/${holdId}/capture`,
+    init: json("POST", { amount: 3 }),
+    status: 200,
+  }),
+  releaseCreationHold: ({ creation, holdId }) => ({
+    path: `/v1/creations/${creation.id}/wallet/holds/${holdId}/release`,
+    init: json("POST", {}),
+    status: 200,
+  }),
+  listCreationTransactions: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/wallet/transactions`,
+    status: 200,
+  }),
+  spendMyCredits: ({ accessToken }) => ({
+    path: "/v1/me/credits/spend",
+    init: json("POST", {
+      amount: 2,
+      type: "llm",
+      reference_id: "revocation-on-behalf",
+      on_behalf_of_access_token: accessToken,
+    }),
+    status: 200,
+  }),
+  createRoomTicket: ({ creation }) => ({
+    path: `/v1/rooms/${creation.id}/lobby/tickets`,
+    init: (headers) => ({ method: "POST", headers }),
+    status: 201,
+  }),
+  room: ({ creation }) => ({
+    // Not an upgrade: the room's snapshot, for privileged callers.
+    path: `/v1/rooms/${creation.id}/lobby`,
+    status: 200,
+  }),
+  pushRoomMessage: ({ creation }) => ({
+    path: `/v1/rooms/${creation.id}/lobby/messages`,
+    init: json("POST", { data: { round: 1 } }),
+    status: 200,
+  }),
+  patchRoomState: ({ creation }) => ({
+    path: `/v1/rooms/${creation.id}/lobby/state`,
+    init: json("POST", { ops: [{ op: "set", path: "/round", value: 1 }] }),
+    status: 200,
+  }),
+  getSubdomain: () => ({ path: "/v1/subdomains/unclaimed-name", status: 200 }),
+  checkSubdomainAccess: () => ({
+    path: "/v1/subdomains/unclaimed-name/access?user_id=alice",
+    status: 200,
+  }),
+  registryResolve: () => ({ path: "/registry/resolve/unclaimed-name", status: 200 }),
+};
+
+/** A creation with money, a schedule, an active hold and a user's budget and access token. */
+async function fixture(): Promise<Fixture> {
+  const creation = await createCreation("alice");
+  await fundCreation(creation.id, 1_000);
+  const owner = await bearer({ sub: "alice" });
+  const schedule = await api(
+    `/v1/creations/${creation.id}/schedules/existing`,
+    jsonInit(
+      "PUT",
+      { delay_seconds: 60, target: { type: "room", room: "lobby", message: 1 } },
+      owner,
+    ),
+  );
+  expect(schedule.status).toBe(201);
+  const hold = await post(`/v1/creations/${creation.id}/wallet/holds`, { amount: 10 }, owner);
+  expect(hold.status).toBe(201);
+  const { hold: held } = (await hold.json()) as { hold: { id: string } };
+  const buyer = await bearer({ sub: "bob" });
+  const budget = { creation_id: creation.id, limit: 100, period: "day" };
+  expect((await post("/v1/me/authorizations/budget", budget, buyer)).status).toBe(201);
+  const minted = await post("/v1/me/access-tokens", { creation_id: creation.id }, buyer);
+  expect(minted.status).toBe(201);
+  const { access_token } = (await minted.json()) as { access_token: string };
+  return { creation, holdId: held.id, accessToken: access_token };
+}
+
+async function rotate(creationId: string): Promise<string> {
+  const response = await api(`/v1/creations/${creationId}/rotate-token`, {
+    method: "POST",
+    headers: await bearer({ sub: "alice" }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+function send(call: ReturnType<(typeof CALLS)[string]>, token: string): Promise<Response> {
+  const headers = asCreation(token);
+  return api(call.path, call.init ? call.init(headers) : { headers });
+}
+
+/** What a refused call must leave alone: the creation's money and its ledger. */
+async function moneyOf(creationId: string) {
+  const wallet = creationWallet(creationId);
+  const audit = await expectCleanAudit(wallet);
+  const page = await wallet.transactions(
+    `creation:${creationId}`,
+    { type: "service", id: "platform", secret_index: 0 },
+    { limit: 100 },
+  );
+  return { balance: audit.balance, held: audit.held, transactions: page.transactions.length };
+}
+
+const creationRoutes = apiRoutes.filter(({ spec }) =>
+  spec.auth === "optional" ? true : spec.auth !== "public" && spec.auth.includes("creation"),
+);
+
+describe("a rotated creation token", () => {
+  it("has a call in this file for every route that admits a creation token", () => {
+    expect(Object.keys(CALLS).sort()).toEqual(
+      creationRoutes.map(({ spec }) => spec.operationId).sort(),
+    );
+  });
+
+  for (const { spec } of creationRoutes) {
+    const checkedBy = spec.tokenVersionCheck ?? "router";
+    it(`is refused by ${spec.operationId} (${spec.method.toUpperCase()} ${spec.path}, checked by the ${checkedBy})`, async () => {
+      const f = await fixture();
+      const call = CALLS[spec.operationId]?.(f);
+      if (!call) throw new Error(`no call for ${spec.operationId}`);
+      const fresh = await rotate(f.creation.id);
+      const before = await moneyOf(f.creation.id);
+
+      const refused = await send(call, f.creation.token);
+      expect(refused.status).toBe(401);
+      const problem = await problemOf(refused);
+      expect(problem.code).toBe("TOKEN_REVOKED");
+      expect(problem).toMatchObject({ token_version: 1, current_version: 2 });
+      expect(await moneyOf(f.creation.id)).toEqual(before);
+
+      const accepted = await send(call, fresh);
+      expect(accepted.status).toBe(call.status);
+      if (call.code) expect((await problemOf(accepted)).code).toBe(call.code);
+    });
+  }
+});
+
+describe("the creation wallet's copy of the token version", () => {
+  const spendWith = (creationId: string, token: string, reference: string) =>
+    post(
+      `/v1/creations/${creationId}/wallet/spend`,
+      { amount: 1, type: "llm", reference_id: reference },
+      asCreation(token),
+    );
+
+  it("refuses every spend with the old token sent after the rotation answered, even under load", async () => {
+    const creation = await createCreation("alice");
+    await fundCreation(creation.id, 10_000);
+    const racing = Array.from({ length: 40 }, (_, i) =>
+      spendWith(creation.id, creation.token, `race-${i}`),
+    );
+    const fresh = await rotate(creation.id);
+    const after = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => spendWith(creation.id, creation.token, `after-${i}`)),
+    );
+    expect(after.map((response) => response.status)).toEqual(Array(20).fill(401));
+    const raced = await Promise.all(racing);
+    const spent = raced.filter((response) => response.status === 200).length;
+    expect(spent + raced.filter((response) => response.status === 401).length).toBe(40);
+    const audit = await expectCleanAudit(creationWallet(creation.id));
+    expect(audit.balance).toBe(10_000 - spent);
+    expect((await spendWith(creation.id, fresh, "fresh")).status).toBe(200);
+  });
+
+  it("learns the version from the creation on first use, and heals a copy that fell behind", async () => {
+    const creation = await createCreation("alice");
+    await fundCreation(creation.id, 100);
+    const fresh = await rotate(creation.id);
+    // As if the wallet had missed this rotation: its copy says 1, the creation says 2.
+    const stub = env.WALLET.getByName(creationAccount(creation.id));
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE creation_token SET version = 1");
+    });
+    await evictDurableObject(stub);
+    // The newer token makes the wallet ask the creation, after which the old one is refused.
+    expect((await spendWith(creation.id, fresh, "heal-new")).status).toBe(200);
+    const old = await spendWith(creation.id, creation.token, "heal-old");
+    expect(old.status).toBe(401);
+    expect(await problemOf(old)).toMatchObject({
+      code: "TOKEN_REVOKED",
+      token_version: 1,
+      current_version: 2,
+    });
+    expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(99);
+  });
+
+  it("refuses the old token early, never late, when a rotation fails after telling the wallet", async () => {
+    // A rotation tells the wallet first; if the creation's actor failed right after, only the
+    // wallet would know version 2. The old token is then refused by the wallet (early) while the
+    // creation's other routes still take it, until a retried rotation makes both agree.
+    const creation = await createCreation("alice");
+    await fundCreation(creation.id, 100);
+    const account = creationAccount(creation.id);
+    await creationWallet(creation.id).raiseCreationTokenVersion(account, 2);
+    expect((await spendWith(creation.id, creation.token, "early")).status).toBe(401);
+    expect((await api("/v1/me", { headers: asCreation(creation.token) })).status).toBe(200);
+    const retried = await rotate(creation.id);
+    expect((await spendWith(creation.id, retried, "retried")).status).toBe(200);
+    expect((await api("/v1/me", { headers: asCreation(retried) })).status).toBe(200);
+    expect((await api("/v1/me", { headers: asCreation(creation.token) })).status).toBe(401);
+    expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(99);
+  });
+
+  it("only ever goes up, and only for a creation's own wallet", async () => {
+    const creation = await createCreation("alice");
+    const wallet = creationWallet(creation.id);
+    const account = creationAccount(creation.id);
+    expect(await wallet.raiseCreationTokenVersion(account, 3)).toEqual({ token_version: 3 });
+    expect(await wallet.raiseCreationTokenVersion(account, 2)).toEqual({ token_version: 3 });
+    await expect(wallet.raiseCreationTokenVersion(account, 0)).rejects.toThrow();
+    await expect(userWallet("alice").raiseCreationTokenVersion("user:alice", 2)).rejects.toThrow(
+      "user:alice is not a creation's wallet.",
+    );
+  });
+});
