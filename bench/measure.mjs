@@ -33,31 +33,46 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Slices each scenario's requests are cut into when scenarios take turns. */
+export const SLICES = 5;
+
 /**
- * Warms up, then measures `send`. `send` gets the request's index, so a scenario can spread
- * its calls (over wallets, or over idempotency keys).
- * @param {string} name
- * @param {(index: number) => Promise<Response>} send
+ * Measures several scenarios taking turns: each is warmed up, then each runs a fifth of its
+ * requests in turn, five times over, so a machine that speeds up or slows down during the table
+ * (other processes, thermal limits, the proxy's garbage collector) affects every row alike.
+ * @param {Array<[string, (index: number) => Promise<Response>]>} scenarios
  */
-export async function measure(
-  name,
-  send,
+export async function measureInTurns(
+  scenarios,
   { concurrency = CONCURRENCY, requests = MEASURED_REQUESTS } = {},
 ) {
-  let index = 0;
-  const next = () => send(index++);
-  await run(next, Math.min(WARMUP_REQUESTS, requests), concurrency);
-  const { latencies, failures, elapsedMs } = await run(next, requests, concurrency);
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    name,
-    concurrency,
-    requests: latencies.length,
-    failures,
-    rps: (latencies.length / elapsedMs) * 1000,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-  };
+  const states = scenarios.map(([name, send]) => {
+    let index = 0;
+    return { name, next: () => send(index++), latencies: [], failures: 0, elapsedMs: 0 };
+  });
+  for (const state of states) {
+    await run(state.next, Math.min(WARMUP_REQUESTS, requests), concurrency);
+  }
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const state of states) {
+      const part = await run(state.next, Math.ceil(requests / SLICES), concurrency);
+      state.latencies.push(...part.latencies);
+      state.failures += part.failures;
+      state.elapsedMs += part.elapsedMs;
+    }
+  }
+  return states.map(({ name, latencies, failures, elapsedMs }) => {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      name,
+      concurrency,
+      requests: latencies.length,
+      failures,
+      rps: (latencies.length / elapsedMs) * 1000,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+    };
+  });
 }
 
 /** Prints rows with throughput and p50 ratios against the row named `baseline`. */

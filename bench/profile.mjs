@@ -3,16 +3,20 @@
 // that `wrangler dev` exposes, so it sees the router and every actor (they share one isolate
 // here). Use it to find where a request's time goes before changing code; `npm run bench`
 // then says whether the change paid.
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SignJWT } from "jose";
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
+import { connectInspector } from "./inspector.mjs";
 import { run } from "./measure.mjs";
-import { saturate } from "./rooms.mjs";
+import { openSaturation } from "./rooms.mjs";
 
-const SAMPLING_INTERVAL_US = 100;
 const TOP_FUNCTIONS = 40;
+const PROFILED_ROUNDS = 3;
 
 const vars = readDevVars();
 const server = await startDevServer({ config: writeBenchConfig() });
@@ -24,50 +28,47 @@ const jwtFor = (sub) =>
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
 
-/** A minimal Chrome DevTools Protocol client over the inspector's WebSocket. */
-async function inspector() {
-  const targets = await (await fetch(`http://127.0.0.1:${server.inspectorPort}/json`)).json();
-  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
-  await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
-  let nextId = 1;
-  const pending = new Map();
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data));
-    if (message.id && pending.has(message.id)) {
-      pending.get(message.id)(message.result);
-      pending.delete(message.id);
-    }
-  });
-  return {
-    send(method, params = {}) {
-      const id = nextId++;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve) => pending.set(id, resolve));
-    },
-    close: () => socket.close(),
-  };
-}
+/** Source lines of the bundle by script id, to name anonymous functions by their code. */
+const sources = new Map();
 
-/** Self time per function (name and location), largest first. */
+const keyOf = ({ functionName, url: file, lineNumber, scriptId }) => {
+  const where = file ? `${file.split("/").at(-1)}:${lineNumber + 1}` : "";
+  const code = functionName ? "" : (sources.get(scriptId)?.[lineNumber]?.trim().slice(0, 70) ?? "");
+  return `${functionName || "(anonymous)"} ${where} ${code}`.trim();
+};
+
+/** Self and total (inclusive) time per function, largest first. */
 function summarize(profile) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map();
+  const inclusive = new Map();
   let total = 0;
   profile.samples.forEach((id, index) => {
     const delta = profile.timeDeltas[index] ?? 0;
-    const { functionName, url: file, lineNumber } = byId.get(id).callFrame;
-    const where = file ? `${file.split("/").slice(-2).join("/")}:${lineNumber + 1}` : "";
-    const key = `${functionName || "(anonymous)"} ${where}`.trim();
-    self.set(key, (self.get(key) ?? 0) + delta);
     total += delta;
+    const leaf = keyOf(byId.get(id).callFrame);
+    self.set(leaf, (self.get(leaf) ?? 0) + delta);
+    const onStack = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at))
+      onStack.add(keyOf(byId.get(at).callFrame));
+    for (const key of onStack) inclusive.set(key, (inclusive.get(key) ?? 0) + delta);
   });
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP_FUNCTIONS);
-  console.log(`\n${(total / 1000).toFixed(0)} ms sampled; self time by function:`);
-  for (const [key, micros] of rows) {
-    console.log(`${((micros / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
-  }
+  const print = (title, times) => {
+    console.log(`\n${title}`);
+    const rows = [...times.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP_FUNCTIONS);
+    for (const [key, micros] of rows) {
+      console.log(`${((micros / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
+    }
+  };
+  console.log(`\n${(total / 1000).toFixed(0)} ms sampled`);
+  print("Self time by function:", self);
+  print("Total time by function (itself and what it calls):", inclusive);
 }
 
+/** Sets up the spend scenario; `measured(start)` calls `start` before the measured part. */
 async function spendLoad() {
   const owner = { authorization: `Bearer ${await jwtFor("bench-user")}` };
   const created = await (
@@ -90,8 +91,9 @@ async function spendLoad() {
     body,
   });
   let index = 0;
-  return () =>
-    run(
+  return async (start) => {
+    await start();
+    return run(
       () =>
         fetch(url(`/v1/creations/${created.id}/wallet/spend`), {
           method: "POST",
@@ -101,6 +103,7 @@ async function spendLoad() {
       3000,
       50,
     );
+  };
 }
 
 async function roomLoad() {
@@ -119,24 +122,35 @@ async function roomLoad() {
     return url(`/v1/rooms/${creation.id}/profile?ticket=${ticket}`).replace(/^http/, "ws");
   };
   const chat = (text) => JSON.stringify({ type: "chat.send", text });
-  return () =>
-    saturate("RoomDO", 100, ticketUrl, chat, (data) => {
-      const frame = JSON.parse(data);
-      return frame.type === "chat.message" ? frame.text : null;
-    });
+  const scenario = await openSaturation("RoomDO", 100, ticketUrl, chat, (data) => {
+    const frame = JSON.parse(data);
+    return frame.type === "chat.message" ? frame.text : null;
+  });
+  return async (start) => {
+    await start();
+    for (let round = 0; round < PROFILED_ROUNDS; round++) await scenario.burst();
+    scenario.close();
+  };
 }
 
 try {
   const scenario = process.argv[2] ?? "spend";
   const load = scenario === "room" ? await roomLoad() : await spendLoad();
-  const cdp = await inspector();
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
-  await cdp.send("Profiler.start");
-  await load();
+  const cdp = await connectInspector(server.inspectorPort);
+  // Only the measured part: not the set-up (creations, tickets, connections).
+  await load(() => cdp.send("Profiler.start"));
   const { profile } = await cdp.send("Profiler.stop");
+  await cdp.send("Debugger.enable");
+  for (const scriptId of new Set(profile.nodes.map((node) => node.callFrame.scriptId))) {
+    const source = await cdp.send("Debugger.getScriptSource", { scriptId });
+    if (source?.scriptSource) sources.set(scriptId, source.scriptSource.split("\n"));
+  }
   cdp.close();
   summarize(profile);
+  // The whole profile, for Chrome DevTools (Performance → Load profile) or a closer look.
+  const file = join(tmpdir(), `troupe-${scenario}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`\nFull profile: ${file}`);
 } finally {
   await server.stop();
 }

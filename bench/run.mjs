@@ -5,13 +5,15 @@ import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
-import { measure, printTable } from "./measure.mjs";
+import { measureInTurns, printTable } from "./measure.mjs";
 import {
   FANOUT_RECEIVERS,
   fanout,
+  openSaturation,
   printSaturation,
   SATURATION_CLIENTS,
-  saturate,
+  SATURATION_ROUNDS,
+  saturateInTurns,
 } from "./rooms.mjs";
 
 const vars = readDevVars();
@@ -20,13 +22,13 @@ const url = (path) => `${server.baseUrl}${path}`;
 
 async function routerAndAuth(jwt) {
   const serviceSecret = vars.SERVICE_SECRETS.split(",")[0];
-  const rows = [
-    await measure("raw Worker (baseline)", () => fetch(url("/__bench/raw"))),
-    await measure("GET /health (router)", () => fetch(url("/health"))),
-    await measure("GET /v1/me (JWT)", () =>
+  const rows = await measureInTurns([
+    scenario("raw Worker (baseline)", () => fetch(url("/__bench/raw"))),
+    scenario("GET /health (router)", () => fetch(url("/health"))),
+    scenario("GET /v1/me (JWT)", () =>
       fetch(url("/v1/me"), { headers: { authorization: `Bearer ${jwt}` } }),
     ),
-    await measure("GET /v1/me (service signature)", async () => {
+    scenario("GET /v1/me (service signature)", async () => {
       const signed = await signRequest(serviceSecret, {
         method: "GET",
         pathAndQuery: "/v1/me",
@@ -36,7 +38,7 @@ async function routerAndAuth(jwt) {
         headers: { "troupe-timestamp": signed.timestamp, "troupe-signature": signed.signature },
       });
     }),
-  ];
+  ]);
   printTable("Router and auth", rows, "raw Worker (baseline)");
 }
 
@@ -45,27 +47,30 @@ async function actors(jwt) {
   const created = await (
     await fetch(url("/v1/creations"), { method: "POST", headers: auth })
   ).json();
-  const rows = [
-    await measure("bare actor read (baseline)", () => fetch(url("/__bench/bare-actor/read"))),
-    await measure("bare actor write", () => fetch(url("/__bench/bare-actor/write"))),
-    await measure("GET /v1/creations/:id (JWT)", () =>
+  const rows = await measureInTurns([
+    scenario("bare actor read (baseline)", () => fetch(url("/__bench/bare-actor/read"))),
+    scenario("bare actor write", () => fetch(url("/__bench/bare-actor/write"))),
+    scenario("GET /v1/creations/:id (JWT)", () =>
       fetch(url(`/v1/creations/${created.id}`), { headers: auth }),
     ),
-    await measure("GET /v1/me (rct_ token check)", () =>
+    scenario("GET /v1/me (rct_ token check)", () =>
       fetch(url("/v1/me"), { headers: { authorization: `Bearer ${created.token}` } }),
     ),
-    await measure("PATCH /v1/creations/:id (write + projection job)", () =>
+    scenario("PATCH /v1/creations/:id (write + projection job)", () =>
       fetch(url(`/v1/creations/${created.id}`), {
         method: "PATCH",
         headers: auth,
         body: JSON.stringify({ name: `bench ${Math.random()}` }),
       }),
     ),
-  ];
+  ]);
   printTable("Actors (one creation, concurrent callers)", rows, "bare actor read (baseline)");
 }
 
 const MINIMAL_LEDGER = "minimal ledger DO (baseline)";
+
+/** A named scenario for measureInTurns. */
+const scenario = (name, send) => [name, send];
 
 /** Spends of 1 on hot wallets: the router's full path against the wallet's bare RPC. */
 async function hotWallet(jwt) {
@@ -113,24 +118,26 @@ async function hotWallet(jwt) {
     [50, 2000],
   ]) {
     const options = { concurrency, requests };
-    const rows = [
-      await measure(MINIMAL_LEDGER, minimal, options),
-      await measure("bare RPC spend (wallet actor, no router)", rpc(hot), options),
-      await measure("POST …/wallet/spend (rct_ token)", routed(hot), options),
-      await measure("POST …/wallet/spend (rct_ + reference_id)", routed(hot, keyed), options),
-    ];
+    const rows = await measureInTurns(
+      [
+        scenario(MINIMAL_LEDGER, minimal),
+        scenario("bare RPC spend (wallet actor, no router)", rpc(hot)),
+        scenario("POST …/wallet/spend (rct_ token)", routed(hot)),
+        scenario("POST …/wallet/spend (rct_ + reference_id)", routed(hot, keyed)),
+      ],
+      options,
+    );
     printTable("Hot wallet: spends on one wallet", rows, MINIMAL_LEDGER);
   }
   const many = [];
   for (let i = 0; i < 100; i++) many.push(await createFunded());
-  const spread = [
-    await measure("bare RPC spend, 100 wallets (baseline)", (i) => rpc(many[i % 100])(), {
-      concurrency: 50,
-    }),
-    await measure("POST …/wallet/spend, 100 wallets (rct_)", (i) => routed(many[i % 100])(i), {
-      concurrency: 50,
-    }),
-  ];
+  const spread = await measureInTurns(
+    [
+      scenario("bare RPC spend, 100 wallets (baseline)", (i) => rpc(many[i % 100])()),
+      scenario("POST …/wallet/spend, 100 wallets (rct_)", (i) => routed(many[i % 100])(i)),
+    ],
+    { concurrency: 50 },
+  );
   printTable("Spends spread over 100 wallets", spread, "bare RPC spend, 100 wallets (baseline)");
 }
 
@@ -206,21 +213,27 @@ async function roomSaturation(jwt) {
       const { ticket } = await response.json();
       return wsUrl(`/v1/rooms/${creation.id}/${room}?ticket=${ticket}`);
     };
-    const rows = [
-      await saturate(
-        RAW_RELAY,
-        clients,
-        async () => wsUrl(`/__bench/raw-room/${room}`),
-        chat,
-        (data) => JSON.parse(data).text,
-      ),
-      await saturate("RoomDO chat through the router", clients, ticketUrl, chat, (data) => {
-        const frame = JSON.parse(data);
-        return frame.type === "chat.message" ? frame.text : null;
-      }),
-    ];
+    const textOf = (data) => {
+      const frame = JSON.parse(data);
+      return frame.type === "chat.message" ? frame.text : null;
+    };
+    const raw = await openSaturation(
+      RAW_RELAY,
+      clients,
+      async () => wsUrl(`/__bench/raw-room/${room}`),
+      chat,
+      (data) => JSON.parse(data).text,
+    );
+    const routed = await openSaturation(
+      "RoomDO chat through the router",
+      clients,
+      ticketUrl,
+      chat,
+      textOf,
+    );
+    const rows = await saturateInTurns([raw, routed], SATURATION_ROUNDS[clients]);
     printSaturation(
-      `Room saturation: ${clients} clients each send 2 chat messages at once (${clients * clients * 2} deliveries)`,
+      `Room saturation: ${clients} clients each send 2 chat messages at once (${clients * clients * 2} deliveries a round)`,
       rows,
       RAW_RELAY,
     );

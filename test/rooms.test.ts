@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { actorByName } from "../src/actors/refusal.ts";
@@ -6,6 +6,8 @@ import { clock, setTestClock } from "../src/shared/clock.ts";
 import {
   ROOM_CONNECTIONS_MAX,
   ROOM_FRAME_MAX_BYTES,
+  ROOM_HISTORY_MAX_MESSAGES,
+  ROOM_HISTORY_TRIM_EVERY,
   ROOM_MESSAGES_PER_SECOND,
   ROOM_PRESENCE_MAX_BYTES,
 } from "../src/shared/limits.ts";
@@ -137,6 +139,68 @@ describe("chat and state", () => {
       withEnd[0]?.at(-1)?.id,
     ]);
     await Promise.all([...sockets, late].map((socket) => socket.close()));
+  });
+
+  it("keeps delivering every frame once to everyone after the room is evicted under open sockets", async () => {
+    const { id } = await createCreation("owner-w");
+    const [a, b] = await Promise.all([
+      connectRoom(id, "wake", { token: await token("ann") }),
+      connectRoom(id, "wake", { token: await token("ben") }),
+    ]);
+    a.send({ type: "chat.send", text: "before" });
+    await Promise.all([a.waitFor("chat.message", 1), b.waitFor("chat.message", 1)]);
+    // The instance goes; the hibernatable sockets stay. The next frames reach a new instance,
+    // which has not seen these sockets: partyserver wraps them on their first frame.
+    await evictDurableObject(env.ROOM.getByName(`${id}:wake`));
+    b.send({ type: "chat.send", text: "after 1" });
+    a.send({ type: "chat.send", text: "after 2" });
+    b.send({ type: "cursor", x: 1, y: 2 });
+    const [seenByA, seenByB] = await Promise.all([
+      a.waitFor("chat.message", 3),
+      b.waitFor("chat.message", 3),
+    ]);
+    expect(seenByA.map((m) => [m.user_id, m.text])).toEqual([
+      ["ann", "before"],
+      ["ben", "after 1"],
+      ["ann", "after 2"],
+    ]);
+    expect(seenByB.map((m) => m.id)).toEqual(seenByA.map((m) => m.id));
+    expect((await a.waitFor("cursor"))[0]).toMatchObject({ user_id: "ben", x: 1, y: 2 });
+    // Frames on one socket arrive in order: once b has its own later message, an echo of its
+    // cursor would have come before it.
+    b.send({ type: "chat.send", text: "last" });
+    await b.waitFor("chat.message", 4);
+    expect(b.of("cursor")).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("keeps exactly the newest ROOM_HISTORY_MAX_MESSAGES in order, trimming older rows in batches", async () => {
+    const { id } = await createCreation("owner-h");
+    // 6 senders of 27 messages each stay under the per-connection rate at a fixed clock.
+    const senders = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) =>
+        connectRoom(id, "long-chat", { token: await token(`talker-${i}`) }),
+      ),
+    );
+    const total = 6 * 27;
+    for (let n = 0; n < 27; n++) {
+      for (const [i, socket] of senders.entries()) {
+        socket.send({ type: "chat.send", text: `${i}:${n}` });
+      }
+    }
+    const seen = await senders[0]?.waitFor("chat.message", total);
+    const late = await connectRoom(id, "long-chat", { token: await token("latecomer") });
+    expect(late.welcome().history.map((m) => m.id)).toEqual(
+      seen?.slice(-ROOM_HISTORY_MAX_MESSAGES).map((m) => m.id),
+    );
+    const rows = await runInDurableObject(
+      env.ROOM.getByName(`${id}:long-chat`),
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chat").one().n,
+    );
+    // 162 messages: trimmed at 150 down to the newest 100, then 12 more.
+    expect(rows).toBe(ROOM_HISTORY_MAX_MESSAGES + (total % ROOM_HISTORY_TRIM_EVERY));
+    expect(rows).toBeLessThan(ROOM_HISTORY_MAX_MESSAGES + ROOM_HISTORY_TRIM_EVERY);
+    await Promise.all([...senders, late].map((socket) => socket.close()));
   });
 
   it("gives concurrent patches consecutive versions and every client the same final state", async () => {

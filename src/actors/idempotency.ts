@@ -55,34 +55,28 @@ export class IdempotencyStore {
   ): Replayable<T> {
     if (key === undefined) return { body: this.storage.transactionSync(apply), replayed: false };
     const fingerprint = canonicalJson(request);
-    const outcome = this.storage.transactionSync(() => {
-      const stored = this.find(key);
-      if (stored) {
-        if (stored.fingerprint !== fingerprint) {
-          throw new ApiError(
-            "IDEMPOTENCY_KEY_REUSED",
-            "This idempotency key was already used with a different request; use a new key.",
-            { idempotency_key: key },
-          );
-        }
-        return { stored, replayed: true };
-      }
-      try {
-        const body = this.storage.transactionSync(apply);
+    let outcome: { body: T } | { stored: Record_ } | { error: ApiError };
+    try {
+      outcome = this.storage.transactionSync(() => {
+        const stored = this.find(key);
+        if (stored) return { stored: this.sameRequest(stored, fingerprint, key) };
+        const body = apply();
         this.save(key, fingerprint, 200, body, now);
-        return { body, replayed: false };
-      } catch (error) {
-        const problem = asApiError(error);
-        if (!problem || !STORED_ERRORS.has(problem.code)) throw error;
-        const stored: StoredError = {
-          code: problem.code,
-          detail: problem.detail,
-          extensions: problem.extensions,
-        };
-        this.save(key, fingerprint, problem.status, stored, now);
-        return { error: problem };
-      }
-    });
+        return { body };
+      });
+    } catch (error) {
+      // The effect rolled back with its transaction. A business refusal is remembered in a
+      // transaction of its own (nothing ran in between: no await), so a retry sees it again.
+      const problem = asApiError(error);
+      if (!problem || !STORED_ERRORS.has(problem.code)) throw error;
+      const stored: StoredError = {
+        code: problem.code,
+        detail: problem.detail,
+        extensions: problem.extensions,
+      };
+      this.storage.transactionSync(() => this.save(key, fingerprint, problem.status, stored, now));
+      outcome = { error: problem };
+    }
     // After the commit (never inside a transaction that could still roll back): the first
     // record starts the daily clean-up, which then runs for as long as the actor lives.
     this.scheduler.ensure({
@@ -90,9 +84,21 @@ export class IdempotencyStore {
       task: IDEMPOTENCY_PRUNE_TASK,
       cron: IDEMPOTENCY_PRUNE_CRON,
     });
-    if ("error" in outcome && outcome.error) throw outcome.error;
-    if ("stored" in outcome && outcome.stored) return replay<T>(outcome.stored);
-    return { body: (outcome as { body: T }).body, replayed: false };
+    if ("error" in outcome) throw outcome.error;
+    if ("stored" in outcome) return replay<T>(outcome.stored);
+    return { body: outcome.body, replayed: false };
+  }
+
+  /** The stored record of `key`, when it was made for the same request; 422 otherwise. */
+  private sameRequest(stored: Record_, fingerprint: string, key: string): Record_ {
+    if (stored.fingerprint !== fingerprint) {
+      throw new ApiError(
+        "IDEMPOTENCY_KEY_REUSED",
+        "This idempotency key was already used with a different request; use a new key.",
+        { idempotency_key: key },
+      );
+    }
+    return stored;
   }
 
   /** Replaces a stored success body with the final one, when the answer was completed after

@@ -4,11 +4,25 @@
 import * as v from "valibot";
 import { ApiError } from "./errors.ts";
 
+/** A Worker has a handful of list vars; tests that vary them stay well under this. */
+const CONFIG_LISTS_CACHE_MAX = 64;
+
+/** Parsed lists by their text: vars are read on every request and change only on deploy. */
+const lists = new Map<string, readonly string[]>();
+
 function list(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const text = value ?? "";
+  let items = lists.get(text);
+  if (!items) {
+    items = Object.freeze(
+      text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    );
+    if (lists.size < CONFIG_LISTS_CACHE_MAX) lists.set(text, items);
+  }
+  return [...items];
 }
 
 export function corsOrigins(env: Env): "*" | string[] {

@@ -30,17 +30,32 @@ export function fromBase64url(text: string): Uint8Array | null {
   // A length of 1 mod 4 cannot come from any bytes (atob would throw on it).
   if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) return null;
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
-export function importHmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
+/** Imported keys by secret. The Worker verifies a token or signature on every request with
+ *  one of a few secrets (TOKEN_SECRET, SERVICE_SECRETS); importing costs more than the HMAC.
+ *  The keys themselves are kept, never a promise of one: a promise must not outlive the
+ *  request that made it. */
+const hmacKeys = new Map<string, CryptoKey>();
+/** Enough for the Worker's own secrets; per-creation webhook secrets just cycle through. */
+const HMAC_KEY_CACHE_MAX = 32;
+
+export async function importHmacKey(secret: string): Promise<CryptoKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey(
     "raw",
     encoder.encode(secret),
     { name: "HMAC", hash: "SHA-256" },
     false,
     ["sign", "verify"],
   );
+  if (hmacKeys.size >= HMAC_KEY_CACHE_MAX) hmacKeys.delete(hmacKeys.keys().next().value ?? "");
+  hmacKeys.set(secret, key);
+  return key;
 }
 
 export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {

@@ -167,6 +167,10 @@ export const ROOM_STATE_MAX_BYTES = 256 * 1024;
 /** Chat messages a room keeps and sends in `welcome`. */
 export const ROOM_HISTORY_MAX_MESSAGES = 100;
 
+/** Older chat rows are deleted once per this many messages, not on every one; a room stores at
+ *  most ROOM_HISTORY_MAX_MESSAGES + this many rows and shows only the newest. */
+export const ROOM_HISTORY_TRIM_EVERY = 25;
+
 /** Accepted patches a room keeps so a reconnecting client can catch up without a full state. */
 export const ROOM_PATCH_LOG_MAX = 500;
 

@@ -38,6 +38,7 @@ import { task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
+import { KnownSockets, sendToAll } from "./sockets.ts";
 import { ConnectionGuards } from "./guards.ts";
 import { patchIdOf, problemResponse, StateTooLarge } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
@@ -59,6 +60,7 @@ export class RoomDO extends Server {
   private readonly timers: RoomTimers;
   private readonly presence: RoomPresence;
   private readonly guards = new ConnectionGuards();
+  private readonly known = new KnownSockets();
 
   // Cloudflare.Env: partyserver's type; tests add fixture bindings to it, not to the global Env.
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
@@ -95,6 +97,7 @@ export class RoomDO extends Server {
   // ── connections ────────────────────────────────────────────────────────────────────────
 
   override onConnect(connection: RoomConnection, { request }: ConnectionContext): void {
+    this.known.add(connection);
     const identity = v.safeParse(
       RoomIdentitySchema,
       parseJsonOrUndefined(request.headers.get(ROOM_IDENTITY_HEADER) ?? ""),
@@ -121,7 +124,7 @@ export class RoomDO extends Server {
     });
     const entry = this.presence.of(user.user_id);
     if (isFirstTab && entry)
-      this.broadcastFrame({ type: "presence.joined", user: entry }, [connection.id]);
+      this.broadcastFrame({ type: "presence.joined", user: entry }, connection);
   }
 
   override onClose(connection: RoomConnection): void {
@@ -130,8 +133,16 @@ export class RoomDO extends Server {
 
   // No onError: a failed socket is then closed, and onClose forgets it once.
 
+  /** A frame from a socket this instance knows goes straight to onMessage (sockets.ts); the
+   *  first one after a wake-up goes through partyserver, which wraps the socket first. */
+  override async webSocketMessage(ws: WebSocket, message: WSMessage): Promise<void> {
+    if (this.known.has(ws)) return this.onMessage(ws as RoomConnection, message);
+    return super.webSocketMessage(ws, message);
+  }
+
   /** Every frame gets one answer: its effect (ack, broadcast) or one error frame. */
   override onMessage(connection: RoomConnection, message: WSMessage) {
+    this.known.add(connection);
     const identity = connection.state?.identity;
     if (!identity) return; // closed during connect
     // Frames already queued when the room closed the socket (see violation()) go unanswered.
@@ -210,7 +221,7 @@ export class RoomDO extends Server {
         if (!this.guards.cursorRelay(connection.id, now)) return;
         return this.broadcastFrame(
           { type: "cursor", user_id: identity.user_id, x: frame.x, y: frame.y },
-          [connection.id],
+          connection,
         );
       case "timer.start":
         return this.timerOutcome(
@@ -244,8 +255,8 @@ export class RoomDO extends Server {
 
   /** Pushes a server message to every connection (REST, creation schedules). */
   serverMessage(data: JsonValue): { delivered: number } {
-    this.broadcastFrame({ type: "server.message", data, at: new Date(clock.now()).toISOString() });
-    return { delivered: this.ctx.getWebSockets().length };
+    const at = new Date(clock.now()).toISOString();
+    return { delivered: this.broadcastFrame({ type: "server.message", data, at }) };
   }
 
   /** A patch by the creation's owner or backend: may write any path. */
@@ -344,11 +355,11 @@ export class RoomDO extends Server {
     if (!userId) return;
     if (this.presence.tabsOf(userId, connection.id) > 0) {
       const entry = this.presence.of(userId, connection.id);
-      if (entry) this.broadcastFrame({ type: "presence.updated", user: entry }, [connection.id]);
+      if (entry) this.broadcastFrame({ type: "presence.updated", user: entry }, connection);
       return;
     }
     this.store.removePresence(userId);
-    this.broadcastFrame({ type: "presence.left", user_id: userId }, [connection.id]);
+    this.broadcastFrame({ type: "presence.left", user_id: userId }, connection);
   }
 
   /**
@@ -386,8 +397,9 @@ export class RoomDO extends Server {
     connection.send(JSON.stringify(frame));
   }
 
-  private broadcastFrame(frame: ServerFrame, without?: string[]): void {
-    this.broadcast(JSON.stringify(frame), without);
+  /** Serializes once and sends to every connection but `except`; returns how many it reached. */
+  private broadcastFrame(frame: ServerFrame, except?: RoomConnection): number {
+    return sendToAll(this.ctx, JSON.stringify(frame), except);
   }
 }
 

@@ -6,6 +6,7 @@ import { clock } from "../../shared/clock.ts";
 import { canonicalJson, type JsonObject, type JsonValue } from "../../shared/json.ts";
 import {
   ROOM_HISTORY_MAX_MESSAGES,
+  ROOM_HISTORY_TRIM_EVERY,
   ROOM_PATCH_IDS_MAX,
   ROOM_PATCH_IDS_PER_USER_MAX,
   ROOM_PATCH_LOG_MAX,
@@ -213,18 +214,19 @@ export class RoomStore {
       text,
       at: new Date(clock.now()).toISOString(),
     };
-    this.storage.transactionSync(() => {
-      const { seq } = this.sql
-        .exec<{ seq: number }>(
-          "INSERT INTO chat (id, user_id, text, at) VALUES (?, ?, ?, ?) RETURNING seq",
-          message.id,
-          userId,
-          text,
-          message.at,
-        )
-        .one();
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO chat (id, user_id, text, at) VALUES (?, ?, ?, ?) RETURNING seq",
+        message.id,
+        userId,
+        text,
+        message.at,
+      )
+      .one();
+    // In batches: one statement per message instead of two when everyone is talking.
+    if (seq % ROOM_HISTORY_TRIM_EVERY === 0) {
       this.sql.exec("DELETE FROM chat WHERE seq <= ?", seq - ROOM_HISTORY_MAX_MESSAGES);
-    });
+    }
     return message;
   }
 
@@ -232,7 +234,10 @@ export class RoomStore {
   history(): ChatMessage[] {
     return this.sql
       .exec<{ id: string; user_id: string; text: string; at: string }>(
-        "SELECT id, user_id, text, at FROM chat ORDER BY seq",
+        `SELECT id, user_id, text, at FROM
+           (SELECT seq, id, user_id, text, at FROM chat ORDER BY seq DESC LIMIT ?)
+         ORDER BY seq`,
+        ROOM_HISTORY_MAX_MESSAGES,
       )
       .toArray()
       .map((row) => ({ type: "chat.message", ...row }));

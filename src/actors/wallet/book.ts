@@ -73,9 +73,9 @@ export class WalletBook {
 
   /** Takes `entry.amount` in burn order, or throws the account's 402 (nothing written). */
   debit(account: Account, entry: Entry, now: number): TransactionRow {
-    const postings = this.ledger.planBurn(entry.amount, now);
-    if (!postings) throw insufficientFunds(account, this.ledger.balance(now), entry.amount);
-    return this.ledger.record(entry, postings, now);
+    const { postings, balance } = this.ledger.planBurn(entry.amount, now);
+    if (!postings) throw insufficientFunds(account, balance, entry.amount);
+    return this.ledger.record(entry, postings, now, balance);
   }
 
   /** Opens a bucket holding `amount` (lapsing by a job when it expires) and records it. */

@@ -21,13 +21,14 @@ export class Holds {
 
   /** Reserves the amount; returns null when the balance is short (nothing written). */
   place(request: PlaceHold, now: number): { hold: HoldRow; transaction: TransactionRow } | null {
-    const postings = this.ledger.planBurn(request.amount, now);
+    const { postings, balance } = this.ledger.planBurn(request.amount, now);
     if (!postings) return null;
     const id = `hold_${crypto.randomUUID()}`;
     const transaction = this.ledger.record(
       { ...request.entry, kind: "hold", amount: request.amount, hold_id: id },
       postings,
       now,
+      balance,
     );
     const hold = this.sql
       .exec<HoldRow>(

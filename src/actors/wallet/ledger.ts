@@ -94,19 +94,22 @@ export class Ledger {
   }
 
   /**
-   * Takes `amount` from live buckets in burn order; returns the postings, or null when the
-   * balance is short (nothing is written then).
+   * Takes `amount` from live buckets in burn order. Returns the live balance it started from
+   * (the buckets are all read anyway, so a spend needs no second query for it) and the
+   * postings, which are null when the balance is short (nothing is written then).
    */
-  planBurn(amount: number, now: number): Posting[] | null {
+  planBurn(amount: number, now: number): { postings: Posting[] | null; balance: number } {
     const postings: Posting[] = [];
     let left = amount;
+    let balance = 0;
     for (const bucket of this.buckets(now)) {
-      if (left === 0) break;
+      balance += bucket.remaining;
+      if (left === 0) continue;
       const take = Math.min(left, bucket.remaining);
       postings.push({ bucketId: bucket.id, delta: -take });
       left -= take;
     }
-    return left === 0 ? postings : null;
+    return { postings: left === 0 ? postings : null, balance };
   }
 
   /**
@@ -140,12 +143,21 @@ export class Ledger {
       .map((row) => ({ bucketId: row.bucket_id, delta: row.delta }));
   }
 
-  /** Writes a transaction and its postings; the buckets change by exactly the postings. */
-  record(entry: Entry, postings: readonly Posting[], now: number): TransactionRow {
+  /**
+   * Writes a transaction and its postings; the buckets change by exactly the postings.
+   * `balanceBefore` is the live balance when the caller has just read it (planBurn).
+   */
+  record(
+    entry: Entry,
+    postings: readonly Posting[],
+    now: number,
+    balanceBefore?: number,
+  ): TransactionRow {
     for (const { bucketId, delta } of postings) {
       this.sql.exec("UPDATE buckets SET remaining = remaining + ? WHERE id = ?", delta, bucketId);
     }
     const delta = postings.reduce((sum, posting) => sum + posting.delta, 0);
+    const balanceAfter = balanceBefore === undefined ? this.balance(now) : balanceBefore + delta;
     const row = this.sql
       .exec<TransactionRow>(
         `INSERT INTO transactions (id, kind, amount, delta, balance_after, type, description,
@@ -156,7 +168,7 @@ export class Ledger {
         entry.kind,
         entry.amount,
         delta,
-        this.balance(now),
+        balanceAfter,
         entry.type ?? null,
         entry.description ?? null,
         entry.reference_id ?? null,

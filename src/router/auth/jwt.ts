@@ -5,6 +5,7 @@ import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
 import type { JwtConfig, SecretJwtConfig } from "../../shared/config.ts";
+import { importHmacKey } from "../../shared/crypto.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
 import { JWT_CLOCK_TOLERANCE_SECONDS, JWT_MAX_LIFETIME_SECONDS } from "../../shared/limits.ts";
@@ -45,7 +46,8 @@ async function verifyPayload(token: string, config: JwtConfig): Promise<JWTPaylo
           ...common,
           algorithms: ASYMMETRIC_ALGORITHMS,
         })
-      : await jwtVerify(token, new TextEncoder().encode(config.secret), {
+      : // The imported key is cached per secret (crypto.ts): jose would import it per call.
+        await jwtVerify(token, await importHmacKey(config.secret), {
           ...common,
           algorithms: ["HS256"],
         });

@@ -19,7 +19,11 @@ export function isIdentityHeader(name: string): boolean {
 }
 
 export const stripIdentityHeaders = createMiddleware<AppEnv>(async (c, next) => {
-  const names = [...c.req.raw.headers.keys()].filter(isIdentityHeader);
+  // Runs on every request: one pass, and only x- names (Headers gives them lower-cased) checked.
+  const names: string[] = [];
+  for (const name of c.req.raw.headers.keys()) {
+    if (name.startsWith("x-") && isIdentityHeader(name)) names.push(name);
+  }
   if (names.length > 0) {
     const headers = new Headers(c.req.raw.headers);
     for (const name of names) headers.delete(name);
