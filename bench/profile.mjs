@@ -6,27 +6,26 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SignJWT } from "jose";
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
-import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
+import { benchFixtures } from "./fixtures.mjs";
 import { connectInspector } from "./inspector.mjs";
 import { run } from "./measure.mjs";
 import { openSaturation } from "./rooms.mjs";
 
 const TOP_FUNCTIONS = 40;
 const PROFILED_ROUNDS = 3;
+const PROFILED_CLIENTS = 100;
+const PROFILED_SPENDS = 3000;
+const PROFILED_CONCURRENCY = 50;
 
 const vars = readDevVars();
 const server = await startDevServer({ config: writeBenchConfig() });
-const url = (path) => `${server.baseUrl}${path}`;
-const jwtFor = (sub) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(sub)
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
+const { url, jwtFor, createCreation, createFundedCreation, roomUrlWithTicket } = benchFixtures(
+  server.baseUrl,
+  vars,
+);
 
 /** Source lines of the bundle by script id, to name anonymous functions by their code. */
 const sources = new Map();
@@ -68,28 +67,9 @@ function summarize(profile) {
   print("Total time by function (itself and what it calls):", inclusive);
 }
 
-/** Sets up the spend scenario; `measured(start)` calls `start` before the measured part. */
+/** Sets up the spend scenario; the returned load calls `start` before its measured part. */
 async function spendLoad() {
-  const owner = { authorization: `Bearer ${await jwtFor("bench-user")}` };
-  const created = await (
-    await fetch(url("/v1/creations"), { method: "POST", headers: owner })
-  ).json();
-  const path = `/v1/creations/${created.id}/wallet/deposit`;
-  const body = JSON.stringify({ amount: 1_000_000_000 });
-  const signed = await signRequest(vars.SERVICE_SECRETS.split(",")[0], {
-    method: "POST",
-    pathAndQuery: path,
-    body,
-  });
-  await fetch(url(path), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "troupe-timestamp": signed.timestamp,
-      "troupe-signature": signed.signature,
-    },
-    body,
-  });
+  const created = await createFundedCreation(await jwtFor("bench-user"));
   let index = 0;
   return async (start) => {
     await start();
@@ -100,29 +80,18 @@ async function spendLoad() {
           headers: { authorization: `Bearer ${created.token}`, "content-type": "application/json" },
           body: JSON.stringify({ amount: 1, type: "bench", reference_id: `p-${index++}` }),
         }),
-      3000,
-      50,
+      PROFILED_SPENDS,
+      PROFILED_CONCURRENCY,
     );
   };
 }
 
 async function roomLoad() {
-  const creation = await (
-    await fetch(url("/v1/creations"), {
-      method: "POST",
-      headers: { authorization: `Bearer ${await jwtFor("bench-user")}` },
-    })
-  ).json();
-  const ticketUrl = async (index) => {
-    const response = await fetch(url(`/v1/rooms/${creation.id}/profile/tickets`), {
-      method: "POST",
-      headers: { authorization: `Bearer ${await jwtFor(`profile-${index}`)}` },
-    });
-    const { ticket } = await response.json();
-    return url(`/v1/rooms/${creation.id}/profile?ticket=${ticket}`).replace(/^http/, "ws");
-  };
+  const creation = await createCreation(await jwtFor("bench-user"));
+  const ticketUrl = async (index) =>
+    roomUrlWithTicket(creation.id, "profile", await jwtFor(`profile-${index}`));
   const chat = (text) => JSON.stringify({ type: "chat.send", text });
-  const scenario = await openSaturation("RoomDO", 100, ticketUrl, chat, (data) => {
+  const scenario = await openSaturation("RoomDO", PROFILED_CLIENTS, ticketUrl, chat, (data) => {
     const frame = JSON.parse(data);
     return frame.type === "chat.message" ? frame.text : null;
   });

@@ -1,10 +1,10 @@
 // `npm run bench`: starts wrangler dev on the bench Worker and prints one table per area,
 // each with ratios against a raw baseline measured in the same run.
-import { SignJWT } from "jose";
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
 import { writeBenchConfig } from "./config.mjs";
+import { benchFixtures } from "./fixtures.mjs";
 import { measureInTurns, printTable } from "./measure.mjs";
 import {
   FANOUT_RECEIVERS,
@@ -18,10 +18,17 @@ import {
 
 const vars = readDevVars();
 const server = await startDevServer({ config: writeBenchConfig() });
-const url = (path) => `${server.baseUrl}${path}`;
+const {
+  url,
+  wsUrl,
+  serviceSecret,
+  jwtFor,
+  createCreation,
+  createFundedCreation,
+  roomUrlWithTicket,
+} = benchFixtures(server.baseUrl, vars);
 
 async function routerAndAuth(jwt) {
-  const serviceSecret = vars.SERVICE_SECRETS.split(",")[0];
   const rows = await measureInTurns([
     scenario("raw Worker (baseline)", () => fetch(url("/__bench/raw"))),
     scenario("GET /health (router)", () => fetch(url("/health"))),
@@ -44,9 +51,7 @@ async function routerAndAuth(jwt) {
 
 async function actors(jwt) {
   const auth = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
-  const created = await (
-    await fetch(url("/v1/creations"), { method: "POST", headers: auth })
-  ).json();
+  const created = await createCreation(jwt);
   const rows = await measureInTurns([
     scenario("bare actor read (baseline)", () => fetch(url("/__bench/bare-actor/read"))),
     scenario("bare actor write", () => fetch(url("/__bench/bare-actor/write"))),
@@ -74,27 +79,7 @@ const scenario = (name, send) => [name, send];
 
 /** Spends of 1 on hot wallets: the router's full path against the wallet's bare RPC. */
 async function hotWallet(jwt) {
-  const owner = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
-  const serviceSecret = vars.SERVICE_SECRETS.split(",")[0];
-  const createFunded = async () => {
-    const created = await (
-      await fetch(url("/v1/creations"), { method: "POST", headers: owner })
-    ).json();
-    const path = `/v1/creations/${created.id}/wallet/deposit`;
-    const body = JSON.stringify({ amount: 1_000_000_000 });
-    const signed = await signRequest(serviceSecret, { method: "POST", pathAndQuery: path, body });
-    const funded = await fetch(url(path), {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "troupe-timestamp": signed.timestamp,
-        "troupe-signature": signed.signature,
-      },
-      body,
-    });
-    if (!funded.ok) throw new Error(`funding failed: ${funded.status} ${await funded.text()}`);
-    return created;
-  };
+  const createFunded = () => createFundedCreation(jwt);
   const rpc = (creation) => () => fetch(url(`/__bench/wallet-rpc?account=creation:${creation.id}`));
   const routed =
     (creation, extra = () => ({})) =>
@@ -143,23 +128,10 @@ async function hotWallet(jwt) {
 
 /** Fan-out to N receivers: RoomDO through the router against the bare relaying DO. */
 async function roomFanout(jwt) {
-  const wsUrl = (path) => url(path).replace(/^http/, "ws");
-  const creation = await (
-    await fetch(url("/v1/creations"), {
-      method: "POST",
-      headers: { authorization: `Bearer ${jwt}` },
-    })
-  ).json();
+  const creation = await createCreation(jwt);
   for (const receivers of FANOUT_RECEIVERS) {
     const room = `fanout-${receivers}`;
-    const ticketUrl = async () => {
-      const response = await fetch(url(`/v1/rooms/${creation.id}/${room}/tickets`), {
-        method: "POST",
-        headers: { authorization: `Bearer ${jwt}` },
-      });
-      const { ticket } = await response.json();
-      return wsUrl(`/v1/rooms/${creation.id}/${room}?ticket=${ticket}`);
-    };
+    const ticketUrl = () => roomUrlWithTicket(creation.id, room, jwt);
     const rows = [
       await fanout(
         "raw hibernatable DO (baseline)",
@@ -189,30 +161,13 @@ async function roomFanout(jwt) {
 
 /** Everyone in a room sends at once: RoomDO through the router against the raw relay. */
 async function roomSaturation(jwt) {
-  const wsUrl = (path) => url(path).replace(/^http/, "ws");
-  const creation = await (
-    await fetch(url("/v1/creations"), {
-      method: "POST",
-      headers: { authorization: `Bearer ${jwt}` },
-    })
-  ).json();
+  const creation = await createCreation(jwt);
   const chat = (text) => JSON.stringify({ type: "chat.send", text });
   for (const clients of SATURATION_CLIENTS) {
     const room = `saturation-${clients}`;
-    const ticketUrl = async (index) => {
-      // One user per client, as in a real room: presence and the rate limit are per user.
-      const user = await new SignJWT({})
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(`bench-${clients}-${index}`)
-        .setExpirationTime("1h")
-        .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
-      const response = await fetch(url(`/v1/rooms/${creation.id}/${room}/tickets`), {
-        method: "POST",
-        headers: { authorization: `Bearer ${user}` },
-      });
-      const { ticket } = await response.json();
-      return wsUrl(`/v1/rooms/${creation.id}/${room}?ticket=${ticket}`);
-    };
+    // One user per client, as in a real room: presence and the rate limit are per user.
+    const ticketUrl = async (index) =>
+      roomUrlWithTicket(creation.id, room, await jwtFor(`bench-${clients}-${index}`));
     const textOf = (data) => {
       const frame = JSON.parse(data);
       return frame.type === "chat.message" ? frame.text : null;
@@ -244,11 +199,7 @@ const RAW_RELAY = "raw hibernatable DO (baseline)";
 const sentAtOf = (text) => Number(String(text).split(":")[1]);
 
 try {
-  const jwt = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject("bench-user")
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(vars.AUTH_JWT_SECRET));
+  const jwt = await jwtFor("bench-user");
   // `npm run bench -- rooms wallets` runs only those sections; no argument runs them all.
   const sections = {
     router: routerAndAuth,

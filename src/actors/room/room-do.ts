@@ -38,10 +38,10 @@ import { task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
-import { KnownSockets, sendToAll } from "./sockets.ts";
 import { ConnectionGuards } from "./guards.ts";
 import { patchIdOf, problemResponse, StateTooLarge } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
+import { KnownSockets, sendToAll } from "./sockets.ts";
 import { type ClientPatchId, RoomStore } from "./store.ts";
 import { RoomTimers, TIMER_TASK, type TimerOutcome } from "./timers.ts";
 
