@@ -7,6 +7,7 @@ import {
   jsonInit,
   problemOf,
   serviceHeaders,
+  userToken,
 } from "./helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -140,6 +141,34 @@ describe("creation tokens", () => {
     const { id, token } = await createCreation();
     const response = await api("/v1/me", { headers: asCreation(token) });
     expect(await response.json()).toEqual({ type: "creation", id, token_version: 1 });
+  });
+
+  it("are taken from x-api-key as from Authorization, and only one credential per request", async () => {
+    const { id, token } = await createCreation();
+    const viaKey = await api("/v1/me", { headers: { "x-api-key": token } });
+    expect(viaKey.status).toBe(200);
+    expect(await viaKey.json()).toEqual({ type: "creation", id, token_version: 1 });
+    const both = await api("/v1/me", { headers: { "x-api-key": token, ...asCreation(token) } });
+    expect(both.status).toBe(200);
+
+    const other = await createCreation();
+    const mixed = await api("/v1/me", {
+      headers: { "x-api-key": token, ...asCreation(other.token) },
+    });
+    expect(mixed.status).toBe(401);
+    expect((await problemOf(mixed)).detail).toBe(
+      "Authorization and x-api-key carry different credentials; send one.",
+    );
+    // A user's JWT is not a key, and a key that is not a genuine token is refused.
+    for (const key of [await userToken({ sub: "alice" }), "", "rct_", `${token}x`, `${token} x`]) {
+      const refused = await api("/v1/me", { headers: { "x-api-key": key } });
+      expect(refused.status, key).toBe(401);
+      expect((await problemOf(refused)).code, key).toBe("INVALID_TOKEN");
+    }
+    // The same version check applies: a rotated token is revoked in this header too.
+    await api(`/v1/creations/${id}/rotate-token`, { method: "POST", headers: await bearer() });
+    const revoked = await api("/v1/me", { headers: { "x-api-key": token } });
+    expect((await problemOf(revoked)).code).toBe("TOKEN_REVOKED");
   });
 
   it("are revoked by a rotation on their next use, and the new token works", async () => {

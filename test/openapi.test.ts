@@ -94,6 +94,7 @@ describe("/openapi.json", () => {
       { userJwt: [] },
       { serviceSignature: [] },
       { creationToken: [] },
+      { creationApiKey: [] },
     ]);
     expect(Object.keys(me?.responses ?? {})).toEqual(["200", "401", "403"]);
     const schema = JSON.stringify(me?.responses["200"]);
@@ -102,6 +103,7 @@ describe("/openapi.json", () => {
     expect(Object.keys(document.components.securitySchemes)).toEqual([
       "userJwt",
       "creationToken",
+      "creationApiKey",
       "serviceSignature",
     ]);
   });

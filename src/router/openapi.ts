@@ -129,12 +129,12 @@ function callers(auth: RouteDefinition["spec"]["auth"]): string {
 }
 
 function securityFor(principals: readonly string[]) {
-  const schemes: Record<string, string> = {
-    user: "userJwt",
-    service: "serviceSignature",
-    creation: "creationToken",
+  const schemes: Record<string, readonly string[]> = {
+    user: ["userJwt"],
+    service: ["serviceSignature"],
+    creation: ["creationToken", "creationApiKey"],
   };
-  return principals.flatMap((type) => (schemes[type] ? [{ [schemes[type]]: [] }] : []));
+  return principals.flatMap((type) => (schemes[type] ?? []).map((scheme) => ({ [scheme]: [] })));
 }
 
 /** The reference's introduction (CommonMark): how to call the API and what errors look like. */
@@ -144,7 +144,7 @@ const INTRODUCTION = `The stateful backend of a creation platform: one actor per
 
 - **User:** \`Authorization: Bearer <JWT>\` with \`sub\` and \`exp\` (at most 24 hours ahead), optionally \`email\` and \`role: "admin"\`.
 - **Platform:** \`troupe-timestamp: <unix seconds>\` and \`troupe-signature: v1=<hex HMAC-SHA256 of "<timestamp>\\n<METHOD>\\n<path+query>\\n<body>">\`, within ±300 s.
-- **Creation:** \`Authorization: Bearer rct_…\`, the creation's own token, on the routes that admit it.
+- **Creation:** \`Authorization: Bearer rct_…\` or \`x-api-key: rct_…\`, the creation's own token, on the routes that admit it.
 
 Each operation names its callers.
 
@@ -176,6 +176,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
           scheme: "bearer",
           bearerFormat: "rct_<creation id>.<version>.<hmac>",
           description: "A creation's own token; only on routes that list the creation principal.",
+        },
+        creationApiKey: {
+          type: "apiKey",
+          in: "header",
+          name: "x-api-key",
+          description:
+            "The creation's `rct_` token in `x-api-key` instead of Authorization (seed 000); both at once must be the same token.",
         },
         serviceSignature: {
           type: "apiKey",

@@ -15,6 +15,9 @@ import {
   verifyServiceCall,
 } from "./service.ts";
 
+/** Where a creation's backend may send its token instead of Authorization (seed 000). */
+export const API_KEY_HEADER = "x-api-key";
+
 /** `versionCheck` says who checks an `rct_` token's version: see auth/creation-token.ts. */
 export async function authenticate(
   c: AppContext,
@@ -23,25 +26,54 @@ export async function authenticate(
   // A signed call is judged by its signature alone, whatever else it carries.
   if (hasServiceSignature(c)) return verifyServiceCall(c);
   if (c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined) return verifyLegacyCall(c);
-  const authorization = c.req.header("authorization");
-  if (!authorization) {
-    throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");
-  }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match?.[1]) {
-    throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
-  }
-  const token = match[1];
-  if (token.startsWith(CREATION_TOKEN_PREFIX))
+  const token = bearerToken(c);
+  if (token.startsWith(CREATION_TOKEN_PREFIX)) {
     return verifyCreationToken(token, c.env, versionCheck);
+  }
   return verifyUserJwt(token, jwtConfig(c.env));
 }
 
-/** Whether the request carries any credential (a bearer token or a signature). */
+/**
+ * The token of `Authorization: Bearer <token>`, or of `x-api-key: <key>` (seed 000's backends
+ * send their creation token either way). A key header takes keys only, never a user's JWT; sent
+ * together, the two must name the same credential, so no request carries two identities.
+ */
+function bearerToken(c: AppContext): string {
+  const authorization = c.req.header("authorization");
+  const apiKey = c.req.header(API_KEY_HEADER);
+  if (authorization === undefined && apiKey === undefined) {
+    throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");
+  }
+  let fromAuthorization: string | undefined;
+  if (authorization !== undefined) {
+    fromAuthorization = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!fromAuthorization) {
+      throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
+    }
+  }
+  if (apiKey === undefined) return fromAuthorization as string;
+  const key = apiKey.trim();
+  if (!key.startsWith(CREATION_TOKEN_PREFIX) || /\s/.test(key)) {
+    throw new ApiError(
+      "INVALID_TOKEN",
+      `${API_KEY_HEADER} takes a creation token (${CREATION_TOKEN_PREFIX}…); send a user's JWT as "Authorization: Bearer <token>".`,
+    );
+  }
+  if (fromAuthorization !== undefined && fromAuthorization !== key) {
+    throw new ApiError(
+      "INVALID_TOKEN",
+      `Authorization and ${API_KEY_HEADER} carry different credentials; send one.`,
+    );
+  }
+  return key;
+}
+
+/** Whether the request carries any credential (a bearer token, a key or a signature). */
 export function hasCredentials(c: AppContext): boolean {
   return (
     hasServiceSignature(c) ||
     c.req.header("authorization") !== undefined ||
+    c.req.header(API_KEY_HEADER) !== undefined ||
     c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined
   );
 }
