@@ -21,7 +21,7 @@ export const FUZZ_USERS = {
 export const VALID_CREDENTIALS = {
   user: ["owner", "other", "admin", "protoUser"],
   service: ["service"],
-  creation: ["creation", "otherCreation"],
+  creation: ["creation", "otherCreation", "creationApiKey"],
 } as const;
 
 export type ValidCredential = (typeof VALID_CREDENTIALS)[keyof typeof VALID_CREDENTIALS][number];
@@ -39,6 +39,9 @@ export const INVALID_CREDENTIALS = [
   "jwtOverlongSub",
   "creationRevoked",
   "creationTampered",
+  "apiKeyRevoked",
+  "apiKeyUserJwt",
+  "apiKeyMismatch",
   "serviceWrongSecret",
   "serviceStale",
   "serviceOtherRequest",
@@ -119,8 +122,20 @@ export async function credentialHeaders(
     }
     case "jwtOverlongSub":
       return bearer({ sub: "u".repeat(10_000) });
+    case "creationApiKey":
+      return { "x-api-key": tokens.creation };
     case "creationRevoked":
       return asCreation(tokens.revoked);
+    case "apiKeyRevoked":
+      return { "x-api-key": tokens.revoked };
+    case "apiKeyUserJwt":
+      // A genuine user's JWT where a key belongs: never taken as the user.
+      return {
+        "x-api-key": (await bearer(FUZZ_USERS.owner)).authorization.slice("Bearer ".length),
+      };
+    case "apiKeyMismatch":
+      // Two genuine identities in one request: neither is taken.
+      return { "x-api-key": tokens.creation, ...asCreation(tokens.otherCreation) };
     case "creationTampered":
       return asCreation(
         `${tokens.creation.slice(0, -4)}${tokens.creation.endsWith("0000") ? "1111" : "0000"}`,
