@@ -9,7 +9,7 @@
 import { type ConnectionContext, Server, type WSMessage } from "partyserver";
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
-import { ApiError, problemBody } from "../../shared/errors.ts";
+import { ApiError } from "../../shared/errors.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { isJsonObject, parseJsonOrUndefined } from "../../shared/json.ts";
 import {
@@ -38,14 +38,13 @@ import { task } from "../actor.ts";
 import { refusalsAsValues } from "../refusal.ts";
 import { ActorRuntime } from "../runtime.ts";
 import type { Scheduler } from "../scheduler.ts";
+import { errorFrame, logFrameFault } from "./error-frames.ts";
 import { ConnectionGuards } from "./guards.ts";
 import { patchIdOf, problemResponse, StateTooLarge } from "./helpers.ts";
 import { type ConnectionState, type RoomConnection, RoomPresence } from "./presence.ts";
 import { KnownSockets, sendToAll } from "./sockets.ts";
 import { type ClientPatchId, RoomStore } from "./store.ts";
 import { RoomTimers, TIMER_TASK, type TimerOutcome } from "./timers.ts";
-
-type ErrorFrameProblem = Extract<ServerFrame, { type: "error" }>["problem"];
 
 /** The header the router sets with the connection's identity (clients' copies are stripped). */
 export const ROOM_IDENTITY_HEADER = "x-troupe-room-identity";
@@ -151,24 +150,9 @@ export class RoomDO extends Server {
       this.handleFrame(connection, identity, message);
     } catch (error) {
       // A fault of ours, not the client's: say so once and keep the room (and the isolate) up.
-      // The request id in the log and in the error frame lets the user's report find the fault.
-      const requestId = crypto.randomUUID();
-      console.error(
-        JSON.stringify({
-          level: "error",
-          request_id: requestId,
-          room: this.ctx.id.toString(),
-          error: String(error),
-          stack: (error as Error)?.stack,
-        }),
-      );
-      this.fail(
-        connection,
-        "INTERNAL",
-        "The room failed to handle this frame.",
-        undefined,
-        requestId,
-      );
+      const requestId = logFrameFault(this.ctx.id.toString(), error);
+      const failed = "The room failed to handle this frame.";
+      this.send(connection, errorFrame("INTERNAL", failed, undefined, requestId));
     }
   }
 
@@ -375,22 +359,9 @@ export class RoomDO extends Server {
     }
   }
 
-  /** One error frame: the code and message the SDK reads, and the problem body HTTP has. */
-  private fail(
-    connection: RoomConnection,
-    code: RoomErrorCode,
-    message: string,
-    id?: string,
-    requestId: string = crypto.randomUUID(),
-  ) {
-    const problem = problemBody(new ApiError(code, message), requestId);
-    this.send(connection, {
-      type: "error",
-      ...(id ? { id } : {}),
-      code,
-      message,
-      problem: problem as ErrorFrameProblem,
-    });
+  /** One error frame (error-frames.ts); `id` echoes the patch it refuses. */
+  private fail(connection: RoomConnection, code: RoomErrorCode, message: string, id?: string) {
+    this.send(connection, errorFrame(code, message, id));
   }
 
   private send(connection: RoomConnection, frame: ServerFrame): void {
