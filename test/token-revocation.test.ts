@@ -293,7 +293,13 @@ describe("the creation wallet's copy of the token version", () => {
     const account = creationAccount(creation.id);
     expect(await wallet.raiseCreationTokenVersion(account, 3)).toEqual({ token_version: 3 });
     expect(await wallet.raiseCreationTokenVersion(account, 2)).toEqual({ token_version: 3 });
-    await expect(wallet.raiseCreationTokenVersion(account, 0)).rejects.toThrow();
+    await expect(wallet.raiseCreationTokenVersion(account, 0)).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+    await expect(wallet.raiseCreationTokenVersion(account, 2.5)).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+    expect(await wallet.raiseCreationTokenVersion(account, 4)).toEqual({ token_version: 4 });
     await expect(userWallet("alice").raiseCreationTokenVersion("user:alice", 2)).rejects.toThrow(
       "user:alice is not a creation's wallet.",
     );

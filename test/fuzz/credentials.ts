@@ -42,6 +42,7 @@ export const INVALID_CREDENTIALS = [
   "apiKeyRevoked",
   "apiKeyUserJwt",
   "apiKeyMismatch",
+  "apiKeyForged",
   "serviceWrongSecret",
   "serviceStale",
   "serviceOtherRequest",
@@ -133,6 +134,10 @@ export async function credentialHeaders(
       return {
         "x-api-key": (await bearer(FUZZ_USERS.owner)).authorization.slice("Bearer ".length),
       };
+    case "apiKeyForged":
+      // The shape of a creation token naming the prototype, with no genuine tag: refused by
+      // the HMAC before any actor is asked about a creation called __proto__.
+      return { "x-api-key": "rct___proto__.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
     case "apiKeyMismatch":
       // Two genuine identities in one request: neither is taken.
       return { "x-api-key": tokens.creation, ...asCreation(tokens.otherCreation) };
