@@ -30,11 +30,13 @@ export interface TokenOptions {
   expiresInSeconds?: number;
   secret?: string;
   algorithm?: string;
+  /** More claims, e.g. an agent's `agent_id` and `name`, or `email_verified`. */
+  claims?: Record<string, unknown>;
 }
 
 export async function userToken(options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(clock.now() / 1000);
-  const claims: Record<string, unknown> = {};
+  const claims: Record<string, unknown> = { ...options.claims };
   if (options.email) claims.email = options.email;
   if (options.admin) claims.role = "admin";
   const jwt = new SignJWT(claims)

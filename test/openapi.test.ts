@@ -26,6 +26,9 @@ describe("/openapi.json", () => {
     expect(operations).toEqual([
       "GET /health getHealth",
       "GET /v1/me getMe",
+      "GET /v1/auth/me authMe",
+      "POST /v1/creations/{id}/content-credentials issueContentCredential",
+      "POST /v1/auth/validate validateContentCredential",
       "GET /v1/creations listCreations",
       "POST /v1/creations createCreation",
       "GET /v1/creations/{id} getCreation",
@@ -37,6 +40,17 @@ describe("/openapi.json", () => {
       "GET /v1/creations/{id}/schedules/failures listScheduleFailures",
       "PUT /v1/creations/{id}/schedules/{name} putSchedule",
       "DELETE /v1/creations/{id}/schedules/{name} deleteSchedule",
+      "POST /v1/creations/{id}/keys createApiKey",
+      "GET /v1/creations/{id}/keys listApiKeys",
+      "DELETE /v1/creations/{id}/keys/{key_id} revokeApiKey",
+      "POST /v1/creations/{id}/keys/{key_id}/roll rollApiKey",
+      "GET /v1/publishable-key describePublishableKey",
+      "GET /v1/creations/{id}/secrets listCreationSecrets",
+      "PUT /v1/creations/{id}/secrets/{name} putCreationSecret",
+      "DELETE /v1/creations/{id}/secrets/{name} deleteCreationSecret",
+      "GET /v1/me/secrets listMySecrets",
+      "PUT /v1/me/secrets/{name} putMySecret",
+      "DELETE /v1/me/secrets/{name} deleteMySecret",
       "GET /v1/creations/{id}/wallet getCreationWallet",
       "POST /v1/creations/{id}/wallet/refunds refundCreationSpend",
       "POST /v1/creations/{id}/wallet/deposit depositToCreationWallet",
@@ -74,6 +88,9 @@ describe("/openapi.json", () => {
       "PUT /v1/admin/subdomains/{name}/reservation setSubdomainReservation",
       "GET /v1/admin/reservations listReservations",
       "GET /v1/admin/subdomains searchSubdomains",
+      "GET /v1/admin/users/{id} getUserStatus",
+      "POST /v1/admin/users/{id}/disable disableUser",
+      "POST /v1/admin/users/{id}/enable enableUser",
       "POST /v1/webhooks/stripe stripeWebhook",
       "POST /registry/claim registryClaim",
       "GET /registry/check/{subdomain} registryCheck",
@@ -95,6 +112,7 @@ describe("/openapi.json", () => {
       { serviceSignature: [] },
       { creationToken: [] },
       { creationApiKey: [] },
+      { secretKey: [] },
     ]);
     expect(Object.keys(me?.responses ?? {})).toEqual(["200", "401", "403"]);
     const schema = JSON.stringify(me?.responses["200"]);
@@ -104,8 +122,12 @@ describe("/openapi.json", () => {
       "userJwt",
       "creationToken",
       "creationApiKey",
+      "secretKey",
+      "publishableKey",
       "serviceSignature",
     ]);
+    const described = document.paths["/v1/publishable-key"]?.get;
+    expect(described?.security).toEqual([{ publishableKey: [] }]);
   });
 });
 
@@ -148,7 +170,7 @@ describe("/openapi.json descriptions render as CommonMark", () => {
     );
     const me = operationOf(document, "/v1/me", "get");
     expect(me.description).toBe(
-      "**Callers:** a user (JWT), the platform (service signature) or a creation (`rct_` token).",
+      "**Callers:** a user (JWT), the platform (service signature) or a creation (its `rct_` token or a secret key).",
     );
     expect(operationOf(document, "/health", "get").description).toBe(
       "**Callers:** anyone; no credentials.",

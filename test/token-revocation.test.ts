@@ -1,23 +1,15 @@
 // Once POST /v1/creations/:id/rotate-token has answered, every route refuses the old `rct_`
 // token with 401 TOKEN_REVOKED and changes nothing, whether the router checks the version (it
 // asks the creation's actor) or the route's actor does (the creation's actor, its wallet). The
-// table below has one real request per route that admits a creation token; a route added
-// without an entry fails the first test.
+// table (creation-calls.ts) has one real request per route that admits a creation token; a
+// route added without an entry fails the first test.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { creationAccount } from "../src/actors/wallet/account.ts";
-import { apiRoutes } from "../src/router/routes/index.ts";
-import {
-  api,
-  asCreation,
-  bearer,
-  type CreatedCreation,
-  createCreation,
-  jsonInit,
-  problemOf,
-} from "./helpers.ts";
+import { CALLS, creationRoutes, fixture, moneyOf, send } from "./creation-calls.ts";
+import { api, asCreation, bearer, createCreation, problemOf } from "./helpers.ts";
 import {
   creationWallet,
   expectCleanAudit,
@@ -25,141 +17,6 @@ import {
   post,
   userWallet,
 } from "./wallet-helpers.ts";
-
-interface Fixture {
-  creation: CreatedCreation;
-  holdId: string;
-  accessToken: string;
-}
-
-interface Call {
-  path: string;
-  init?: RequestInit;
-  /** What the route answers the current token (it got past authentication). */
-  status: number;
-  /** The code of that answer when it is a refusal for another reason. */
-  code?: string;
-}
-
-const json = (method: string, body: unknown) => (headers: Record<string, string>) =>
-  jsonInit(method, body, headers);
-
-/** One request per route that admits a creation token, by operation id. */
-const CALLS: Record<
-  string,
-  (f: Fixture) => Omit<Call, "init"> & { init?: (h: Record<string, string>) => RequestInit }
-> = {
-  getMe: () => ({ path: "/v1/me", status: 200 }),
-  getCreation: ({ creation }) => ({ path: `/v1/creations/${creation.id}`, status: 200 }),
-  listSchedules: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/schedules`,
-    status: 200,
-  }),
-  listScheduleFailures: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/schedules/failures`,
-    status: 200,
-  }),
-  putSchedule: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/schedules/tick`,
-    init: json("PUT", { delay_seconds: 60, target: { type: "room", room: "lobby", message: 1 } }),
-    status: 201,
-  }),
-  deleteSchedule: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/schedules/existing`,
-    init: (headers) => ({ method: "DELETE", headers }),
-    status: 204,
-  }),
-  getCreationWallet: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/wallet`,
-    status: 200,
-  }),
-  spendFromCreationWallet: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/wallet/spend`,
-    init: json("POST", { amount: 7, type: "llm", reference_id: "revocation-spend" }),
-    status: 200,
-  }),
-  holdCreationFunds: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/wallet/holds`,
-    init: json("POST", { amount: 7, reference_id: "revocation-hold" }),
-    status: 201,
-  }),
-  captureCreationHold: ({ creation, holdId }) => ({
-    path: `/v1/creations/${creation.id}/wallet/holds/${holdId}/capture`,
-    init: json("POST", { amount: 3 }),
-    status: 200,
-  }),
-  releaseCreationHold: ({ creation, holdId }) => ({
-    path: `/v1/creations/${creation.id}/wallet/holds/${holdId}/release`,
-    init: json("POST", {}),
-    status: 200,
-  }),
-  listCreationTransactions: ({ creation }) => ({
-    path: `/v1/creations/${creation.id}/wallet/transactions`,
-    status: 200,
-  }),
-  spendMyCredits: ({ accessToken }) => ({
-    path: "/v1/me/credits/spend",
-    init: json("POST", {
-      amount: 2,
-      type: "llm",
-      reference_id: "revocation-on-behalf",
-      on_behalf_of_access_token: accessToken,
-    }),
-    status: 200,
-  }),
-  createRoomTicket: ({ creation }) => ({
-    path: `/v1/rooms/${creation.id}/lobby/tickets`,
-    init: (headers) => ({ method: "POST", headers }),
-    status: 201,
-  }),
-  room: ({ creation }) => ({
-    // Not an upgrade: the room's snapshot, for privileged callers.
-    path: `/v1/rooms/${creation.id}/lobby`,
-    status: 200,
-  }),
-  pushRoomMessage: ({ creation }) => ({
-    path: `/v1/rooms/${creation.id}/lobby/messages`,
-    init: json("POST", { data: { round: 1 } }),
-    status: 200,
-  }),
-  patchRoomState: ({ creation }) => ({
-    path: `/v1/rooms/${creation.id}/lobby/state`,
-    init: json("POST", { ops: [{ op: "set", path: "/round", value: 1 }] }),
-    status: 200,
-  }),
-  getSubdomain: () => ({ path: "/v1/subdomains/unclaimed-name", status: 200 }),
-  checkSubdomainAccess: () => ({
-    path: "/v1/subdomains/unclaimed-name/access?user_id=alice",
-    status: 200,
-  }),
-  registryResolve: () => ({ path: "/registry/resolve/unclaimed-name", status: 200 }),
-};
-
-/** A creation with money, a schedule, an active hold and a user's budget and access token. */
-async function fixture(): Promise<Fixture> {
-  const creation = await createCreation("alice");
-  await fundCreation(creation.id, 1_000);
-  const owner = await bearer({ sub: "alice" });
-  const schedule = await api(
-    `/v1/creations/${creation.id}/schedules/existing`,
-    jsonInit(
-      "PUT",
-      { delay_seconds: 60, target: { type: "room", room: "lobby", message: 1 } },
-      owner,
-    ),
-  );
-  expect(schedule.status).toBe(201);
-  const hold = await post(`/v1/creations/${creation.id}/wallet/holds`, { amount: 10 }, owner);
-  expect(hold.status).toBe(201);
-  const { hold: held } = (await hold.json()) as { hold: { id: string } };
-  const buyer = await bearer({ sub: "bob" });
-  const budget = { creation_id: creation.id, limit: 100, period: "day" };
-  expect((await post("/v1/me/authorizations/budget", budget, buyer)).status).toBe(201);
-  const minted = await post("/v1/me/access-tokens", { creation_id: creation.id }, buyer);
-  expect(minted.status).toBe(201);
-  const { access_token } = (await minted.json()) as { access_token: string };
-  return { creation, holdId: held.id, accessToken: access_token };
-}
 
 async function rotate(creationId: string): Promise<string> {
   const response = await api(`/v1/creations/${creationId}/rotate-token`, {
@@ -170,27 +27,6 @@ async function rotate(creationId: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-function send(call: ReturnType<(typeof CALLS)[string]>, token: string): Promise<Response> {
-  const headers = asCreation(token);
-  return api(call.path, call.init ? call.init(headers) : { headers });
-}
-
-/** What a refused call must leave alone: the creation's money and its ledger. */
-async function moneyOf(creationId: string) {
-  const wallet = creationWallet(creationId);
-  const audit = await expectCleanAudit(wallet);
-  const page = await wallet.transactions(
-    `creation:${creationId}`,
-    { type: "service", id: "platform", secret_index: 0 },
-    { limit: 100 },
-  );
-  return { balance: audit.balance, held: audit.held, transactions: page.transactions.length };
-}
-
-const creationRoutes = apiRoutes.filter(({ spec }) =>
-  spec.auth === "optional" ? true : spec.auth !== "public" && spec.auth.includes("creation"),
-);
-
 describe("a rotated creation token", () => {
   it("has a call in this file for every route that admits a creation token", () => {
     expect(Object.keys(CALLS).sort()).toEqual(
@@ -199,7 +35,7 @@ describe("a rotated creation token", () => {
   });
 
   for (const { spec } of creationRoutes) {
-    const checkedBy = spec.tokenVersionCheck ?? "router";
+    const checkedBy = spec.credentialCheck ?? "router";
     it(`is refused by ${spec.operationId} (${spec.method.toUpperCase()} ${spec.path}, checked by the ${checkedBy})`, async () => {
       const f = await fixture();
       const call = CALLS[spec.operationId]?.(f);
@@ -207,14 +43,14 @@ describe("a rotated creation token", () => {
       const fresh = await rotate(f.creation.id);
       const before = await moneyOf(f.creation.id);
 
-      const refused = await send(call, f.creation.token);
+      const refused = await send(call, asCreation(f.creation.token));
       expect(refused.status).toBe(401);
       const problem = await problemOf(refused);
       expect(problem.code).toBe("TOKEN_REVOKED");
       expect(problem).toMatchObject({ token_version: 1, current_version: 2 });
       expect(await moneyOf(f.creation.id)).toEqual(before);
 
-      const accepted = await send(call, fresh);
+      const accepted = await send(call, asCreation(fresh));
       expect(accepted.status).toBe(call.status);
       if (call.code) expect((await problemOf(accepted)).code).toBe(call.code);
     });

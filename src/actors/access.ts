@@ -3,23 +3,17 @@
 
 import { ApiError } from "../shared/errors.ts";
 import type { Principal } from "../shared/schemas/principal.ts";
-import { requireCurrentToken } from "./creation-token-version.ts";
+import { type CreationCredentials, requireCurrentCredential } from "./creation-credentials.ts";
 
 /** owner: the user it belongs to; admin: a user with role admin; self: the creation's own
- *  rct_ token; service: the platform's backend. */
+ *  rct_ token or secret key; service: the platform's backend. */
 export type Role = "owner" | "admin" | "self" | "service";
 
 /** What access depends on: the owning user and, for a creation's resources, the creation with
- *  the version of its `rct_` tokens that is current (older ones are revoked). */
+ *  what this actor knows of its credentials (token version, keys) to judge them by. */
 export type Owned =
   | { owner: string; creationId: null }
-  | {
-      owner: string;
-      creationId: string;
-      /** The creation's current token version; null when this actor has not learned it, which
-       *  is a bug if its own token calls (see creation-token-version.ts). */
-      tokenVersion: number | null;
-    };
+  | { owner: string; creationId: string; credentials: CreationCredentials };
 
 export function roleOf(caller: Principal, resource: Owned): Role | null {
   switch (caller.type) {
@@ -43,14 +37,7 @@ export function requireSameCreation(caller: Principal, creationId: string): void
 export function authorize(caller: Principal, resource: Owned, allowed: readonly Role[]): Role {
   if (resource.creationId !== null) {
     requireSameCreation(caller, resource.creationId);
-    if (caller.type === "creation") {
-      if (resource.tokenVersion === null) {
-        throw new Error(
-          "The creation's token version must be learned before its token is checked.",
-        );
-      }
-      requireCurrentToken(caller, resource.tokenVersion);
-    }
+    if (caller.type === "creation") requireCurrentCredential(caller, resource.credentials);
   }
   const role = roleOf(caller, resource);
   if (role && allowed.includes(role)) return role;

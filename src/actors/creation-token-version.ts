@@ -5,10 +5,10 @@
 // knows neither (auth/creation-token.ts). See docs/architecture.md, "Creation tokens".
 
 import { ApiError } from "../shared/errors.ts";
-import type { CreationPrincipal } from "../shared/schemas/principal.ts";
+import type { CreationTokenPrincipal } from "../shared/schemas/principal.ts";
 
 /** Refuses a token older than `current` (401 TOKEN_REVOKED) or newer than it (never minted). */
-export function requireCurrentToken(caller: CreationPrincipal, current: number): void {
+export function requireCurrentToken(caller: CreationTokenPrincipal, current: number): void {
   if (caller.token_version < current) {
     throw new ApiError("TOKEN_REVOKED", "This creation token was rotated; use the newest token.", {
       token_version: caller.token_version,

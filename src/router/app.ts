@@ -6,8 +6,12 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { requireSameCreation } from "../actors/access.ts";
+import { ApiError } from "../shared/errors.ts";
 import { REQUEST_ID_MAX_LENGTH } from "../shared/limits.ts";
+import type { UserPrincipal } from "../shared/schemas/principal.ts";
+import { PUBLISHABLE_KEY_HEADER, verifyPublishableKey } from "./auth/api-key.ts";
 import { authenticate, hasCredentials, requirePrincipal } from "./auth/authenticate.ts";
+import { requireKeyAllows } from "./auth/key-limits.ts";
 import { refuseReplays } from "./auth/replay.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
@@ -29,6 +33,13 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promise<Response> {
+  const publishableKey = c.req.header(PUBLISHABLE_KEY_HEADER);
+  if (publishableKey !== undefined && spec.publishableKey === undefined) {
+    throw new ApiError(
+      "PUBLISHABLE_KEY_NOT_ALLOWED",
+      `This route does not take a publishable key; remove ${PUBLISHABLE_KEY_HEADER} and send a credential.`,
+    );
+  }
   const principal =
     spec.auth === "public"
       ? null
@@ -36,17 +47,62 @@ async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promis
         ? hasCredentials(c)
           ? await authenticate(c)
           : null
-        : await requirePrincipal(c, spec.auth, spec.tokenVersionCheck ?? "router");
+        : await requirePrincipal(c, spec.auth, spec.credentialCheck ?? "router");
+  if (principal) requireKeyAllows(principal, spec);
+  const publishable = await publishableKeyFor(c, spec, publishableKey);
   const params = spec.params ? parseInput("path", spec.params, c.req.param()) : undefined;
-  if (principal && spec.creationParam) {
-    requireSameCreation(principal, c.req.param(spec.creationParam) ?? "");
+  if (spec.creationParam) {
+    const creationId = c.req.param(spec.creationParam) ?? "";
+    if (principal) requireSameCreation(principal, creationId);
+    if (publishable && publishable.creation_id !== creationId) {
+      throw new ApiError(
+        "CREATION_SCOPE_MISMATCH",
+        "This publishable key belongs to another creation.",
+      );
+    }
   }
   const query = spec.query ? parseInput("query", spec.query, c.req.query()) : undefined;
   const body = spec.body
     ? parseInput("body", spec.body, await readJsonBody(c, spec.body))
     : undefined;
   if (principal?.type === "service") await refuseReplays(c, spec, body);
-  return handler(c, { principal, params, query, body });
+  const response = await handler(c, { principal, publishable, params, query, body });
+  if (principal?.type === "user" && principal.agent) logAgentAction(c, principal, response.status);
+  return response;
+}
+
+/** Agents act for users; each thing one does is logged under its own id (seed 000). */
+function logAgentAction(c: AppContext, principal: UserPrincipal, status: number): void {
+  console.log(
+    JSON.stringify({
+      level: "info",
+      event: "agent_action",
+      request_id: c.get("requestId"),
+      agent_id: principal.agent?.id,
+      user_id: principal.id,
+      method: c.req.method,
+      path: c.req.path,
+      status,
+    }),
+  );
+}
+
+/** The creation a publishable key names, on a route that takes one (it is public, so other
+ *  routes refuse it before anything else: it must never pass for a credential). */
+async function publishableKeyFor(
+  c: AppContext,
+  spec: RouteDefinition["spec"],
+  key: string | undefined,
+) {
+  if (spec.publishableKey === undefined) return null;
+  if (key === undefined) {
+    if (spec.publishableKey === "optional") return null;
+    throw new ApiError(
+      "PUBLISHABLE_KEY_REQUIRED",
+      `Send the creation's ${PUBLISHABLE_KEY_HEADER}.`,
+    );
+  }
+  return verifyPublishableKey(c, key.trim());
 }
 
 export function createApp(routes: readonly RouteDefinition[]): Hono<AppEnv> {

@@ -88,15 +88,26 @@ function operation({ spec }: RouteDefinition) {
   return {
     operationId: spec.operationId,
     summary: spec.summary,
-    description: [spec.description ? markdown(spec.description) : "", callers(spec.auth)]
+    description: [
+      spec.description ? markdown(spec.description) : "",
+      callers(spec.auth),
+      keyNotes(spec),
+    ]
       .filter(Boolean)
       .join("\n\n"),
     tags: [spec.tag],
-    ...(spec.auth === "public"
-      ? { security: [] }
-      : spec.auth === "optional"
-        ? { security: [{}, ...securityFor(["user", "service", "creation"])] }
-        : { security: securityFor(spec.auth), "x-troupe-principals": spec.auth }),
+    ...(spec.publishableKey
+      ? {
+          security:
+            spec.publishableKey === "required"
+              ? [{ publishableKey: [] }]
+              : [{}, { publishableKey: [] }],
+        }
+      : spec.auth === "public"
+        ? { security: [] }
+        : spec.auth === "optional"
+          ? { security: [{}, ...securityFor(["user", "service", "creation"])] }
+          : { security: securityFor(spec.auth), "x-troupe-principals": spec.auth }),
     parameters: [...parameters("path", spec.params), ...parameters("query", spec.query)],
     ...(spec.body
       ? {
@@ -113,8 +124,16 @@ function operation({ spec }: RouteDefinition) {
 const PRINCIPAL_LABELS: Record<string, string> = {
   user: "a user (JWT)",
   service: "the platform (service signature)",
-  creation: "a creation (`rct_` token)",
+  creation: "a creation (its `rct_` token or a secret key)",
 };
+
+/** What a secret key needs here: its scope, and a live key where credits move. */
+function keyNotes(spec: RouteDefinition["spec"]): string {
+  const notes: string[] = [];
+  if (spec.scope) notes.push(`a secret key with scopes needs \`${spec.scope}\``);
+  if (spec.liveKeysOnly) notes.push("test keys (`sk_test_…`) are refused: credits move");
+  return notes.length > 0 ? `**Keys:** ${notes.join("; ")}.` : "";
+}
 
 /** Who may call an operation, for readers: `security` says it to machines. */
 function callers(auth: RouteDefinition["spec"]["auth"]): string {
@@ -132,7 +151,7 @@ function securityFor(principals: readonly string[]) {
   const schemes: Record<string, readonly string[]> = {
     user: ["userJwt"],
     service: ["serviceSignature"],
-    creation: ["creationToken", "creationApiKey"],
+    creation: ["creationToken", "creationApiKey", "secretKey"],
   };
   return principals.flatMap((type) => (schemes[type] ?? []).map((scheme) => ({ [scheme]: [] })));
 }
@@ -144,7 +163,8 @@ const INTRODUCTION = `The stateful backend of a creation platform: one actor per
 
 - **User:** \`Authorization: Bearer <JWT>\` with \`sub\` and \`exp\` (at most 24 hours ahead), optionally \`email\` and \`role: "admin"\`.
 - **Platform:** \`troupe-timestamp: <unix seconds>\` and \`troupe-signature: v1=<hex HMAC-SHA256 of "<timestamp>\\n<METHOD>\\n<path+query>\\n<body>">\`, within ±300 s.
-- **Creation:** \`Authorization: Bearer rct_…\` or \`x-api-key: rct_…\`, the creation's own token, on the routes that admit it.
+- **Creation:** \`Authorization: Bearer rct_…\` or \`x-api-key: rct_…\`, the creation's own token, on the routes that admit it; or one of its secret keys (\`sk_live_…\`, \`sk_test_…\`) the same way, limited to the key's scopes.
+- **Page:** \`X-Publishable-Key: pk_live_…\` names a creation to the browser-safe routes that say so; it is never a credential.
 
 Each operation names its callers.
 
@@ -183,6 +203,20 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]) {
           name: "x-api-key",
           description:
             "The creation's `rct_` token in `x-api-key` instead of Authorization (seed 000); both at once must be the same token.",
+        },
+        secretKey: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "sk_live_… or sk_test_…",
+          description:
+            "One of the creation's secret keys (also accepted in `x-api-key`); limited to its scopes, and a test key never moves credits.",
+        },
+        publishableKey: {
+          type: "apiKey",
+          in: "header",
+          name: "x-publishable-key",
+          description:
+            "One of the creation's publishable keys (`pk_live_…`, `pk_test_…`): names the creation to browser-safe routes only, from its allowed origins.",
         },
         serviceSignature: {
           type: "apiKey",

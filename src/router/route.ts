@@ -3,6 +3,8 @@
 // document cannot drift from what the router enforces.
 
 import type * as v from "valibot";
+import type { PublishableKeyInfo } from "../shared/schemas/api-key.ts";
+import type { ApiKeyScope } from "../shared/schemas/api-key-scopes.ts";
 import type { Principal, PrincipalType } from "../shared/schemas/principal.ts";
 import type { AppContext } from "./context.ts";
 import type { InputSchema } from "./input.ts";
@@ -42,11 +44,21 @@ export interface RouteSpec<
   /** The path parameter naming a creation: a creation token may only act on its own. */
   creationParam?: string;
   /**
-   * "actor": the actor this route calls checks that an `rct_` token's version is current
-   * (CreationDO, and WalletDO on its creation's wallet), so the router does not ask the
-   * creation's actor first. Only for such routes: test/token-revocation.test.ts proves each.
+   * "actor": the actor this route calls checks that a creation's credential still stands (an
+   * `rct_` token's version is current, a secret key is not revoked): CreationDO, and WalletDO on
+   * its creation's wallet. The router then does not ask the creation's actor first. Only for
+   * such routes: test/token-revocation.test.ts and test/api-keys.test.ts prove each.
    */
-  tokenVersionCheck?: "actor";
+  credentialCheck?: "actor";
+  /** What a secret key with `scopes` needs to call this route; null: any key (routes that only
+   *  say who the caller is). Every route open to creation principals says which
+   *  (test/api-keys.test.ts); a scoped key is refused where it is left out. */
+  scope?: ApiKeyScope | null;
+  /** The route moves credits: a test key (`sk_test_…`) is refused, a live key is needed. */
+  liveKeysOnly?: true;
+  /** A browser-safe route that takes `X-Publishable-Key`: "required", or "optional" (the
+   *  handler gets null without one). Every other route refuses the header. */
+  publishableKey?: "required" | "optional";
   params?: P;
   query?: Q;
   body?: B;
@@ -57,6 +69,8 @@ type Output<S> = S extends InputSchema ? v.InferOutput<S> : undefined;
 
 export interface RouteInput<A extends Access, P, Q, B> {
   principal: A extends "public" ? null : A extends "optional" ? Principal | null : Principal;
+  /** The creation a publishable key named, on routes that take one (else null). */
+  publishable: PublishableKeyInfo | null;
   params: Output<P>;
   query: Output<Q>;
   body: Output<B>;

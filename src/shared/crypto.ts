@@ -75,3 +75,23 @@ export async function verifyHmacSha256(
   const key = await importHmacKey(secret);
   return crypto.subtle.verify("HMAC", key, tag as BufferSource, encoder.encode(message));
 }
+
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** Compares two byte strings in time that depends only on their length, never on where they
+ *  differ; different lengths are unequal (and never throw, unlike some runtimes' versions). */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}
+
+/** timingSafeEqual for two hex digests (as stored); malformed hex is unequal. */
+export function timingSafeEqualHex(a: string, b: string): boolean {
+  const left = fromHex(a);
+  const right = fromHex(b);
+  return left !== null && right !== null && timingSafeEqual(left, right);
+}

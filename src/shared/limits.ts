@@ -259,3 +259,53 @@ export const ROOM_PATCH_ID_MAX_CHARS = 64;
 /** Longest connection ticket the router reads from `?ticket=` and the client SDK accepts from a
  * ticket answer (the room issues `rtk_` and 32 hex digits). */
 export const ROOM_TICKET_MAX_CHARS = 64;
+
+// ── API keys ────────────────────────────────────────────────────────────────────────────────
+
+/** Keys one creation holds that are not revoked (rolled keys count until their grace ends).
+ * Lookup is by id whatever the count: the key names its own row. */
+export const API_KEYS_PER_CREATION_MAX = 1_000;
+
+/** Keys one page of `GET /v1/creations/:id/keys` lists; `cursor` pages on. */
+export const API_KEYS_PAGE_MAX = 100;
+
+/** Longest an old key stays valid after a roll (Stripe's limit too): a week to redeploy. */
+export const API_KEY_ROLL_GRACE_MAX_SECONDS = 7 * 24 * 60 * 60;
+
+/** Furthest ahead an API key may be set to expire. */
+export const API_KEY_LIFETIME_MAX_SECONDS = 5 * 365 * 24 * 60 * 60;
+
+/** `last_used_at` moves at most once per this window, so using a key is not a write per call. */
+export const API_KEY_LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Origins one publishable key may be restricted to. */
+export const API_KEY_ORIGINS_MAX = 20;
+
+/** Longest text a request may send as an API key (every key troupe mints is under 100). */
+export const API_KEY_MAX_CHARS = 200;
+
+/** Keys whose last touch the router remembers per isolate, to send at most one a minute each. */
+export const API_KEY_TOUCH_CACHE_MAX = 1_000;
+
+// ── Secrets vault ───────────────────────────────────────────────────────────────────────────
+
+/** Largest secret value, in UTF-8 bytes (seed 000: 5 KB); a bigger one is SECRET_TOO_LARGE. */
+export const SECRET_VALUE_MAX_BYTES = 5 * 1024;
+
+/** Longest secret name: `[A-Z][A-Z0-9_]*`, so it can be an environment variable's name. */
+export const SECRET_NAME_MAX_LENGTH = 64;
+
+/** Secrets one user, or one creation, may hold; the next new name is SECRET_LIMIT_REACHED. */
+export const SECRETS_PER_OWNER_MAX = 100;
+
+/** Longest agent id (`owner/name`) a JWT's agent_id claim may carry. */
+export const AGENT_ID_MAX_CHARS = 128;
+
+/** Longest agent display name taken from a JWT's name claim. */
+export const AGENT_NAME_MAX_CHARS = 100;
+
+/** Longest reason an operator may record when disabling a user. */
+export const USER_DISABLED_REASON_MAX_CHARS = 500;
+
+/** How long a content credential proves a user to a creation's backend (seed 000: short-lived). */
+export const CONTENT_CREDENTIAL_TTL_SECONDS = 5 * 60;

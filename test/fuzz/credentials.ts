@@ -21,7 +21,7 @@ export const FUZZ_USERS = {
 export const VALID_CREDENTIALS = {
   user: ["owner", "other", "admin", "protoUser"],
   service: ["service"],
-  creation: ["creation", "otherCreation", "creationApiKey"],
+  creation: ["creation", "otherCreation", "creationApiKey", "creationSecretKey"],
 } as const;
 
 export type ValidCredential = (typeof VALID_CREDENTIALS)[keyof typeof VALID_CREDENTIALS][number];
@@ -43,6 +43,10 @@ export const INVALID_CREDENTIALS = [
   "apiKeyUserJwt",
   "apiKeyMismatch",
   "apiKeyForged",
+  "secretKeyRevoked",
+  "secretKeyForged",
+  "publishableKeyAsBearer",
+  "publishableKeyAsApiKey",
   "serviceWrongSecret",
   "serviceStale",
   "serviceOtherRequest",
@@ -60,6 +64,10 @@ export interface CreationTokens {
   creation: string;
   otherCreation: string;
   revoked: string;
+  /** The fuzz creation's keys: a live secret key, a revoked one, a publishable one. */
+  secretKey: string;
+  revokedSecretKey: string;
+  publishableKey: string;
 }
 
 /** Any text as a bearer token (helpers' bearer() and asCreation() send genuine ones). */
@@ -125,6 +133,19 @@ export async function credentialHeaders(
       return bearer({ sub: "u".repeat(10_000) });
     case "creationApiKey":
       return { "x-api-key": tokens.creation };
+    case "creationSecretKey":
+      return { authorization: `Bearer ${tokens.secretKey}` };
+    case "secretKeyRevoked":
+      return { "x-api-key": tokens.revokedSecretKey };
+    case "secretKeyForged": {
+      // A genuine key with its last tag character changed: refused at the edge.
+      const last = tokens.secretKey.at(-1) === "A" ? "B" : "A";
+      return { "x-api-key": `${tokens.secretKey.slice(0, -1)}${last}` };
+    }
+    case "publishableKeyAsBearer":
+      return bearerOf(tokens.publishableKey);
+    case "publishableKeyAsApiKey":
+      return { "x-api-key": tokens.publishableKey };
     case "creationRevoked":
       return asCreation(tokens.revoked);
     case "apiKeyRevoked":

@@ -48,7 +48,14 @@ export interface Snapshot {
 export class RouteWorld {
   creationId = "";
   otherCreationId = "";
-  tokens: CreationTokens = { creation: "", otherCreation: "", revoked: "" };
+  tokens: CreationTokens = {
+    creation: "",
+    otherCreation: "",
+    revoked: "",
+    secretKey: "",
+    revokedSecretKey: "",
+    publishableKey: "",
+  };
   holdId = "";
   transactionId = "";
   authorizationId = "";
@@ -89,9 +96,28 @@ export class RouteWorld {
       "rotate the other creation's token",
     );
     this.tokens.otherCreation = rotated.token as string;
+    await this.setupKeys();
     await this.setupSubdomain();
     await this.setupWallets();
     await this.setupSchedulesAndRoom();
+  }
+
+  private async setupKeys() {
+    const keys = `/v1/creations/${this.creationId}/keys`;
+    const create = async (kind: string, name: string) => {
+      const body = { kind, mode: "live", name };
+      const created = await api(keys, jsonInit("POST", body, await ownerHeaders()));
+      return expectStatus(created, 201, `create the ${name} key`);
+    };
+    this.tokens.secretKey = (await create("secret", "fuzz server")).key as string;
+    this.tokens.publishableKey = (await create("publishable", "fuzz page")).key as string;
+    const revoked = await create("secret", "fuzz revoked");
+    this.tokens.revokedSecretKey = revoked.key as string;
+    const deleted = await api(`${keys}/${revoked.id}`, {
+      method: "DELETE",
+      headers: await ownerHeaders(),
+    });
+    expect(deleted.status).toBe(204);
   }
 
   private async setupSubdomain() {

@@ -8,6 +8,15 @@ import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_SCHEDULES_MAX, CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
+  type ApiKeyPage,
+  type CreateApiKey,
+  CreateApiKeySchema,
+  type CreatedApiKey,
+  type PublishableKeyInfo,
+  type RollApiKey,
+  RollApiKeySchema,
+} from "../../shared/schemas/api-key.ts";
+import {
   CreateCreationSchema,
   type CreatedCreation,
   type Creation,
@@ -15,7 +24,7 @@ import {
   type UpdateCreation,
   UpdateCreationSchema,
 } from "../../shared/schemas/creation.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
+import { isKeyPrincipal, type Principal } from "../../shared/schemas/principal.ts";
 import {
   type PutSchedule,
   PutScheduleSchema,
@@ -24,13 +33,18 @@ import {
   ScheduleNameSchema,
   type ScheduleTarget,
 } from "../../shared/schemas/schedule.ts";
+import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
+import { type KeyState, requireLiveKey } from "../creation-credentials.ts";
 import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
+import { SecretVault } from "../secrets/vault.ts";
 import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
+import { ApiKeyRing, type ApiKeyRow, toApiKey } from "./api-keys.ts";
+import { requireAllowedOrigin } from "./origins.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
@@ -47,7 +61,10 @@ const InitializeSchema = v.object({
 export class CreationDO extends Actor {
   static override readonly migrations = CREATION_MIGRATIONS;
 
-  private readonly rotations = new Serial();
+  /** Token rotations and key revocations and rolls, one at a time: each tells the wallet
+   *  before it commits here, and must not interleave with another doing the same. */
+  private readonly credentialChanges = new Serial();
+  private readonly keys = new ApiKeyRing(this.ctx.storage.sql, this.env.TOKEN_SECRET);
 
   protected override readonly tasks = {
     [FIRE_SCHEDULE_TASK]: task(
@@ -129,13 +146,13 @@ export class CreationDO extends Actor {
 
   get(caller: Principal): Creation {
     const row = this.require();
-    authorize(caller, owned(row), ["owner", "admin", "self", "service"]);
+    authorize(caller, this.owned(row), ["owner", "admin", "self", "service"]);
     return this.view(row);
   }
 
   update(caller: Principal, patch: UpdateCreation): Creation {
     const row = this.require();
-    authorize(caller, owned(row), ["owner", "service"]);
+    authorize(caller, this.owned(row), ["owner", "service"]);
     const changes = v.parse(UpdateCreationSchema, patch);
     if (changes.webhook_url) checkWebhookUrl(changes.webhook_url, this.localhostWebhooksAllowed());
     this.ctx.storage.transactionSync(() => {
@@ -162,9 +179,9 @@ export class CreationDO extends Actor {
    * one at a time, so each gets its own version.
    */
   rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
-    return this.rotations.run(async () => {
+    return this.credentialChanges.run(async () => {
       const row = this.require();
-      authorize(caller, owned(row), ["owner", "service"]);
+      authorize(caller, this.owned(row), ["owner", "service"]);
       const version = row.token_version + 1;
       const account = creationAccount(row.id);
       await actorByName(this.env.WALLET, account).raiseCreationTokenVersion(account, version);
@@ -177,7 +194,7 @@ export class CreationDO extends Actor {
   }
 
   rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
-    authorize(caller, owned(this.require()), ["owner", "service"]);
+    authorize(caller, this.owned(this.require()), ["owner", "service"]);
     const secret = newWebhookSecret();
     this.sql.exec("UPDATE creation SET webhook_secret = ?, updated_at = ?", secret, clock.now());
     return { webhook_secret: secret };
@@ -190,7 +207,7 @@ export class CreationDO extends Actor {
     input: PutSchedule,
   ): { created: boolean; schedule: Schedule } {
     const row = this.require();
-    authorize(caller, owned(row), ["owner", "self", "service"]);
+    authorize(caller, this.owned(row), ["owner", "self", "service"]);
     v.parse(ScheduleNameSchema, name);
     const spec = v.parse(PutScheduleSchema, input);
     const now = clock.now();
@@ -239,7 +256,7 @@ export class CreationDO extends Actor {
   }
 
   listCreationSchedules(caller: Principal): Schedule[] {
-    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
+    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
     return this.sql
       .exec<ScheduleRow>("SELECT * FROM schedules ORDER BY name")
       .toArray()
@@ -247,7 +264,7 @@ export class CreationDO extends Actor {
   }
 
   deleteSchedule(caller: Principal, name: string): void {
-    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
+    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
     if (!this.scheduleRow(name))
       throw new ApiError("SCHEDULE_NOT_FOUND", `No schedule named "${name}".`);
     this.ctx.storage.transactionSync(() => {
@@ -258,10 +275,112 @@ export class CreationDO extends Actor {
 
   /** Occurrences whose delivery failed every attempt, oldest first. */
   scheduleFailures(caller: Principal): ScheduleFailure[] {
-    authorize(caller, owned(this.require()), ["owner", "self", "service"]);
+    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
     return this.listDeadLetters()
       .filter((letter) => letter.task === FIRE_SCHEDULE_TASK)
       .map(toFailure);
+  }
+
+  // ── API keys (api-keys.ts) ──────────────────────────────────────────────────────────────
+
+  async createKey(caller: Principal, input: CreateApiKey): Promise<CreatedApiKey> {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    return this.keys.create(row.id, v.parse(CreateApiKeySchema, input), clock.now());
+  }
+
+  listKeys(caller: Principal, query: { limit: number; cursor?: string | undefined }): ApiKeyPage {
+    authorize(caller, this.owned(this.require()), ["owner", "admin", "service"]);
+    return this.keys.page(query.limit, query.cursor, clock.now());
+  }
+
+  /** Ends a key at once (KEY_REVOKED from then on); a key in a roll's grace too. */
+  revokeKey(caller: Principal, keyId: string): Promise<void> {
+    return this.credentialChanges.run(async () => {
+      const row = this.require();
+      authorize(caller, this.owned(row), ["owner", "service"]);
+      const key = this.keys.require(keyId);
+      await this.endKey(row, key, clock.now());
+    });
+  }
+
+  /** A new key like the old one; the old one works until `grace_seconds` have passed. */
+  rollKey(caller: Principal, keyId: string, input: RollApiKey): Promise<CreatedApiKey> {
+    return this.credentialChanges.run(async () => {
+      const row = this.require();
+      authorize(caller, this.owned(row), ["owner", "service"]);
+      const { grace_seconds } = v.parse(RollApiKeySchema, input);
+      const old = this.keys.requireUnended(keyId);
+      const now = clock.now();
+      const successor = toApiKey(old);
+      const created = await this.keys.create(
+        row.id,
+        {
+          kind: successor.kind,
+          mode: successor.mode,
+          name: successor.name,
+          ...(successor.scopes ? { scopes: successor.scopes } : {}),
+          ...(successor.allowed_origins ? { allowed_origins: successor.allowed_origins } : {}),
+          ...(successor.expires_at ? { expires_at: successor.expires_at } : {}),
+        },
+        now,
+      );
+      await this.endKey(row, old, now + grace_seconds * 1000);
+      return created;
+    });
+  }
+
+  /** What this creation's wallet learns of a key on its first use there (wallet/creation-keys.ts). */
+  keyState(keyId: string): KeyState | null {
+    return this.keys.state(keyId);
+  }
+
+  /** The edge checks a secret key here for routes whose actor does not know the creation's
+   *  keys, and records the use (at most once a minute). */
+  useSecretKey(caller: Principal): void {
+    const row = this.require();
+    if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
+      throw new Error("useSecretKey takes a secret key's principal.");
+    }
+    authorize(caller, this.owned(row), ["self"]);
+    this.keys.touch(caller.key_id, clock.now());
+  }
+
+  /** Records a use of a key the route's actor has checked (at most once a minute). */
+  touchKey(keyId: string): void {
+    this.keys.touch(keyId, clock.now());
+  }
+
+  /** Checks a publishable key and the page's origin; answers what the key tells a page. */
+  usePublishableKey(keyId: string, hash: string, origin: string | null): PublishableKeyInfo {
+    const row = this.require();
+    const key = this.keys.row(keyId);
+    if (key?.kind !== "publishable") {
+      throw new ApiError("INVALID_API_KEY", "The publishable key is not one this creation issued.");
+    }
+    requireLiveKey({ key_hash: hash }, this.keys.state(keyId));
+    requireAllowedOrigin(key, origin);
+    this.keys.touch(keyId, clock.now());
+    return {
+      key_id: key.id,
+      creation_id: row.id,
+      mode: key.mode,
+      creation: { name: row.name, allow_anonymous: row.allow_anonymous === 1 },
+    };
+  }
+
+  /** Ends a key here and, for a secret key, in the wallet first: a failure in between leaves
+   *  the wallet refusing the key early, never accepting it late (like rotateToken). */
+  private async endKey(row: CreationRow, key: ApiKeyRow, at: number): Promise<void> {
+    if (key.kind === "secret") {
+      const account = creationAccount(row.id);
+      await actorByName(this.env.WALLET, account).endCreationKey(account, key.id, {
+        hash: key.hash,
+        expires_at: key.expires_at,
+        revoke_at: Math.min(key.revoke_at ?? at, at),
+      });
+    }
+    this.keys.end(key.id, at);
   }
 
   private async fireSchedule(name: string, job: JobContext): Promise<void> {
@@ -307,6 +426,47 @@ export class CreationDO extends Actor {
       outcome.status === "ok" ? 1 : 0,
       name,
     );
+  }
+
+  // ── secrets (values are write-only: see ../secrets/vault.ts) ──
+
+  putSecret(caller: Principal, name: string, input: PutSecret): Promise<SecretWritten> {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    return this.secrets(row).put(name, input);
+  }
+
+  listSecrets(caller: Principal): SecretList {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    return this.secrets(row).list();
+  }
+
+  deleteSecret(caller: Principal, name: string): void {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    this.secrets(row).delete(name);
+  }
+
+  /** This creation's own secret, and its owner to fall back on: for resolveCreationSecret only,
+   *  never behind a route. */
+  async secretValue(name: string): Promise<{ owner: string; value: string | null }> {
+    const row = this.require();
+    return { owner: row.owner, value: await this.secrets(row).value(name) };
+  }
+
+  private secrets(row: CreationRow): SecretVault {
+    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, `creation:${row.id}`);
+  }
+
+  /** A creation is its own resource: its token version and keys are what its credentials are
+   *  checked against (the router does not ask first on this actor's routes). */
+  private owned(row: CreationRow): Owned {
+    return {
+      owner: row.owner,
+      creationId: row.id,
+      credentials: { tokenVersion: row.token_version, key: (keyId) => this.keys.state(keyId) },
+    };
   }
 
   private scheduleProjection(): void {
@@ -356,14 +516,6 @@ export class CreationDO extends Actor {
   }
 }
 
-/** A creation is its own resource; its row holds the token version every `rct_` call is
- *  checked against (the router does not ask first on this actor's routes). */
-const owned = (row: CreationRow): Owned => ({
-  owner: row.owner,
-  creationId: row.id,
-  tokenVersion: row.token_version,
-});
-
 refusalsAsValues<CreationDO, Actor>(CreationDO, {
   initialize: true,
   projection: true,
@@ -377,4 +529,16 @@ refusalsAsValues<CreationDO, Actor>(CreationDO, {
   listCreationSchedules: true,
   deleteSchedule: true,
   scheduleFailures: true,
+  createKey: true,
+  listKeys: true,
+  revokeKey: true,
+  rollKey: true,
+  keyState: true,
+  useSecretKey: true,
+  touchKey: true,
+  usePublishableKey: true,
+  putSecret: true,
+  listSecrets: true,
+  deleteSecret: true,
+  secretValue: true,
 });

@@ -1,4 +1,5 @@
 import type { Migration } from "../migrations.ts";
+import { SECRETS_MIGRATION } from "../secrets/vault.ts";
 
 export const CREATION_MIGRATIONS: readonly Migration[] = [
   {
@@ -37,6 +38,26 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
     name: "idempotent_create",
     sql: "ALTER TABLE creation ADD COLUMN created_with TEXT;",
   },
+  {
+    // The creation's API keys (api-keys.ts): hash and visible start only, never the key.
+    name: "api_keys",
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('secret', 'publishable')),
+        mode TEXT NOT NULL CHECK (mode IN ('live', 'test')),
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        start TEXT NOT NULL,
+        scopes TEXT,
+        allowed_origins TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        expires_at INTEGER,
+        revoke_at INTEGER
+      );`,
+  },
+  SECRETS_MIGRATION,
 ];
 
 export type CreationRow = {

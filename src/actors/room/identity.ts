@@ -18,9 +18,10 @@ export function roomIdentityOf(principal: Principal, owner: string): RoomIdentit
     case "user":
       return {
         user_id: principal.id,
-        name: principal.email,
+        name: principal.agent ? (principal.agent.name ?? principal.agent.id) : principal.email,
         anonymous: false,
         privileged: principal.id === owner,
+        ...(principal.agent ? { agent_id: principal.agent.id } : {}),
       };
     case "creation":
       return {

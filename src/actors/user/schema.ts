@@ -1,4 +1,5 @@
 import type { Migration } from "../migrations.ts";
+import { SECRETS_MIGRATION } from "../secrets/vault.ts";
 
 export const USER_MIGRATIONS: readonly Migration[] = [
   {
@@ -39,6 +40,20 @@ export const USER_MIGRATIONS: readonly Migration[] = [
     // plan and status it set the first time: the effect does not change.
     name: "billing_events_to_runtime",
     sql: "DROP TABLE billing_events;",
+  },
+  SECRETS_MIGRATION,
+  {
+    // Whether an operator disabled the user (status.ts). `seq` numbers every change, handed
+    // out before the change is pushed to the user's wallet, so no two pushes share a number.
+    name: "user_status",
+    sql: `
+      CREATE TABLE user_status (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        disabled_at INTEGER,
+        reason TEXT,
+        seq INTEGER NOT NULL DEFAULT 0
+      );`,
   },
 ];
 

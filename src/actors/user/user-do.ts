@@ -10,6 +10,7 @@ import { quotaForPlan } from "../../shared/config.ts";
 import { ApiError, asApiError } from "../../shared/errors.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../../shared/limits.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
+import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
 import {
   type BillingChange,
   BillingChangeSchema,
@@ -17,12 +18,19 @@ import {
   parseSubdomain,
   type Subdomain,
 } from "../../shared/schemas/subdomain.ts";
+import {
+  type DisableUser,
+  DisableUserSchema,
+  type UserStatus,
+} from "../../shared/schemas/user-status.ts";
 import { iso } from "../../shared/time.ts";
-import { authorize } from "../access.ts";
+import { authorize, requireOperator } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
+import { SecretVault } from "../secrets/vault.ts";
 import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
+import { UserStatusAuthority } from "./status.ts";
 
 const REPAIR_TASK = "repair-claim";
 const repairKey = (name: string) => `repair:${name}`;
@@ -72,6 +80,9 @@ export interface BillingOutcome {
 
 export class UserDO extends Actor {
   static override readonly migrations = USER_MIGRATIONS;
+
+  /** Whether an operator disabled the user; the wallet keeps a copy (status.ts). */
+  private readonly status = new UserStatusAuthority(this.sql, this.env);
 
   protected override readonly tasks = {
     [REPAIR_TASK]: task(
@@ -204,6 +215,76 @@ export class UserDO extends Actor {
           return;
       }
     });
+  }
+
+  // ── secrets (values are write-only: see ../secrets/vault.ts) ─────────────────────────────
+
+  putSecret(
+    userId: string,
+    caller: Principal,
+    name: string,
+    input: PutSecret,
+  ): Promise<SecretWritten> {
+    this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
+    return this.secrets(userId).put(name, input);
+  }
+
+  listSecrets(userId: string, caller: Principal): SecretList {
+    this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
+    return this.secrets(userId).list();
+  }
+
+  deleteSecret(userId: string, caller: Principal, name: string): void {
+    this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
+    this.secrets(userId).delete(name);
+  }
+
+  /** The user's secret: for resolveCreationSecret only, never behind a route. */
+  secretValue(userId: string, name: string): Promise<string | null> {
+    this.open(userId);
+    return this.secrets(userId).value(name);
+  }
+
+  private secrets(userId: string): SecretVault {
+    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, `user:${userId}`);
+  }
+
+  // ── disabled users (status.ts) ─────────────────────────────────────────────────────────
+
+  userStatus(userId: string, caller: Principal): UserStatus {
+    requireOperator(caller);
+    this.assertNamed(userId);
+    return this.status.view(userId);
+  }
+
+  /** A user never seen can be disabled too: the platform names users by id, and one disabled
+   * before their first request here starts disabled. */
+  disableUser(userId: string, caller: Principal, input: DisableUser = {}): Promise<UserStatus> {
+    requireOperator(caller);
+    const disable = v.parse(DisableUserSchema, input);
+    this.open(userId);
+    return this.status.set(userId, disable);
+  }
+
+  enableUser(userId: string, caller: Principal): Promise<UserStatus> {
+    requireOperator(caller);
+    this.open(userId);
+    return this.status.set(userId, null);
+  }
+
+  /** Whether the user may act, for routes the router serves without the user's wallet. */
+  isEnabled(userId: string): boolean {
+    this.assertNamed(userId);
+    return this.status.enabled();
+  }
+
+  /** The name check of open(), for reads: asking about a user never seen writes nothing. */
+  private assertNamed(userId: string): void {
+    const existing = this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile").toArray()[0];
+    if (existing) assertOwnName("user", existing.user_id, userId);
   }
 
   // ── audit ──────────────────────────────────────────────────────────────────────────────
@@ -377,4 +458,12 @@ refusalsAsValues<UserDO, Actor>(UserDO, {
   applyBilling: true,
   subdomainEvent: true,
   audit: true,
+  putSecret: true,
+  listSecrets: true,
+  deleteSecret: true,
+  secretValue: true,
+  userStatus: true,
+  disableUser: true,
+  enableUser: true,
+  isEnabled: true,
 });

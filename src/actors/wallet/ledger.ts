@@ -37,7 +37,21 @@ export interface Entry {
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
 export class Ledger {
+  /** The agent acting for the caller while a change is applied (attributed()): every
+   *  transaction written meanwhile names it. */
+  private agentId: string | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** Runs a synchronous change with its transactions attributed to `agentId`. */
+  attributed<T>(agentId: string | null, change: () => T): T {
+    this.agentId = agentId;
+    try {
+      return change();
+    } finally {
+      this.agentId = null;
+    }
+  }
 
   /** What can be spent now: the remaining money of buckets that have not lapsed. */
   balance(now: number): number {
@@ -162,8 +176,8 @@ export class Ledger {
       .exec<TransactionRow>(
         `INSERT INTO transactions (id, kind, amount, delta, balance_after, type, description,
            reference_id, on_behalf_of_user_id, creation_id, authorization_id, hold_id, refund_of,
-           created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           agent_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         `txn_${crypto.randomUUID()}`,
         entry.kind,
         entry.amount,
@@ -177,6 +191,7 @@ export class Ledger {
         entry.authorization_id ?? null,
         entry.hold_id ?? null,
         entry.refund_of ?? null,
+        this.agentId,
         now,
       )
       .one();
@@ -312,6 +327,7 @@ export function toTransaction(row: TransactionRow): Transaction {
     creation_id: row.creation_id,
     hold_id: row.hold_id,
     refund_of: row.refund_of,
+    ...(row.agent_id === null ? {} : { agent_id: row.agent_id }),
     created_at: iso(row.created_at),
   };
 }

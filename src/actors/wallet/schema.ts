@@ -105,6 +105,34 @@ export const WALLET_MIGRATIONS: readonly Migration[] = [
         version INTEGER NOT NULL CHECK (version >= 1)
       );`,
   },
+  {
+    // A creation wallet checks its creation's secret keys itself (creation-keys.ts): a copy of
+    // each key's hash and end, learned on first use, revoked by the creation before it answers.
+    name: "creation_keys",
+    sql: `
+      CREATE TABLE creation_keys (
+        key_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        expires_at INTEGER,
+        revoke_at INTEGER
+      );`,
+  },
+  {
+    // Who acted, when an agent acted for the user (seed 000's agent principals).
+    name: "transaction_agent",
+    sql: "ALTER TABLE transactions ADD COLUMN agent_id TEXT;",
+  },
+  {
+    // A user's wallet refuses spends on the user's behalf while the user is disabled, from its
+    // own copy of the flag, pushed by the user's actor (user-status.ts).
+    name: "user_status",
+    sql: `
+      CREATE TABLE user_status (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+        seq INTEGER NOT NULL CHECK (seq >= 1)
+      );`,
+  },
 ];
 
 export type BucketRow = {
@@ -134,6 +162,8 @@ export type TransactionRow = {
   hold_id: string | null;
   refund_of: string | null;
   refunded: number;
+  /** The agent that acted for the user, when one did. */
+  agent_id: string | null;
   created_at: number;
 };
 

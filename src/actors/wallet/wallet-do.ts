@@ -18,7 +18,12 @@ import {
   type ConsumeResponse,
   type SufficientCheckResponse,
 } from "../../shared/schemas/billing.ts";
-import { type Principal, TokenVersionSchema } from "../../shared/schemas/principal.ts";
+import {
+  isKeyPrincipal,
+  type Principal,
+  TokenVersionSchema,
+} from "../../shared/schemas/principal.ts";
+import { type UserStatusPush, UserStatusPushSchema } from "../../shared/schemas/user-status.ts";
 import {
   type Audit,
   type Capture,
@@ -35,6 +40,7 @@ import {
 } from "../../shared/schemas/wallet.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
+import { type KeyState, KeyStateSchema } from "../creation-credentials.ts";
 import type { Replayable } from "../idempotency.ts";
 import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
@@ -47,17 +53,22 @@ import {
   PRUNE_TASK,
   WalletBook,
 } from "./book.ts";
+import { CreationKeys } from "./creation-keys.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
 import { CreationTokenVersion } from "./token-version.ts";
 import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
+import { UserStatusCopy } from "./user-status.ts";
 
 export class WalletDO extends Actor {
   static override readonly migrations = WALLET_MIGRATIONS;
 
   /** A creation wallet checks its creation's `rct_` tokens itself (token-version.ts). */
   private readonly tokenVersion = new CreationTokenVersion(this.ctx.storage.sql, this.env);
+  private readonly creationKeys = new CreationKeys(this.ctx.storage.sql, this.env);
+  /** A user's wallet refuses on-behalf spends while its user is disabled (user-status.ts). */
+  private readonly userStatus = new UserStatusCopy(this.ctx.storage.sql);
 
   private readonly book = new WalletBook({
     ctx: this.ctx,
@@ -145,6 +156,7 @@ export class WalletDO extends Actor {
     await this.opened(name, caller, ["owner"]);
     const budget = v.parse(CreateBudgetSchema, input);
     await this.book.requireCreation(budget.creation_id);
+    this.userStatus.requireEnabled();
     return this.ctx.storage.transactionSync(() => this.book.budgets.grant(budget, clock.now()));
   }
 
@@ -225,16 +237,45 @@ export class WalletDO extends Actor {
 
   /** The creation raises its token version here before a rotation answers (CreationDO). */
   raiseCreationTokenVersion(name: string, version: number): { token_version: number } {
-    const account = parseAccount(name);
-    if (account.kind !== "creation") throw new Error(`${name} is not a creation's wallet.`);
+    this.requireCreationWallet(name);
+    return { token_version: this.tokenVersion.raise(v.parse(TokenVersionSchema, version)) };
+  }
+
+  /** The creation ends one of its secret keys here before a revocation or roll answers. */
+  endCreationKey(name: string, keyId: string, state: KeyState): KeyState {
+    this.requireCreationWallet(name);
+    return this.creationKeys.record(keyId, v.parse(KeyStateSchema, state));
+  }
+
+  // ── disabled users ─────────────────────────────────────────────────────────────────────
+
+  /** The user's actor pushes its disabled flag here before a change commits there (UserDO). */
+  applyUserStatus(name: string, push: UserStatusPush): UserStatusPush {
+    this.requireUserWallet(name);
+    return this.userStatus.apply(v.parse(UserStatusPushSchema, push));
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** Calls from the creation's actor name the wallet they mean; a mix-up is a bug. */
+  private requireCreationWallet(name: string): void {
+    if (parseAccount(name).kind !== "creation") {
+      throw new Error(`${name} is not a creation's wallet.`);
+    }
     const stored = this.ctx.storage.sql
       .exec<{ name: string }>("SELECT name FROM account")
       .toArray()[0];
     if (stored) assertOwnName("wallet", stored.name, name);
-    return { token_version: this.tokenVersion.raise(v.parse(TokenVersionSchema, version)) };
   }
 
-  // ── internals ──────────────────────────────────────────────────────────────────────────
+  /** Calls from the user's actor name the wallet they mean; a mix-up is a bug. */
+  private requireUserWallet(name: string): void {
+    if (parseAccount(name).kind !== "user") throw new Error(`${name} is not a user's wallet.`);
+    const stored = this.ctx.storage.sql
+      .exec<{ name: string }>("SELECT name FROM account")
+      .toArray()[0];
+    if (stored) assertOwnName("wallet", stored.name, name);
+  }
 
   /** The account, opened, once the caller is allowed one of `allowed` on it. */
   private async opened(name: string, caller: Principal, allowed: readonly Role[]) {
@@ -243,12 +284,13 @@ export class WalletDO extends Actor {
     return account;
   }
 
-  /** Opens the account and, when its creation's token calls, learns the token version that
-   *  check() will hold the token to (from memory after the first call). */
+  /** Opens the account and, when its creation calls, learns what check() will hold its
+   *  credential to: the token version or the key (from memory after the first call). */
   private async admitted(name: string, caller: Principal): Promise<Opened> {
     const account = await this.book.open(name);
     if (account.kind === "creation" && caller.type === "creation" && caller.id === account.id) {
-      await this.tokenVersion.learn(account.id, caller.token_version);
+      if (isKeyPrincipal(caller)) await this.creationKeys.learn(account.id, caller.key_id);
+      else await this.tokenVersion.learn(account.id, caller.token_version);
     }
     return account;
   }
@@ -267,6 +309,9 @@ export class WalletDO extends Actor {
     // From here to the commit nothing awaits: the token check and the change are one step.
     if (typeof mutation.allowed === "function") mutation.allowed(account, caller);
     else this.check(caller, account, mutation.allowed);
+    // A creation acts on a user's wallet only for the user, never while the user is disabled.
+    // Checked before the idempotency record: the refusal lasts only until the user is enabled.
+    if (account.kind === "user" && caller.type === "creation") this.userStatus.requireEnabled();
     const input = v.parse(mutation.schema, request.input);
     const context: MutationContext = {
       caller,
@@ -277,15 +322,25 @@ export class WalletDO extends Actor {
       cancel: (jobKey) => this.cancel(jobKey),
     };
     const operation = mutation.operation(context);
+    const agentId = caller.type === "user" ? (caller.agent?.id ?? null) : null;
     return this.idempotency.run(key, [operation, `${caller.type}:${caller.id}`, input], () =>
-      mutation.apply(this.book, account, input, clock.now(), context),
+      this.book.ledger.attributed(agentId, () =>
+        mutation.apply(this.book, account, input, clock.now(), context),
+      ),
     );
   }
 
   private check(caller: Principal, account: Opened, allowed: readonly Role[]): void {
     const resource: Owned =
       account.kind === "creation"
-        ? { owner: account.owner, creationId: account.id, tokenVersion: this.tokenVersion.known() }
+        ? {
+            owner: account.owner,
+            creationId: account.id,
+            credentials: {
+              tokenVersion: this.tokenVersion.known(),
+              key: (keyId) => this.creationKeys.known(keyId),
+            },
+          }
         : { owner: account.owner, creationId: null };
     authorize(caller, resource, allowed);
   }
@@ -295,6 +350,7 @@ export class WalletDO extends Actor {
 export type { ConsumeResponse, HoldResult, TransactionResult };
 
 refusalsAsValues<WalletDO, Actor>(WalletDO, {
+  endCreationKey: true,
   view: true,
   transactions: true,
   audit: true,
@@ -314,4 +370,5 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   checkSufficient: true,
   consume: true,
   raiseCreationTokenVersion: true,
+  applyUserStatus: true,
 });

@@ -1,6 +1,7 @@
 // `rat_` access tokens at the edge: minted for a user and one creation, opened when that
 // creation spends on the user's behalf. Like rct_ tokens, they are proved here, before any
-// wallet is woken; the wallet then decides whether the user's budget allows the spend.
+// wallet is woken; the wallet then decides whether the user's budget allows the spend, and
+// refuses it while the user is disabled (it keeps a copy of the flag: wallet/user-status.ts).
 
 import { actorByName } from "../../actors/refusal.ts";
 import { mintAccessToken, readAccessToken } from "../../shared/access-tokens.ts";
@@ -9,16 +10,22 @@ import { ApiError } from "../../shared/errors.ts";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../shared/limits.ts";
 import type { AccessToken } from "../../shared/schemas/authorization.ts";
 import type { CreationPrincipal } from "../../shared/schemas/principal.ts";
+import { requireUserEnabled } from "./user-status.ts";
 
 const isoSeconds = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-/** Mints a token letting `creationId` act for `userId`; the creation must exist. */
+/** Mints a token letting `creationId` act for `userId`; the creation must exist and the user
+ * must not be disabled (both asked at once). */
 export async function issueAccessToken(
   env: Env,
   userId: string,
   creationId: string,
 ): Promise<AccessToken> {
-  if (!(await actorByName(env.CREATION, creationId).projection())) {
+  const [creation] = await Promise.all([
+    actorByName(env.CREATION, creationId).projection(),
+    requireUserEnabled(env, userId),
+  ]);
+  if (!creation) {
     throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
   }
   const { token, expiresAt } = await mintAccessToken(env.TOKEN_SECRET, userId, creationId);

@@ -1,12 +1,14 @@
 // Turns a request's credentials into a Principal, or throws a 401 with a code saying why.
 // Identity never comes from a plain header: see middleware/identity-headers.ts.
 
+import { keyPrefix } from "../../shared/api-keys.ts";
 import { jwtConfig } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Principal, PrincipalType } from "../../shared/schemas/principal.ts";
 import { CREATION_TOKEN_PREFIX } from "../../shared/tokens.ts";
 import type { AppContext } from "../context.ts";
-import { type TokenVersionCheck, verifyCreationToken } from "./creation-token.ts";
+import { PUBLISHABLE_KEY_HEADER, verifySecretKey } from "./api-key.ts";
+import { type CredentialCheck, verifyCreationToken } from "./creation-token.ts";
 import { verifyUserJwt } from "./jwt.ts";
 import {
   hasServiceSignature,
@@ -15,28 +17,55 @@ import {
   verifyServiceCall,
 } from "./service.ts";
 
-/** Where a creation's backend may send its token instead of Authorization (seed 000). */
+/** Where a creation's backend may send its token or secret key instead of Authorization
+ *  (seeds 000 and 003). */
 export const API_KEY_HEADER = "x-api-key";
 
-/** `versionCheck` says who checks an `rct_` token's version: see auth/creation-token.ts. */
+/** `check` says who checks that a creation's token or key still stands: see
+ *  auth/creation-token.ts and auth/api-key.ts. */
 export async function authenticate(
   c: AppContext,
-  versionCheck: TokenVersionCheck = "router",
+  check: CredentialCheck = "router",
 ): Promise<Principal> {
   // A signed call is judged by its signature alone, whatever else it carries.
   if (hasServiceSignature(c)) return verifyServiceCall(c);
   if (c.req.header(LEGACY_SIGNATURE_HEADER) !== undefined) return verifyLegacyCall(c);
   const token = bearerToken(c);
-  if (token.startsWith(CREATION_TOKEN_PREFIX)) {
-    return verifyCreationToken(token, c.env, versionCheck);
-  }
+  if (token.startsWith(CREATION_TOKEN_PREFIX)) return verifyCreationToken(token, c.env, check);
+  if (keyPrefix(token)) return verifySecretKey(c, token, check);
   return verifyUserJwt(token, jwtConfig(c.env));
 }
 
+/** A creation's backend by a key it sent in a header of its own (seed 000's X-Internal-Key):
+ *  its `rct_` token or a secret key, nothing else. */
+export async function authenticateBackendKey(
+  c: AppContext,
+  key: string,
+  header: string,
+): Promise<Principal> {
+  if (keyPrefix(key)?.kind === "publishable") {
+    throw new ApiError("PUBLISHABLE_KEY_NOT_ALLOWED", "A publishable key cannot authenticate.");
+  }
+  if (!isBackendKey(key)) {
+    throw new ApiError(
+      "INVALID_TOKEN",
+      `${header} takes the creation's token (${CREATION_TOKEN_PREFIX}…) or a secret key (sk_…).`,
+    );
+  }
+  if (key.startsWith(CREATION_TOKEN_PREFIX)) return verifyCreationToken(key, c.env, "router");
+  return verifySecretKey(c, key, "router");
+}
+
+/** Keys a creation's backend sends: its `rct_` token or a secret key. */
+const isBackendKey = (token: string) =>
+  token.startsWith(CREATION_TOKEN_PREFIX) || keyPrefix(token)?.kind === "secret";
+
 /**
  * The token of `Authorization: Bearer <token>`, or of `x-api-key: <key>` (seed 000's backends
- * send their creation token either way). A key header takes keys only, never a user's JWT; sent
- * together, the two must name the same credential, so no request carries two identities.
+ * send their creation token either way, seed 003's their secret key). A key header takes keys
+ * only, never a user's JWT; sent together, the two must name the same credential, so no request
+ * carries two identities. A publishable key is never a credential (it names a creation to
+ * browser-safe routes in its own header), so it is refused here with a code that says so.
  */
 function bearerToken(c: AppContext): string {
   const authorization = c.req.header("authorization");
@@ -51,12 +80,20 @@ function bearerToken(c: AppContext): string {
       throw new ApiError("INVALID_TOKEN", 'The Authorization header must be "Bearer <token>".');
     }
   }
-  if (apiKey === undefined) return fromAuthorization as string;
-  const key = apiKey.trim();
-  if (!key.startsWith(CREATION_TOKEN_PREFIX) || /\s/.test(key)) {
+  const key = apiKey?.trim();
+  for (const token of [fromAuthorization, key]) {
+    if (token !== undefined && keyPrefix(token)?.kind === "publishable") {
+      throw new ApiError(
+        "PUBLISHABLE_KEY_NOT_ALLOWED",
+        `A publishable key cannot authenticate; send it as ${PUBLISHABLE_KEY_HEADER} to browser-safe routes, and a secret key (sk_…) from servers.`,
+      );
+    }
+  }
+  if (key === undefined) return fromAuthorization as string;
+  if (!isBackendKey(key) || /\s/.test(key)) {
     throw new ApiError(
       "INVALID_TOKEN",
-      `${API_KEY_HEADER} takes a creation token (${CREATION_TOKEN_PREFIX}…); send a user's JWT as "Authorization: Bearer <token>".`,
+      `${API_KEY_HEADER} takes a creation token (${CREATION_TOKEN_PREFIX}…) or a secret key (sk_…); send a user's JWT as "Authorization: Bearer <token>".`,
     );
   }
   if (fromAuthorization !== undefined && fromAuthorization !== key) {
@@ -82,9 +119,9 @@ export function hasCredentials(c: AppContext): boolean {
 export async function requirePrincipal(
   c: AppContext,
   allowed: readonly PrincipalType[],
-  versionCheck: TokenVersionCheck = "router",
+  check: CredentialCheck = "router",
 ): Promise<Principal> {
-  const principal = await authenticate(c, versionCheck);
+  const principal = await authenticate(c, check);
   if (principal.type === "creation" && !allowed.includes("creation")) {
     throw new ApiError("CREATION_SCOPE_DENIED", "A creation token may not call this route.");
   }

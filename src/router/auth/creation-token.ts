@@ -6,25 +6,25 @@
 import { requireCurrentToken } from "../../actors/creation-token-version.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { ApiError } from "../../shared/errors.ts";
-import type { CreationPrincipal } from "../../shared/schemas/principal.ts";
+import type { CreationTokenPrincipal } from "../../shared/schemas/principal.ts";
 import { readCreationToken } from "../../shared/tokens.ts";
 
 /** Who checks that a genuine token's version is current: the router, or the route's actor. */
-export type TokenVersionCheck = "router" | "actor";
+export type CredentialCheck = "router" | "actor";
 
 export async function verifyCreationToken(
   token: string,
   env: Env,
-  versionCheck: TokenVersionCheck,
-): Promise<CreationPrincipal> {
+  check: CredentialCheck,
+): Promise<CreationTokenPrincipal> {
   const claim = await readCreationToken(env.TOKEN_SECRET, token);
   if (!claim) throw new ApiError("INVALID_TOKEN", "The creation token is not genuine.");
-  const principal: CreationPrincipal = {
+  const principal: CreationTokenPrincipal = {
     type: "creation",
     id: claim.creationId,
     token_version: claim.version,
   };
-  if (versionCheck === "actor") return principal;
+  if (check === "actor") return principal;
   // Only a genuine token reaches the actor, so forged tokens cannot wake arbitrary actors.
   const current = await actorByName(env.CREATION, claim.creationId).tokenVersion();
   if (current === null)

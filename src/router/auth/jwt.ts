@@ -9,14 +9,20 @@ import { importHmacKey } from "../../shared/crypto.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { EmailSchema, UserIdSchema } from "../../shared/ids.ts";
 import { JWT_CLOCK_TOLERANCE_SECONDS, JWT_MAX_LIFETIME_SECONDS } from "../../shared/limits.ts";
-import type { UserPrincipal } from "../../shared/schemas/principal.ts";
+import { AgentIdSchema, AgentSchema, type UserPrincipal } from "../../shared/schemas/principal.ts";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
 
 const ClaimsSchema = v.object({
   sub: UserIdSchema,
   email: v.optional(EmailSchema),
+  /** Some issuers send the string "true" (Cognito); anything else is not verified. */
+  email_verified: v.optional(v.unknown()),
   role: v.optional(v.string()),
+  /** Present when an agent acts for the user `sub` (seed 000): `owner/name`. */
+  agent_id: v.optional(AgentIdSchema),
+  /** The agent's display name; read only with agent_id, and only when it is usable text. */
+  name: v.optional(v.unknown()),
 });
 
 // One key set per URL per isolate: jose caches the fetched keys and refetches on unknown kid.
@@ -117,8 +123,24 @@ export async function verifyUserJwt(token: string, config: JwtConfig): Promise<U
     const field = v.getDotPath(claims.issues[0]) ?? "claims";
     throw new ApiError("INVALID_TOKEN", `The JWT claim "${field}" is missing or invalid.`);
   }
-  const { sub, email, role } = claims.output;
-  return { type: "user", id: sub, email: email ?? null, admin: role === "admin" };
+  const { sub, email, email_verified, role, agent_id, name } = claims.output;
+  return {
+    type: "user",
+    id: sub,
+    email: email ?? null,
+    admin: role === "admin",
+    ...(email_verified === undefined
+      ? {}
+      : { email_verified: email_verified === true || email_verified === "true" }),
+    ...(agent_id === undefined ? {} : { agent: { id: agent_id, name: agentName(name) } }),
+  };
+}
+
+/** A display name as given, when it is one line of reasonable length; otherwise none. */
+function agentName(name: unknown): string | null {
+  return typeof name === "string" && name.length > 0 && v.is(AgentSchema.entries.name, name)
+    ? name
+    : null;
 }
 
 /** An HS256 user JWT that verifyUserJwt accepts under `config` (development sign-in). */

@@ -1,6 +1,7 @@
 import { cors } from "hono/cors";
 import { corsOrigins } from "../../shared/config.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../../shared/service-signature.ts";
+import { PUBLISHABLE_KEY_HEADER } from "../auth/api-key.ts";
 import type { AppContext } from "../context.ts";
 
 const CORS_MAX_AGE_SECONDS = 600;
@@ -18,6 +19,7 @@ export const corsPolicy = cors({
     "content-type",
     "idempotency-key",
     "x-request-id",
+    PUBLISHABLE_KEY_HEADER,
     TIMESTAMP_HEADER,
     SIGNATURE_HEADER,
   ],

@@ -1,6 +1,10 @@
 import type { RouteDefinition } from "../route.ts";
 import { adminSubdomainRoutes } from "./admin-subdomains.ts";
+import { adminUserRoutes } from "./admin-users.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
+import { authRoutes } from "./auth.ts";
 import { billingRoutes } from "./billing.ts";
+import { contentCredentialRoutes } from "./content-credentials.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { devAuthRoutes } from "./dev-auth.ts";
@@ -9,6 +13,7 @@ import { meRoutes } from "./me.ts";
 import { registryRoutes } from "./registry.ts";
 import { roomRoutes } from "./rooms.ts";
 import { scheduleRoutes } from "./schedules.ts";
+import { secretRoutes } from "./secrets.ts";
 import { subdomainRoutes } from "./subdomains.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -17,14 +22,19 @@ import { webhookRoutes } from "./webhooks.ts";
 export const apiRoutes: readonly RouteDefinition[] = [
   ...healthRoutes,
   ...meRoutes,
+  ...authRoutes,
+  ...contentCredentialRoutes,
   ...creationRoutes,
   ...scheduleRoutes,
+  ...apiKeyRoutes,
+  ...secretRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,
   ...billingRoutes,
   ...roomRoutes,
   ...subdomainRoutes,
   ...adminSubdomainRoutes,
+  ...adminUserRoutes,
   ...webhookRoutes,
   ...registryRoutes,
   ...devAuthRoutes,

@@ -10,6 +10,7 @@ export const meRoutes = [
       summary: "The principal the request's credentials prove",
       tag: "identity",
       auth: ["user", "service", "creation"],
+      scope: null,
       responses: { 200: { description: "The caller", schema: PrincipalSchema } },
     },
     (c, { principal }) => c.json(principal),

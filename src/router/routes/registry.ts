@@ -164,6 +164,7 @@ export const registryRoutes: RouteDefinition[] = [
       summary: "{ role, frozen } for the caller, who may be anonymous (seed 004)",
       tag,
       auth: "optional",
+      scope: "subdomains:read",
       params: RegistryNameParamsSchema,
       responses: {
         200: {

@@ -3,6 +3,7 @@ import { actorByName } from "../../actors/refusal.ts";
 import { privilegedIdentity, roomIdentityOf, ticketIdentity } from "../../actors/room/identity.ts";
 import { ROOM_IDENTITY_HEADER } from "../../actors/room/room-do.ts";
 import { ApiError } from "../../shared/errors.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
 import type { RoomIdentity } from "../../shared/schemas/room.ts";
 import {
   RoomConnectQuerySchema,
@@ -10,6 +11,7 @@ import {
   RoomParamsSchema,
   RoomStatePatchSchema,
 } from "../../shared/schemas/room-api.ts";
+import { requireUserEnabled } from "../auth/user-status.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "rooms";
@@ -24,6 +26,16 @@ async function policyOf(env: Env, creationId: string) {
   return policy;
 }
 
+/** The creation's room policy; with a user's JWT, only while the user is not disabled (asked
+ * at the same time, so it adds no wait). */
+async function policyFor(env: Env, creationId: string, principal: Principal | null) {
+  const [policy] = await Promise.all([
+    policyOf(env, creationId),
+    principal?.type === "user" ? requireUserEnabled(env, principal.id) : undefined,
+  ]);
+  return policy;
+}
+
 export const roomRoutes = [
   defineRoute(
     {
@@ -32,15 +44,16 @@ export const roomRoutes = [
       operationId: "createRoomTicket",
       summary: "A single-use, 60-second ticket to open the room's WebSocket from a browser",
       description:
-        "With a user JWT the ticket stands for that user; without credentials only when the creation allows anonymous visitors.",
+        "With a user JWT the ticket stands for that user (403 AUTH_USER_DISABLED while the user is disabled); without credentials only when the creation allows anonymous visitors.",
       tag,
       auth: "optional",
+      scope: "rooms:write",
       creationParam: "creation_id",
       params: RoomParamsSchema,
       responses: { 201: { description: "{ ticket, expires_at }" } },
     },
     async (c, { principal, params }) => {
-      const policy = await policyOf(c.env, params.creation_id);
+      const policy = await policyFor(c.env, params.creation_id, principal);
       const identity = ticketIdentity(principal, policy);
       return c.json(await roomOf(c.env, params).issueTicket(identity), 201);
     },
@@ -53,9 +66,10 @@ export const roomRoutes = [
       summary:
         "The room's WebSocket (Upgrade: websocket, with ?ticket= or Authorization), or its { version, state, presence }",
       description:
-        "An upgrade without a valid ticket or credentials is refused with 401 before any socket opens. `since=<version>` on reconnect sends only the missed patches while the room's patch log reaches back.",
+        "An upgrade without a valid ticket or credentials is refused with 401 before any socket opens, and with a disabled user's JWT with 403 AUTH_USER_DISABLED. `since=<version>` on reconnect sends only the missed patches while the room's patch log reaches back.",
       tag,
       auth: "optional",
+      scope: "rooms:write",
       creationParam: "creation_id",
       params: RoomParamsSchema,
       query: RoomConnectQuerySchema,
@@ -65,9 +79,10 @@ export const roomRoutes = [
       },
     },
     async (c, { principal, params, query }) => {
-      const policy = await policyOf(c.env, params.creation_id);
+      const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
+      const policy = await policyFor(c.env, params.creation_id, upgrade ? principal : null);
       const room = roomOf(c.env, params);
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      if (!upgrade) {
         if (!principal)
           throw new ApiError("UNAUTHENTICATED", "Send a bearer token or a service signature.");
         return c.json(await room.snapshot());
@@ -95,6 +110,7 @@ export const roomRoutes = [
       summary: "Send { data } to every connection as a server.message",
       tag,
       auth: ["user", "service", "creation"],
+      scope: "rooms:write",
       creationParam: "creation_id",
       params: RoomParamsSchema,
       body: RoomMessageSchema,
@@ -113,6 +129,7 @@ export const roomRoutes = [
       summary: "Apply a privileged patch (any path) and broadcast it",
       tag,
       auth: ["user", "service", "creation"],
+      scope: "rooms:write",
       creationParam: "creation_id",
       params: RoomParamsSchema,
       body: RoomStatePatchSchema,

@@ -29,9 +29,9 @@ export interface AccountRoutesSpec<P extends GenericSchema> {
 export function walletRoutesFor<P extends GenericSchema>(spec: AccountRoutesSpec<P>) {
   const wallet = (env: Env, params: InferOutput<P>) =>
     actorByName(env.WALLET, spec.account(params));
-  // A creation's wallet checks its creation's tokens itself (WalletDO).
+  // A creation's wallet checks its creation's tokens and keys itself (WalletDO).
   const scope = spec.creationParam
-    ? { creationParam: spec.creationParam, tokenVersionCheck: "actor" as const }
+    ? { creationParam: spec.creationParam, credentialCheck: "actor" as const }
     : {};
   return [
     defineRoute(
@@ -43,6 +43,7 @@ export function walletRoutesFor<P extends GenericSchema>(spec: AccountRoutesSpec
         tag: spec.tag,
         auth: spec.readers,
         ...scope,
+        scope: "wallet:read",
         params: spec.params,
         responses: { 200: { description: "The wallet", schema: WalletSchema } },
       },

@@ -94,6 +94,8 @@ export const RoomIdentitySchema = v.object({
   anonymous: v.boolean(),
   /** The creation's owner or its backend: may write anywhere and run timers. */
   privileged: v.boolean(),
+  /** Present when an agent acts for the user: it speaks as its user, under its own name. */
+  agent_id: v.optional(v.string()),
 });
 export type RoomIdentity = v.InferOutput<typeof RoomIdentitySchema>;
 

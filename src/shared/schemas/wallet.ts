@@ -173,6 +173,8 @@ export const TransactionSchema = v.object({
   creation_id: v.nullable(v.string()),
   hold_id: v.nullable(v.string()),
   refund_of: v.nullable(v.string()),
+  /** Present when an agent acted for the user: the agent, `owner/name`. */
+  agent_id: v.optional(v.string()),
   created_at: v.string(),
 });
 
