@@ -44,6 +44,17 @@ export function benchFixtures(baseUrl, vars) {
     return created;
   };
 
+  /** A new live secret key (`sk_live_…`) of a creation the user of `jwt` owns. */
+  const createSecretKey = async (creationId, jwt) => {
+    const response = await fetch(url(`/v1/creations/${creationId}/keys`), {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "secret", mode: "live", name: "bench" }),
+    });
+    if (response.status !== 201) throw new Error(`key creation failed: ${await response.text()}`);
+    return (await response.json()).key;
+  };
+
   /** The WebSocket URL of a room, with a fresh single-use ticket for the user of `jwt`. */
   const roomUrlWithTicket = async (creationId, room, jwt) => {
     const response = await fetch(url(`/v1/rooms/${creationId}/${room}/tickets`), {
@@ -61,6 +72,7 @@ export function benchFixtures(baseUrl, vars) {
     jwtFor,
     createCreation,
     createFundedCreation,
+    createSecretKey,
     roomUrlWithTicket,
   };
 }

@@ -25,6 +25,7 @@ const {
   jwtFor,
   createCreation,
   createFundedCreation,
+  createSecretKey,
   roomUrlWithTicket,
 } = benchFixtures(server.baseUrl, vars);
 
@@ -52,6 +53,7 @@ async function routerAndAuth(jwt) {
 async function actors(jwt) {
   const auth = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
   const created = await createCreation(jwt);
+  const secretKey = await createSecretKey(created.id, jwt);
   const rows = await measureInTurns([
     scenario("bare actor read (baseline)", () => fetch(url("/__bench/bare-actor/read"))),
     scenario("bare actor write", () => fetch(url("/__bench/bare-actor/write"))),
@@ -60,6 +62,9 @@ async function actors(jwt) {
     ),
     scenario("GET /v1/me (rct_ token check)", () =>
       fetch(url("/v1/me"), { headers: { authorization: `Bearer ${created.token}` } }),
+    ),
+    scenario("GET /v1/me (sk_ key check)", () =>
+      fetch(url("/v1/me"), { headers: { authorization: `Bearer ${secretKey}` } }),
     ),
     scenario("PATCH /v1/creations/:id (write + projection job)", () =>
       fetch(url(`/v1/creations/${created.id}`), {
@@ -82,16 +87,19 @@ async function hotWallet(jwt) {
   const createFunded = () => createFundedCreation(jwt);
   const rpc = (creation) => () => fetch(url(`/__bench/wallet-rpc?account=creation:${creation.id}`));
   const routed =
-    (creation, extra = () => ({})) =>
+    (creation, extra = () => ({}), credential = creation.token) =>
     (index) =>
       fetch(url(`/v1/creations/${creation.id}/wallet/spend`), {
         method: "POST",
-        headers: { authorization: `Bearer ${creation.token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
         body: JSON.stringify({ amount: 1, type: "bench", ...extra(index) }),
       });
   const hot = await createFunded();
+  const hotKey = await createSecretKey(hot.id, jwt);
   const run = Date.now();
   const keyed = (index) => ({ reference_id: `bench-${run}-${index}` });
+  // Its own references: a reference the rct_ rows used would be a replay, not a spend.
+  const keyedForKey = (index) => ({ reference_id: `bench-${run}-sk-${index}` });
   const minimal = (index) =>
     fetch(url("/__bench/min-ledger/spend"), {
       method: "POST",
@@ -109,6 +117,8 @@ async function hotWallet(jwt) {
         scenario("bare RPC spend (wallet actor, no router)", rpc(hot)),
         scenario("POST …/wallet/spend (rct_ token)", routed(hot)),
         scenario("POST …/wallet/spend (rct_ + reference_id)", routed(hot, keyed)),
+        scenario("POST …/wallet/spend (sk_ key)", routed(hot, undefined, hotKey)),
+        scenario("POST …/wallet/spend (sk_ + reference_id)", routed(hot, keyedForKey, hotKey)),
       ],
       options,
     );

@@ -270,6 +270,9 @@ describe("content credentials", () => {
   it("are issued to the signed-in user, or by the platform for a named user", async () => {
     const creation = await createCreation("alice");
     const path = `/v1/creations/${creation.id}/content-credentials`;
+    // A page asks with no body at all.
+    const bare = await api(path, { method: "POST", headers: await bearer({ sub: "bob" }) });
+    expect(bare.status).toBe(201);
     const forOther = await issue(creation.id, await bearer({ sub: "bob" }), { user_id: "carol" });
     expect((await problemOf(forOther)).code).toBe("FORBIDDEN");
     const body = JSON.stringify({ user_id: "carol" });

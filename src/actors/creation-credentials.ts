@@ -6,7 +6,7 @@
 
 import * as v from "valibot";
 import { clock } from "../shared/clock.ts";
-import { timingSafeEqualHex } from "../shared/crypto.ts";
+import { timingSafeEqualText } from "../shared/crypto.ts";
 import { ApiError } from "../shared/errors.ts";
 import {
   type CreationKeyPrincipal,
@@ -57,7 +57,7 @@ export function requireLiveKey(
   state: KeyState | null,
   now = clock.now(),
 ): void {
-  if (!state || !timingSafeEqualHex(state.hash, caller.key_hash)) {
+  if (!state || !timingSafeEqualText(state.hash, caller.key_hash)) {
     throw new ApiError("INVALID_API_KEY", "The API key is not one this creation issued.");
   }
   if (state.revoke_at !== null && state.revoke_at <= now) {

@@ -89,9 +89,11 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-/** timingSafeEqual for two hex digests (as stored); malformed hex is unequal. */
-export function timingSafeEqualHex(a: string, b: string): boolean {
-  const left = fromHex(a);
-  const right = fromHex(b);
-  return left !== null && right !== null && timingSafeEqual(left, right);
+/** timingSafeEqual for two texts such as hex digests (as stored), without decoding them: it
+ *  runs on every request a key makes. Different lengths are unequal. */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }

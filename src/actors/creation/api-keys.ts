@@ -12,7 +12,8 @@ import type {
   CreatedApiKey,
 } from "../../shared/schemas/api-key.ts";
 import type { ApiKeyScope } from "../../shared/schemas/api-key-scopes.ts";
-import type { KeyState } from "../creation-credentials.ts";
+import { type KeyState, requireLiveKey } from "../creation-credentials.ts";
+import { requireAllowedOrigin } from "./origins.ts";
 
 export type ApiKeyRow = {
   id: string;
@@ -40,10 +41,17 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** Whether a key still works at `now` (revocation only; expiry is shown, not hidden). */
 const LIVE = "(revoke_at IS NULL OR revoke_at > ?)";
 
+export interface ApiKeyRingHost {
+  /** Ends a secret key in the creation's wallet, which checks keys itself: awaited before the
+   *  end is committed here, so a failure in between refuses the key early, never late. */
+  endInWallet(keyId: string, state: KeyState): Promise<unknown>;
+}
+
 export class ApiKeyRing {
   constructor(
     private readonly sql: SqlStorage,
     private readonly secret: string,
+    private readonly host: ApiKeyRingHost,
   ) {}
 
   /** Mints a key and stores its hash. The mint awaits; the count and insert that follow do
@@ -111,15 +119,54 @@ export class ApiKeyRing {
     return row;
   }
 
-  /** A key with no end set: the only kind a roll may replace (once). */
-  requireUnended(keyId: string): ApiKeyRow {
-    const row = this.require(keyId);
-    if (row.revoke_at !== null) {
-      throw new ApiError("KEY_NOT_ACTIVE", "This key was already revoked or rolled.", {
-        revokes_at: iso(row.revoke_at),
-      });
+  /** Ends a key now. The caller runs changes to keys one at a time (CreationDO). */
+  async revoke(keyId: string, now: number): Promise<void> {
+    await this.end(this.require(keyId), now);
+  }
+
+  /** A new key like `keyId` (kind, mode, name, scopes, origins, expiry); the old one works for
+   *  `graceSeconds` more. A key is rolled once: rolling it again is KEY_NOT_ACTIVE. */
+  async roll(
+    creationId: string,
+    keyId: string,
+    graceSeconds: number,
+    now: number,
+  ): Promise<CreatedApiKey> {
+    const old = this.require(keyId);
+    if (old.revoke_at !== null || (old.expires_at !== null && old.expires_at <= now)) {
+      throw new ApiError(
+        "KEY_NOT_ACTIVE",
+        "This key was already revoked, rolled or expired; create a new one.",
+        { revokes_at: iso(old.revoke_at), expires_at: iso(old.expires_at) },
+      );
     }
-    return row;
+    const { scopes, allowed_origins, expires_at, kind, mode, name } = toApiKey(old);
+    const created = await this.create(
+      creationId,
+      {
+        kind,
+        mode,
+        name,
+        ...(scopes ? { scopes } : {}),
+        ...(allowed_origins ? { allowed_origins } : {}),
+        ...(expires_at ? { expires_at } : {}),
+      },
+      now,
+    );
+    await this.end(old, now + graceSeconds * 1000);
+    return created;
+  }
+
+  /** The row of a publishable key that still works from `origin`; records the use. */
+  usePublishable(keyId: string, hash: string, origin: string | null, now: number): ApiKeyRow {
+    const key = this.row(keyId);
+    if (key?.kind !== "publishable") {
+      throw new ApiError("INVALID_API_KEY", "The publishable key is not one this creation issued.");
+    }
+    requireLiveKey({ key_hash: hash }, this.state(keyId), now);
+    requireAllowedOrigin(key, origin);
+    this.touch(keyId, now);
+    return key;
   }
 
   state(keyId: string): KeyState | null {
@@ -127,14 +174,18 @@ export class ApiKeyRing {
     return row && { hash: row.hash, expires_at: row.expires_at, revoke_at: row.revoke_at };
   }
 
-  /** Sets when a key stops working; only ever earlier. */
-  end(keyId: string, at: number): void {
-    this.sql.exec(
-      "UPDATE api_keys SET revoke_at = min(coalesce(revoke_at, ?), ?) WHERE id = ?",
-      at,
-      at,
-      keyId,
-    );
+  /** Sets when a key stops working, only ever earlier: in the wallet first for a secret key
+   *  (publishable keys never reach it), then here. */
+  private async end(key: ApiKeyRow, at: number): Promise<void> {
+    const revokeAt = Math.min(key.revoke_at ?? at, at);
+    if (key.kind === "secret") {
+      await this.host.endInWallet(key.id, {
+        hash: key.hash,
+        expires_at: key.expires_at,
+        revoke_at: revokeAt,
+      });
+    }
+    this.sql.exec("UPDATE api_keys SET revoke_at = ? WHERE id = ?", revokeAt, key.id);
   }
 
   /** Records a use, at most once per API_KEY_LAST_USED_RESOLUTION_MS. */

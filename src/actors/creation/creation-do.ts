@@ -31,24 +31,22 @@ import {
   type Schedule,
   type ScheduleFailure,
   ScheduleNameSchema,
-  type ScheduleTarget,
 } from "../../shared/schemas/schedule.ts";
 import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
-import { type KeyState, requireLiveKey } from "../creation-credentials.ts";
+import type { KeyState } from "../creation-credentials.ts";
 import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
-import { ApiKeyRing, type ApiKeyRow, toApiKey } from "./api-keys.ts";
-import { requireAllowedOrigin } from "./origins.ts";
+import { ApiKeyRing } from "./api-keys.ts";
+import { deliverSchedule, recordScheduleOutcome } from "./schedule-delivery.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
-import { postScheduleEvent } from "./webhook.ts";
 
 const InitializeSchema = v.object({
   id: CreationIdSchema,
@@ -64,7 +62,13 @@ export class CreationDO extends Actor {
   /** Token rotations and key revocations and rolls, one at a time: each tells the wallet
    *  before it commits here, and must not interleave with another doing the same. */
   private readonly credentialChanges = new Serial();
-  private readonly keys = new ApiKeyRing(this.ctx.storage.sql, this.env.TOKEN_SECRET);
+  private readonly keys = new ApiKeyRing(this.ctx.storage.sql, this.env.TOKEN_SECRET, {
+    // The wallet checks secret keys itself: it is told a key's end before this actor commits.
+    endInWallet: (keyId, state) => {
+      const account = creationAccount(this.require().id);
+      return actorByName(this.env.WALLET, account).endCreationKey(account, keyId, state);
+    },
+  });
 
   protected override readonly tasks = {
     [FIRE_SCHEDULE_TASK]: task(
@@ -297,10 +301,8 @@ export class CreationDO extends Actor {
   /** Ends a key at once (KEY_REVOKED from then on); a key in a roll's grace too. */
   revokeKey(caller: Principal, keyId: string): Promise<void> {
     return this.credentialChanges.run(async () => {
-      const row = this.require();
-      authorize(caller, this.owned(row), ["owner", "service"]);
-      const key = this.keys.require(keyId);
-      await this.endKey(row, key, clock.now());
+      authorize(caller, this.owned(this.require()), ["owner", "service"]);
+      await this.keys.revoke(keyId, clock.now());
     });
   }
 
@@ -310,23 +312,7 @@ export class CreationDO extends Actor {
       const row = this.require();
       authorize(caller, this.owned(row), ["owner", "service"]);
       const { grace_seconds } = v.parse(RollApiKeySchema, input);
-      const old = this.keys.requireUnended(keyId);
-      const now = clock.now();
-      const successor = toApiKey(old);
-      const created = await this.keys.create(
-        row.id,
-        {
-          kind: successor.kind,
-          mode: successor.mode,
-          name: successor.name,
-          ...(successor.scopes ? { scopes: successor.scopes } : {}),
-          ...(successor.allowed_origins ? { allowed_origins: successor.allowed_origins } : {}),
-          ...(successor.expires_at ? { expires_at: successor.expires_at } : {}),
-        },
-        now,
-      );
-      await this.endKey(row, old, now + grace_seconds * 1000);
-      return created;
+      return this.keys.roll(row.id, keyId, grace_seconds, clock.now());
     });
   }
 
@@ -338,11 +324,10 @@ export class CreationDO extends Actor {
   /** The edge checks a secret key here for routes whose actor does not know the creation's
    *  keys, and records the use (at most once a minute). */
   useSecretKey(caller: Principal): void {
-    const row = this.require();
     if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
       throw new Error("useSecretKey takes a secret key's principal.");
     }
-    authorize(caller, this.owned(row), ["self"]);
+    authorize(caller, this.owned(this.require()), ["self"]);
     this.keys.touch(caller.key_id, clock.now());
   }
 
@@ -354,13 +339,7 @@ export class CreationDO extends Actor {
   /** Checks a publishable key and the page's origin; answers what the key tells a page. */
   usePublishableKey(keyId: string, hash: string, origin: string | null): PublishableKeyInfo {
     const row = this.require();
-    const key = this.keys.row(keyId);
-    if (key?.kind !== "publishable") {
-      throw new ApiError("INVALID_API_KEY", "The publishable key is not one this creation issued.");
-    }
-    requireLiveKey({ key_hash: hash }, this.keys.state(keyId));
-    requireAllowedOrigin(key, origin);
-    this.keys.touch(keyId, clock.now());
+    const key = this.keys.usePublishable(keyId, hash, origin, clock.now());
     return {
       key_id: key.id,
       creation_id: row.id,
@@ -369,63 +348,16 @@ export class CreationDO extends Actor {
     };
   }
 
-  /** Ends a key here and, for a secret key, in the wallet first: a failure in between leaves
-   *  the wallet refusing the key early, never accepting it late (like rotateToken). */
-  private async endKey(row: CreationRow, key: ApiKeyRow, at: number): Promise<void> {
-    if (key.kind === "secret") {
-      const account = creationAccount(row.id);
-      await actorByName(this.env.WALLET, account).endCreationKey(account, key.id, {
-        hash: key.hash,
-        expires_at: key.expires_at,
-        revoke_at: Math.min(key.revoke_at ?? at, at),
-      });
-    }
-    this.keys.end(key.id, at);
-  }
-
   private async fireSchedule(name: string, job: JobContext): Promise<void> {
     const schedule = this.scheduleRow(name);
     const creation = this.row();
     if (!schedule || !creation) return; // deleted while the job was due
-    const target = JSON.parse(schedule.target) as ScheduleTarget;
-    const payload = JSON.parse(schedule.payload);
-    if (target.type === "room") {
-      // Posted into the room like a REST server message; every connection gets it.
-      await actorByName(this.env.ROOM, `${creation.id}:${target.room}`).serverMessage({
-        schedule: name,
-        scheduled_for: new Date(job.occurrenceAt).toISOString(),
-        message: target.message,
-        payload,
-      });
-      return;
-    }
-    const url = target.url ?? creation.webhook_url;
-    if (!url) throw new Error("the schedule has no target.url and the creation no webhook_url");
-    await postScheduleEvent(url, creation.webhook_secret, {
-      type: "schedule.fired",
-      id: `${creation.id}:${name}:${job.occurrenceAt}`,
-      creation_id: creation.id,
-      schedule: name,
-      scheduled_for: new Date(job.occurrenceAt).toISOString(),
-      attempt: job.attempt,
-      payload,
-    });
+    await deliverSchedule(this.env, creation, schedule, job);
   }
 
   protected override onJobOutcome(outcome: JobOutcome): void {
     if (outcome.task !== FIRE_SCHEDULE_TASK) return;
-    const { name } = outcome.payload as { name: string };
-    const status = { ok: "ok", retrying: "retrying", dead: "failed" }[outcome.status];
-    this.sql.exec(
-      `UPDATE schedules SET last_run_at = ?, last_status = ?, last_error = ?, attempts = ?,
-         runs = runs + ? WHERE name = ?`,
-      outcome.ranAt,
-      status,
-      outcome.error,
-      outcome.status === "ok" ? 0 : outcome.attempts,
-      outcome.status === "ok" ? 1 : 0,
-      name,
-    );
+    recordScheduleOutcome(this.sql, (outcome.payload as { name: string }).name, outcome);
   }
 
   // ── secrets (values are write-only: see ../secrets/vault.ts) ──

@@ -35,11 +35,18 @@ export async function transferOut(
   book: WalletBook,
   idempotency: IdempotencyStore,
   host: TransferHost,
-  request: { account: Opened; creationId: string; deposit: Deposit; key: string | undefined },
+  request: {
+    account: Opened;
+    creationId: string;
+    deposit: Deposit;
+    key: string | undefined;
+    /** The agent acting for the owner, when one is. */
+    agentId: string | null;
+  },
 ): Promise<Replayable<DepositResult>> {
-  const { account, creationId, deposit, key } = request;
+  const { account, creationId, deposit, key, agentId } = request;
   let outboxId: string | null = null;
-  const result = idempotency.run<DepositResult>(key, ["transfer", creationId, deposit], () => {
+  const transfer = () => {
     const transaction = book.debit(
       account,
       {
@@ -60,7 +67,10 @@ export async function transferOut(
     };
     outboxId = host.enqueue("WALLET", message.to, "receiveTransfer", message);
     return { ...book.result(transaction), creation_balance: null };
-  });
+  };
+  const result = idempotency.run<DepositResult>(key, ["transfer", creationId, deposit], () =>
+    book.ledger.attributed(agentId, transfer),
+  );
   if (result.replayed) return result;
   // Deliver now so the caller sees the creation's new balance; a failure is retried by the
   // scheduler, and the receiver applies each transfer once whatever happens.

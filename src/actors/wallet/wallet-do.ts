@@ -191,7 +191,13 @@ export class WalletDO extends Actor {
       enqueue: this.enqueue.bind(this),
       deliver: (outboxId: string) => this.outbox.deliver(outboxId),
     };
-    return transferOut(this.book, this.idempotency, host, { account, creationId, deposit, key });
+    return transferOut(this.book, this.idempotency, host, {
+      account,
+      creationId,
+      deposit,
+      key,
+      agentId: agentOf(caller),
+    });
   }
 
   /** Outbox receiver: credits a transfer from a user's wallet exactly once. */
@@ -322,9 +328,8 @@ export class WalletDO extends Actor {
       cancel: (jobKey) => this.cancel(jobKey),
     };
     const operation = mutation.operation(context);
-    const agentId = caller.type === "user" ? (caller.agent?.id ?? null) : null;
     return this.idempotency.run(key, [operation, `${caller.type}:${caller.id}`, input], () =>
-      this.book.ledger.attributed(agentId, () =>
+      this.book.ledger.attributed(agentOf(caller), () =>
         mutation.apply(this.book, account, input, clock.now(), context),
       ),
     );
@@ -345,6 +350,9 @@ export class WalletDO extends Actor {
     authorize(caller, resource, allowed);
   }
 }
+
+/** The agent acting for a user, whose id every transaction of the change carries. */
+const agentOf = (caller: Principal) => (caller.type === "user" ? (caller.agent?.id ?? null) : null);
 
 // Keeps the result types of the RPC surface visible where callers look for them.
 export type { ConsumeResponse, HoldResult, TransactionResult };

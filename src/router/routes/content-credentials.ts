@@ -23,10 +23,9 @@ import { defineRoute } from "../route.ts";
 /** Where seed 000's creation Workers send their own credential to /auth/validate. */
 export const INTERNAL_KEY_HEADER = "x-internal-key";
 
-const IssueSchema = v.strictObject({
-  /** The platform names the user; a signed-in user gets one for themself. */
-  user_id: v.optional(UserIdSchema),
-});
+/** The body is optional for a signed-in user, who gets one for themself; the platform names
+ *  the user. */
+const IssueSchema = v.optional(v.strictObject({ user_id: v.optional(UserIdSchema) }), {});
 
 const CredentialSchema = v.object({ credential: v.string(), expires_at: v.string() });
 
