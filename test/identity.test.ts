@@ -77,6 +77,12 @@ describe("GET /v1/auth/me", () => {
       expect(response.status).toBe(401);
       expect(await problemOf(response)).toMatchObject({ code, error: "Invalid or expired token" });
     }
+    const publishable = await authMe({ authorization: "Bearer pk_live_AAAA" });
+    expect(publishable.status).toBe(403);
+    expect(await problemOf(publishable)).toMatchObject({
+      code: "PUBLISHABLE_KEY_NOT_ALLOWED",
+      error: "Invalid or expired token",
+    });
   });
 });
 

@@ -123,7 +123,10 @@ export async function requirePrincipal(
 ): Promise<Principal> {
   const principal = await authenticate(c, check);
   if (principal.type === "creation" && !allowed.includes("creation")) {
-    throw new ApiError("CREATION_SCOPE_DENIED", "A creation token may not call this route.");
+    throw new ApiError(
+      "CREATION_SCOPE_DENIED",
+      "A creation's token or key may not call this route.",
+    );
   }
   if (!allowed.includes(principal.type)) {
     throw new ApiError("FORBIDDEN", `This route is not open to ${principal.type} principals.`, {

@@ -74,7 +74,7 @@ export function authMeOf(principal: Principal): AuthMe {
   }
 }
 
-/** The caller, or a 401 that also carries seed 000's `error` member. */
+/** The caller, or the refusal, which also carries seed 000's `error` member. */
 async function caller(c: AppContext): Promise<Principal> {
   if (!hasCredentials(c)) {
     throw new ApiError("UNAUTHENTICATED", "Send Authorization: Bearer <token>.", SEED_ERROR);
@@ -82,7 +82,9 @@ async function caller(c: AppContext): Promise<Principal> {
   try {
     return await authenticate(c);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    // Whatever made authentication fail (a 401, or a publishable key: 403), seed 000's
+    // clients look for `error`.
+    if (error instanceof ApiError) {
       throw new ApiError(error.code, error.detail, { ...error.extensions, ...SEED_ERROR });
     }
     throw error;
