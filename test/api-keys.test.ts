@@ -92,11 +92,13 @@ describe("API keys", () => {
         expect(used.status).toBe(200);
         const body = (await used.json()) as Record<string, unknown>;
         if (kind === "secret") {
-          expect(body).toMatchObject({
+          // The key's hash stays between the router and the actors.
+          expect(body).toEqual({
             type: "creation",
             id: creation.id,
             key_id: created.id,
             mode,
+            scopes: null,
           });
         } else {
           expect(body).toEqual({
