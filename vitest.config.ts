@@ -1,10 +1,26 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
+import { startModelServer } from "./test/support/model-server.ts";
 
 // Wrangler checks the secrets listed in wrangler.jsonc against process.env; the test Worker
 // gets them from TEST_BINDINGS, so this only keeps that check quiet and consistent.
 for (const [name, value] of Object.entries(TEST_BINDINGS)) process.env[name] ??= value;
+
+// A real OpenAI-compatible server on this machine (test/support/model-server.ts): the Worker's
+// sessions call it as their provider, and tests script it and read what it received. Started
+// here, not in globalSetup, because the Worker's bindings must name its address.
+const modelServer = await startModelServer();
+const AI_BINDINGS = {
+  AI_PROVIDER: "openai-compatible",
+  AI_BASE_URL: `${modelServer.url}/v1`,
+  AI_MODEL: "test-model",
+  AI_MODELS: "test-model,test-model-large",
+  AI_MAX_OUTPUT_TOKENS: "200",
+  // Prices high enough that a short reply costs whole credits of its own.
+  AI_INPUT_CREDITS_PER_1K_TOKENS: "100",
+  AI_OUTPUT_CREDITS_PER_1K_TOKENS: "400",
+};
 
 export default defineConfig({
   plugins: [
@@ -13,7 +29,12 @@ export default defineConfig({
       main: "./test/fixtures/worker.ts",
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: { ...TEST_BINDINGS, TEST_D1_MIGRATIONS: await readD1Migrations("./migrations") },
+        bindings: {
+          ...TEST_BINDINGS,
+          ...AI_BINDINGS,
+          MODEL_SERVER_URL: modelServer.url,
+          TEST_D1_MIGRATIONS: await readD1Migrations("./migrations"),
+        },
         durableObjects: {
           // The real UserDO plus one test hook (test/fixtures/user-hooks.ts).
           USER: { className: "UserDOWithTestHooks", useSQLite: true },

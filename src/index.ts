@@ -8,6 +8,7 @@ export { CreationDO } from "./actors/creation/creation-do.ts";
 export { EstimatorDO } from "./actors/estimator-do.ts";
 export { ReplayGuardDO } from "./actors/replay-guard-do.ts";
 export { RoomDO } from "./actors/room/room-do.ts";
+export { SessionDO } from "./actors/session/session-do.ts";
 export { SubdomainDO } from "./actors/subdomain/subdomain-do.ts";
 export { UserDO } from "./actors/user/user-do.ts";
 export { WalletDO } from "./actors/wallet/wallet-do.ts";

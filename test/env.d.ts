@@ -3,6 +3,8 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_D1_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** The local OpenAI-compatible server the sessions call (test/support/model-server.ts). */
+    MODEL_SERVER_URL: string;
     MIGRATIONS_PROBE: DurableObjectNamespace<
       import("./fixtures/migrations-probe.ts").MigrationsProbe
     >;

@@ -33,9 +33,15 @@ function invalidInput(error: { issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unk
   return invalidField("body", v.getDotPath(issue) ?? "body", issue.message);
 }
 
+/** The ApiError an error from an actor's method stands for (its input failing the schema is
+ *  one), or null for a fault. */
+export function refusalOf(error: unknown): ApiError | null {
+  return v.isValiError(error) ? invalidInput(error) : asApiError(error);
+}
+
 /** The refusal an error stands for, or the error itself, rethrown. */
 function refusalOrRethrow(error: unknown): Refusal {
-  const refusal = v.isValiError(error) ? invalidInput(error) : asApiError(error);
+  const refusal = refusalOf(error);
   if (!refusal) throw error;
   return {
     [REFUSAL]: { code: refusal.code, detail: refusal.detail, extensions: refusal.extensions },

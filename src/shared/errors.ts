@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   },
   INVALID_PATCH: { status: 400, title: "The patch cannot be applied to the room's state" },
   INVALID_FRAME: { status: 400, title: "The room frame does not match the protocol" },
+  MODEL_NOT_ALLOWED: { status: 400, title: "The model is not one this creation's users may pick" },
   FRAME_TOO_LARGE: { status: 413, title: "The room frame is too large" },
   PRESENCE_TOO_LARGE: { status: 413, title: "The presence data is too large" },
   RATE_LIMITED: { status: 429, title: "Too many frames; slow down" },
@@ -65,6 +66,8 @@ export const ERROR_CATALOGUE = {
     title: "The publishable key may not be used from this origin",
   },
   API_KEY_LIMIT_REACHED: { status: 403, title: "The creation holds the most API keys allowed" },
+  CHAT_LIMIT_REACHED: { status: 403, title: "The user holds the most chats allowed here" },
+  SESSION_BUSY: { status: 429, title: "The session runs the most generations at once allowed" },
   INSUFFICIENT_CREATION_FUNDS: {
     status: 402,
     title: "The creation's wallet cannot pay for this",
@@ -115,6 +118,7 @@ export const ERROR_CATALOGUE = {
   CREATION_NOT_FOUND: { status: 404, title: "No such creation" },
   SCHEDULE_NOT_FOUND: { status: 404, title: "No such schedule" },
   KEY_NOT_FOUND: { status: 404, title: "No such API key" },
+  CHAT_NOT_FOUND: { status: 404, title: "No such chat" },
   HOLD_NOT_FOUND: { status: 404, title: "No such hold" },
   SUBDOMAIN_NOT_FOUND: { status: 404, title: "The subdomain is not claimed" },
   COLLABORATOR_NOT_FOUND: { status: 404, title: "No such collaborator" },
@@ -134,6 +138,10 @@ export const ERROR_CATALOGUE = {
   SUBDOMAIN_TAKEN: { status: 409, title: "The subdomain is already claimed" },
   CLAIM_EXPIRED: { status: 409, title: "The claim took too long and was abandoned; try again" },
   KEY_NOT_ACTIVE: { status: 409, title: "The API key was already revoked or rolled" },
+  GENERATION_IN_PROGRESS: {
+    status: 409,
+    title: "The chat is already generating a reply; one at a time",
+  },
   HOLD_NOT_ACTIVE: { status: 409, title: "The hold was already captured, released or expired" },
   NOT_REFUNDABLE: { status: 409, title: "Only spends and captures can be refunded" },
   ALREADY_REFUNDED: { status: 409, title: "The transaction was already refunded" },
@@ -144,6 +152,10 @@ export const ERROR_CATALOGUE = {
     title: "The idempotency key was used with a different request",
   },
   SERVER_MISCONFIGURED: { status: 500, title: "The server is misconfigured" },
+  GENERATION_FAILED: {
+    status: 502,
+    title: "The model provider failed before the reply was complete",
+  },
   INTERNAL: { status: 500, title: "An unexpected error occurred" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -309,3 +309,42 @@ export const USER_DISABLED_REASON_MAX_CHARS = 500;
 
 /** How long a content credential proves a user to a creation's backend (seed 000: short-lived). */
 export const CONTENT_CREDENTIAL_TTL_SECONDS = 5 * 60;
+
+// ── AI sessions ─────────────────────────────────────────────────────────────────────────────
+
+/** Largest body of a chat request: a stock useChat sends the whole conversation each turn,
+ *  though the server reads only the newest message (the history is the server's). */
+export const CHAT_REQUEST_BODY_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Longest user message, in characters. */
+export const CHAT_MESSAGE_MAX_CHARS = 16_000;
+
+/** Longest chat id or message id a client may choose (useChat makes 16-character ids). */
+export const CHAT_ID_MAX_CHARS = 64;
+
+/** Messages one chat keeps (seed 000 caps history at 200); older ones are dropped. */
+export const CHAT_HISTORY_MAX_MESSAGES = 200;
+
+/** Chats one user keeps in one creation. */
+export const CHATS_PER_SESSION_MAX = 100;
+
+/** Generations one session runs at once, across its chats (one per chat). */
+export const SESSION_GENERATIONS_MAX = 3;
+
+/** Longest a generation may run before the watchdog ends it. */
+export const GENERATION_MAX_MS = 5 * 60 * 1000;
+
+/** Tokens of history (estimated) a prompt carries: the newest messages that fit. */
+export const CHAT_PROMPT_MAX_TOKENS = 8_000;
+
+/** Stream events one generation stores (a reply of ~20,000 deltas is far past any limit). */
+export const GENERATION_EVENTS_MAX = 20_000;
+
+/** Messages one page of GET …/chat/:chat_id returns. */
+export const CHAT_MESSAGES_PAGE_MAX = 100;
+
+/** Longest system prompt a creation may set, in characters. */
+export const AI_SYSTEM_PROMPT_MAX_CHARS = 8_000;
+
+/** Most tokens a creation may let one reply have. */
+export const AI_MAX_OUTPUT_TOKENS_LIMIT = 32_000;

@@ -4,6 +4,7 @@ import { adminUserRoutes } from "./admin-users.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authRoutes } from "./auth.ts";
 import { billingRoutes } from "./billing.ts";
+import { chatRoutes } from "./chat.ts";
 import { contentCredentialRoutes } from "./content-credentials.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
@@ -32,6 +33,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...userWalletRoutes,
   ...billingRoutes,
   ...roomRoutes,
+  ...chatRoutes,
   ...subdomainRoutes,
   ...adminSubdomainRoutes,
   ...adminUserRoutes,

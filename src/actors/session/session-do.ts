@@ -1,0 +1,270 @@
+// SessionDO: one per creation and user (`<creation id>:<user id>`). Owns the user's chats in
+// that creation, their history (the server's, never the client's), preferences, and the
+// generations that stream replies: one at a time per chat, every chunk stored as it streams,
+// paid through a wallet hold placed before the provider is called and settled when it ends.
+
+import * as v from "valibot";
+import { ApiError } from "../../shared/errors.ts";
+import { CHAT_MESSAGES_PAGE_MAX } from "../../shared/limits.ts";
+import {
+  type ChatRequest,
+  ChatRequestSchema,
+  type PutPrefs,
+  PutPrefsSchema,
+  type UserMessage,
+  UserMessageSchema,
+} from "../../shared/schemas/chat.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
+import { Actor, task } from "../actor.ts";
+import { refusalOf, refusalsAsValues } from "../refusal.ts";
+import { Generations } from "./generations.ts";
+import { SESSION_MIGRATIONS } from "./schema.ts";
+import { SessionStore } from "./store.ts";
+import { Listeners, UI_STREAM_HEADERS } from "./stream.ts";
+import { refusalResponse, SessionStreamCallSchema } from "./stream-call.ts";
+
+const FINALIZE_TASK = "finalizeGeneration";
+const SETTLE_TASK = "settleGeneration";
+
+const GenerationPayload = v.object({ generation_id: v.string() });
+
+export class SessionDO extends Actor {
+  static override readonly migrations = SESSION_MIGRATIONS;
+
+  private readonly store = new SessionStore(this.ctx.storage.sql);
+  private readonly listeners = new Listeners();
+  private readonly generations = new Generations({
+    env: this.env,
+    store: this.store,
+    listeners: this.listeners,
+    identity: () => this.identity(),
+    schedule: (request) => this.schedule(request),
+    cancel: (key) => this.cancel(key),
+    finalizeTask: FINALIZE_TASK,
+    settleTask: SETTLE_TASK,
+  });
+
+  protected override readonly tasks = {
+    // The watchdog, and the wake-up after an eviction: ends a generation nobody is running.
+    [FINALIZE_TASK]: task(GenerationPayload, ({ generation_id }) =>
+      this.generations.finalize(generation_id, "interrupted"),
+    ),
+    // A wallet that could not be reached when the generation ended is settled on retry.
+    [SETTLE_TASK]: task(GenerationPayload, ({ generation_id }) =>
+      this.generations.settleStored(generation_id),
+    ),
+  };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // A fresh instance runs no generation: any still marked in progress was cut off by an
+    // eviction or restart, and is finalized now rather than left hanging.
+    void ctx.blockConcurrencyWhile(async () => this.generations.adoptOrphans());
+  }
+
+  /**
+   * The two answers that stream (a new reply, a resumed one) come over fetch, not RPC: a
+   * response body keeps this actor's request open for as long as it streams, where a stream
+   * returned from an RPC method is cut off when the method returns. The router alone calls
+   * this (src/router/routes/chat.ts); a refusal comes back as a problem the router rethrows.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const call = v.parse(SessionStreamCallSchema, await request.json());
+      const stream =
+        call.op === "chat"
+          ? await this.chat(call.name, call.caller as Principal, call.input as ChatRequest)
+          : await this.resume(call.name, call.caller as Principal, call.chat_id, call.after);
+      return stream
+        ? new Response(stream, { headers: UI_STREAM_HEADERS })
+        : new Response(null, { status: 204 });
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      return refusalResponse(refusal);
+    }
+  }
+
+  /** Starts a reply to the request's newest user message; answers its UI message stream. */
+  private async chat(
+    name: string,
+    caller: Principal,
+    input: ChatRequest,
+  ): Promise<ReadableStream<Uint8Array>> {
+    this.admit(name, caller);
+    const request = v.parse(ChatRequestSchema, input);
+    const regenerate = request.trigger === "regenerate-message";
+    const message = regenerate ? null : newestUserMessage(request);
+    return this.generations.start(request.id, message, caller);
+  }
+
+  /** The chat's generation in progress from its start (or after `after`), then live; null
+   *  when none is (204). */
+  private async resume(
+    name: string,
+    caller: Principal,
+    chatId: string,
+    after: number | null,
+  ): Promise<ReadableStream<Uint8Array> | null> {
+    this.admit(name, caller);
+    const active = this.store.activeGeneration(chatId);
+    if (!active || active.status === "holding") return null;
+    if (!this.generations.isRunning(active.id)) {
+      await this.generations.finalize(active.id, "interrupted");
+      return null;
+    }
+    return this.listeners.open(active.id, this.store.events(active.id, after ?? 0));
+  }
+
+  /** Stops the chat's generation: the partial reply is kept and what was generated charged. */
+  async stop(name: string, caller: Principal, chatId: string): Promise<{ stopped: boolean }> {
+    this.admit(name, caller);
+    this.requireChat(chatId);
+    const active = this.store.activeGeneration(chatId);
+    if (!active) return { stopped: false };
+    await this.generations.stop(active.id);
+    return { stopped: true };
+  }
+
+  listChats(name: string, caller: Principal) {
+    this.admit(name, caller);
+    return {
+      chats: this.store.chats().map((chat) => ({
+        id: chat.id,
+        title: chat.title,
+        created_at: new Date(chat.created_at).toISOString(),
+        updated_at: new Date(chat.updated_at).toISOString(),
+      })),
+    };
+  }
+
+  getChat(
+    name: string,
+    caller: Principal,
+    chatId: string,
+    query: { limit?: number; before?: string | undefined },
+  ) {
+    this.admit(name, caller);
+    this.requireChat(chatId);
+    const page = this.store.page(chatId, query.limit ?? CHAT_MESSAGES_PAGE_MAX, query.before);
+    const live = query.before === undefined ? this.generations.partialReply(chatId) : null;
+    return {
+      id: chatId,
+      messages: live ? [...page.messages, live] : page.messages,
+      next_before: page.nextBefore,
+    };
+  }
+
+  async deleteChat(name: string, caller: Principal, chatId: string): Promise<void> {
+    this.admit(name, caller);
+    this.requireChat(chatId);
+    const active = this.store.activeGeneration(chatId);
+    if (active) await this.generations.stop(active.id);
+    this.store.deleteChat(chatId);
+  }
+
+  prefs(name: string, caller: Principal) {
+    this.admit(name, caller);
+    return this.generations.prefs();
+  }
+
+  putPrefs(name: string, caller: Principal, input: PutPrefs) {
+    this.admit(name, caller);
+    return this.generations.putPrefs(v.parse(PutPrefsSchema, input));
+  }
+
+  /** Seed 000's session/send: the whole reply at once, in the session's default chat. */
+  async send(name: string, caller: Principal, text: string): Promise<{ reply: string }> {
+    this.admit(name, caller);
+    const message: UserMessage = {
+      id: `msg_${crypto.randomUUID()}`,
+      role: "user",
+      parts: [{ type: "text", text }],
+    };
+    return { reply: await this.generations.complete(SEED_CHAT_ID, message, caller) };
+  }
+
+  /** Seed 000's session/clear: forgets every chat's history (a running reply is stopped). */
+  async clear(name: string, caller: Principal): Promise<{ ok: true }> {
+    this.admit(name, caller);
+    for (const active of this.store.inProgress()) await this.generations.stop(active.id);
+    this.store.clearAll();
+    return { ok: true };
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** The session belongs to one user of one creation; only they (or their agents) use it. */
+  private admit(name: string, caller: Principal): void {
+    const [creationId, ...rest] = name.split(":");
+    const userId = rest.join(":");
+    if (!creationId || !userId) throw new Error(`"${name}" is not a session name.`);
+    if (caller.type !== "user" || caller.id !== userId) {
+      throw new ApiError("FORBIDDEN", "A session is its user's alone.");
+    }
+    const stored = this.identityRow();
+    if (!stored) {
+      this.sql.exec(
+        "INSERT INTO session (only, creation_id, user_id) VALUES (1, ?, ?)",
+        creationId,
+        userId,
+      );
+    } else if (stored.creation_id !== creationId || stored.user_id !== userId) {
+      throw new Error(`This session is "${stored.creation_id}:${stored.user_id}", not "${name}".`);
+    }
+  }
+
+  private identityRow() {
+    return (
+      this.sql
+        .exec<{ creation_id: string; user_id: string }>("SELECT creation_id, user_id FROM session")
+        .toArray()[0] ?? null
+    );
+  }
+
+  private identity(): { creationId: string; userId: string } {
+    const row = this.identityRow();
+    if (!row) throw new Error("The session's identity is stored on its first call.");
+    return { creationId: row.creation_id, userId: row.user_id };
+  }
+
+  private requireChat(chatId: string): void {
+    if (!this.store.chat(chatId)) throw new ApiError("CHAT_NOT_FOUND", "No such chat.");
+  }
+}
+
+/** Seed 000's session API has one conversation; it lives in this chat. */
+export const SEED_CHAT_ID = "session";
+
+/** The message to answer: `message`, or the last of `messages`, which must be the user's. */
+function newestUserMessage(request: ChatRequest): UserMessage {
+  const candidate = request.message ?? request.messages?.at(-1);
+  if (candidate === undefined) {
+    throw new ApiError("INVALID_REQUEST", "Send the new user message as message or messages.");
+  }
+  const parsed = v.safeParse(UserMessageSchema, candidate);
+  if (!parsed.success) {
+    const field = v.getDotPath(parsed.issues[0]) ?? "message";
+    throw new ApiError(
+      "INVALID_REQUEST",
+      `The newest message must be the user's text: ${field}: ${parsed.issues[0].message}`,
+    );
+  }
+  const { id, parts } = parsed.output;
+  return {
+    id,
+    role: "user",
+    parts: (parts as { text: string }[]).map((part) => ({ type: "text", text: part.text })),
+  };
+}
+
+refusalsAsValues<SessionDO, Actor>(SessionDO, {
+  stop: true,
+  listChats: true,
+  getChat: true,
+  deleteChat: true,
+  prefs: true,
+  putPrefs: true,
+  send: true,
+  clear: true,
+});
