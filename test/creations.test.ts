@@ -30,6 +30,7 @@ describe("POST /v1/creations", () => {
       allow_anonymous: false,
       webhook_url: null,
       token_version: 1,
+      ai: { payer: "creation", model: null, system_prompt: null, max_output_tokens: null },
       token: expect.stringMatching(new RegExp(`^rct_${id}\\.1\\.[A-Za-z0-9_-]{43}$`)),
       webhook_secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

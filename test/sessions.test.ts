@@ -407,3 +407,100 @@ describe("seed 000's session API", () => {
     });
   });
 });
+
+describe("the creation's AI settings", () => {
+  const patch = async (creationId: string, ai: Record<string, unknown>) =>
+    api(`/v1/creations/${creationId}`, jsonInit("PATCH", { ai }, await bearer({ sub: "alice" })));
+
+  it("are part of the creation, changed field by field, with models from the allowed list", async () => {
+    const creation = await fundedCreation();
+    const changed = await patch(creation.id, { system_prompt: "Be brief.", max_output_tokens: 50 });
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as { ai: unknown }).ai).toEqual({
+      payer: "creation",
+      model: null,
+      system_prompt: "Be brief.",
+      max_output_tokens: 50,
+    });
+    const again = await patch(creation.id, { model: "test-model-large" });
+    expect(((await again.json()) as { ai: unknown }).ai).toMatchObject({
+      model: "test-model-large",
+      system_prompt: "Be brief.",
+    });
+    const refused = await patch(creation.id, { model: "gpt-9" });
+    expect((await problemOf(refused)).code).toBe("MODEL_NOT_ALLOWED");
+    for (const ai of [
+      { payer: "bank" },
+      { max_output_tokens: 0 },
+      { max_output_tokens: 1.5 },
+      { temperature: 1 },
+    ]) {
+      expect((await patch(creation.id, ai)).status).toBe(400);
+    }
+  });
+
+  it("reach the model: system prompt, reply length and model", async () => {
+    const creation = await fundedCreation();
+    await patch(creation.id, {
+      system_prompt: "Be brief.",
+      max_output_tokens: 50,
+      model: "test-model-large",
+    });
+    const { key, marker } = await script({ text: "ok" });
+    await readSse(await send(creation.id, "c1", `settings ${marker}`));
+    const [request] = await modelRequests(key);
+    expect(request?.body.model).toBe("test-model-large");
+    expect(request?.body.max_tokens).toBe(50);
+    expect(request?.body.messages[0]).toEqual({ role: "system", content: "Be brief." });
+  });
+
+  it("payer user: the user's own wallet holds and pays, the creation's is untouched", async () => {
+    const creation = await fundedCreation();
+    await patch(creation.id, { payer: "user" });
+    const { marker } = await script({
+      chunks: ["paid"],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
+    const before = (await (
+      await api("/v1/me/wallet", { headers: await bearer({ sub: "dora" }) })
+    ).json()) as {
+      balance: number;
+    };
+    await readSse(await send(creation.id, "c1", `who pays ${marker}`, "dora"));
+    const after = (await (
+      await api("/v1/me/wallet", { headers: await bearer({ sub: "dora" }) })
+    ).json()) as {
+      balance: number;
+      held: number;
+    };
+    expect(after.balance).toBe(before.balance - charge(10, 5));
+    expect(after.held).toBe(0);
+    expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(10_000);
+  });
+
+  it("a creation's own key: its provider is called with its key and model, and nothing is charged", async () => {
+    const creation = await fundedCreation();
+    const owner = await bearer({ sub: "alice" });
+    const secret = (name: string, value: string) =>
+      api(`/v1/creations/${creation.id}/secrets/${name}`, jsonInit("PUT", { value }, owner));
+    expect((await secret("AI_API_KEY", "sk-own-provider-key")).status).toBe(201);
+    expect((await secret("AI_BASE_URL", `${env.MODEL_SERVER_URL}/v1`)).status).toBe(201);
+    expect((await secret("AI_MODEL", "own-model")).status).toBe(201);
+    const { key, marker } = await script({
+      chunks: ["mine"],
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
+    const events = await readSse(await send(creation.id, "c1", `byok ${marker}`));
+    const finish = chunksOf(events).find((chunk) => chunk.type === "finish");
+    expect(finish.messageMetadata).toMatchObject({
+      charged: 0,
+      usage: { input_tokens: 10, output_tokens: 5 },
+    });
+    const [request] = await modelRequests(key);
+    expect(request?.body.model).toBe("own-model");
+    expect((request as unknown as { authorization: string }).authorization).toBe(
+      "Bearer sk-own-provider-key",
+    );
+    expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(10_000);
+  });
+});

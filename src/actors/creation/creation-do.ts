@@ -17,6 +17,7 @@ import {
   RollApiKeySchema,
 } from "../../shared/schemas/api-key.ts";
 import {
+  type AiSettings,
   CreateCreationSchema,
   type CreatedCreation,
   type Creation,
@@ -42,6 +43,7 @@ import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
+import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
 import { ApiKeyRing } from "./api-keys.ts";
 import { deliverSchedule, recordScheduleOutcome } from "./schedule-delivery.ts";
 import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
@@ -143,6 +145,13 @@ export class CreationDO extends Actor {
     return row ? { owner: row.owner, allow_anonymous: row.allow_anonymous === 1 } : null;
   }
 
+  /** What a session needs to answer for this creation: its owner and AI settings; null when
+   *  the creation does not exist. */
+  aiPolicy(): { owner: string; ai: AiSettings } | null {
+    const row = this.row();
+    return row ? { owner: row.owner, ai: aiSettingsOf(row) } : null;
+  }
+
   /** The current token version, or null when this creation does not exist (auth uses it). */
   tokenVersion(): number | null {
     return this.row()?.token_version ?? null;
@@ -159,15 +168,17 @@ export class CreationDO extends Actor {
     authorize(caller, this.owned(row), ["owner", "service"]);
     const changes = v.parse(UpdateCreationSchema, patch);
     if (changes.webhook_url) checkWebhookUrl(changes.webhook_url, this.localhostWebhooksAllowed());
+    const ai = changes.ai === undefined ? row.ai : patchedAiSettings(this.env, row, changes.ai);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, revision = revision + 1,
-           updated_at = ?`,
+        `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, ai = ?,
+           revision = revision + 1, updated_at = ?`,
         changes.name === undefined ? row.name : changes.name,
         changes.allow_anonymous === undefined
           ? row.allow_anonymous
           : Number(changes.allow_anonymous),
         changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
+        ai,
         clock.now(),
       );
       this.scheduleProjection();
@@ -442,6 +453,7 @@ export class CreationDO extends Actor {
       allow_anonymous: row.allow_anonymous === 1,
       webhook_url: row.webhook_url,
       token_version: row.token_version,
+      ai: aiSettingsOf(row),
       created_at: new Date(row.created_at).toISOString(),
       updated_at: new Date(row.updated_at).toISOString(),
     };
@@ -452,6 +464,7 @@ refusalsAsValues<CreationDO, Actor>(CreationDO, {
   initialize: true,
   projection: true,
   roomPolicy: true,
+  aiPolicy: true,
   tokenVersion: true,
   get: true,
   update: true,

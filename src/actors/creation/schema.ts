@@ -58,6 +58,11 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
       );`,
   },
   SECRETS_MIGRATION,
+  {
+    // Who pays for the creation's AI sessions and how they answer: JSON, null for defaults.
+    name: "ai_settings",
+    sql: "ALTER TABLE creation ADD COLUMN ai TEXT;",
+  },
 ];
 
 export type CreationRow = {
@@ -69,6 +74,8 @@ export type CreationRow = {
   webhook_secret: string;
   token_version: number;
   created_with: string | null;
+  /** JSON AiSettings, or null for the defaults. */
+  ai: string | null;
   /** Bumped by every change of the settings; orders writes to the D1 projection. */
   revision: number;
   created_at: number;

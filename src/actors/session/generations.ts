@@ -3,7 +3,12 @@
 // settled against the hold exactly once (the wallet's idempotency keys are the generation's).
 
 import { streamText } from "ai";
-import { languageModel, type ModelConfig, platformModelConfig } from "../../ai/models.ts";
+import {
+  languageModel,
+  type ModelConfig,
+  ownModelConfig,
+  platformModelConfig,
+} from "../../ai/models.ts";
 import { aiRates, chargeFor, estimateTokens, type TokenUsage } from "../../ai/pricing.ts";
 import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
@@ -17,7 +22,8 @@ import type { PutPrefs, StoredUIMessage, UserMessage } from "../../shared/schema
 import type { Principal, ServicePrincipal } from "../../shared/schemas/principal.ts";
 import { actorByName } from "../refusal.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
-import { creationAccount } from "../wallet/account.ts";
+import { resolveCreationSecret } from "../secrets/resolve.ts";
+import { creationAccount, userAccount } from "../wallet/account.ts";
 import { assembleAssistant, type PromptMessage, promptFrom, textOf, titleOf } from "./messages.ts";
 import type { GenerationRow, GenerationStatus } from "./schema.ts";
 import type { SessionStore } from "./store.ts";
@@ -46,6 +52,27 @@ type Ending = "finished" | "stopped" | "failed" | "interrupted";
 interface Running {
   abort: AbortController;
   done: Promise<void>;
+}
+
+/** What one generation runs with, decided when it starts. */
+interface Plan {
+  config: ModelConfig;
+  model: string;
+  system: string | null;
+  maxOutputTokens: number;
+  /** The wallet account that holds and pays. */
+  payer: string;
+}
+
+/** The creation's own provider when it keeps AI_API_KEY in its vault, else the platform's. */
+async function creationModelConfig(env: Env, creationId: string): Promise<ModelConfig> {
+  const apiKey = await resolveCreationSecret(env, creationId, "AI_API_KEY");
+  if (apiKey === null) return platformModelConfig(env);
+  const [baseUrl, model] = await Promise.all([
+    resolveCreationSecret(env, creationId, "AI_BASE_URL"),
+    resolveCreationSecret(env, creationId, "AI_MODEL"),
+  ]);
+  return ownModelConfig(env, { apiKey, baseUrl, model });
 }
 
 const watchdogKey = (id: string) => `watchdog:${id}`;
@@ -86,61 +113,61 @@ export class Generations {
 
   private async begin(chatId: string, message: UserMessage | null, caller: Principal) {
     const { store } = this.host;
-    // The creation decides who pays and may change its settings any time: asked per generation.
-    const creation = await actorByName(
-      this.host.env.CREATION,
-      this.host.identity().creationId,
-    ).roomPolicy();
-    if (!creation) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
+    const plan = await this.plan();
     store.requireRoomFor(chatId);
     if (message === null && !store.chat(chatId)) {
       throw new ApiError("CHAT_NOT_FOUND", "There is no reply to regenerate in this chat.");
     }
     const id = `gen_${crypto.randomUUID()}`;
     const messageId = `msg_${crypto.randomUUID()}`;
-    const config = this.modelConfig();
-    const model = this.chosenModel(config);
-    const now = clock.now();
-    this.claim(id, chatId, messageId, model, config, now);
-    let holdId: string;
+    this.claim(id, chatId, messageId, plan, clock.now());
+    let holdId: string | null;
     let holdAmount: number;
     let prompt: PromptMessage[];
     try {
-      const history = [...store.history(chatId)];
-      if (message === null) {
-        store.dropAfterLastUserMessage(chatId);
-        history.splice(0, history.length, ...store.history(chatId));
-      } else {
-        history.push(message);
-      }
+      // A regenerated reply answers the last user message again; nothing changes until the
+      // hold is placed.
+      const history =
+        message === null
+          ? store.historyToLastUserMessage(chatId)
+          : [...store.history(chatId), message];
       const built = promptFrom(history, CHAT_PROMPT_MAX_TOKENS);
       prompt = built.messages;
       if (prompt.length === 0) throw new ApiError("INVALID_REQUEST", "There is nothing to answer.");
-      holdAmount = this.worstCase(built.tokens);
-      holdId = await this.placeHold(id, chatId, model, holdAmount);
+      // A creation's own key costs the platform nothing: no hold, a charge of 0.
+      holdAmount = plan.config.ownKey ? 0 : this.worstCase(built.tokens, plan.maxOutputTokens);
+      holdId = plan.config.ownKey ? null : await this.placeHold(id, chatId, plan, holdAmount);
     } catch (error) {
       // Nothing was accepted: the chat is free again and the history unchanged.
-      this.host.store.generation(id) && this.dropClaim(id);
+      this.dropClaim(id);
       throw error;
     }
+    if (message === null) store.dropAfterLastUserMessage(chatId);
     this.accept(id, chatId, messageId, message, holdId, holdAmount, caller);
     const abort = new AbortController();
-    const done = this.run(id, config, model, prompt, abort.signal).finally(() =>
-      this.running.delete(id),
-    );
+    const done = this.run(id, plan, prompt, abort.signal).finally(() => this.running.delete(id));
     this.running.set(id, { abort, done });
     return { id, message_id: messageId };
   }
 
+  /** What the next generation runs with. The creation decides who pays and may change its
+   *  settings any time, so they are asked per generation. */
+  private async plan(): Promise<Plan> {
+    const { creationId, userId } = this.host.identity();
+    const policy = await actorByName(this.host.env.CREATION, creationId).aiPolicy();
+    if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
+    const config = await creationModelConfig(this.host.env, creationId);
+    return {
+      config,
+      model: this.chosenModel(config, policy.ai.model),
+      system: policy.ai.system_prompt,
+      maxOutputTokens: policy.ai.max_output_tokens ?? this.maxOutputTokens(),
+      payer: policy.ai.payer === "user" ? userAccount(userId) : creationAccount(creationId),
+    };
+  }
+
   /** One generation per chat (the unique index), SESSION_GENERATIONS_MAX per session. */
-  private claim(
-    id: string,
-    chatId: string,
-    messageId: string,
-    model: string,
-    config: ModelConfig,
-    now: number,
-  ): void {
+  private claim(id: string, chatId: string, messageId: string, plan: Plan, now: number): void {
     const { store } = this.host;
     if (store.activeGeneration(chatId)) {
       throw new ApiError(
@@ -156,13 +183,14 @@ export class Generations {
       );
     }
     this.sql().exec(
-      `INSERT INTO generations (id, chat_id, message_id, status, model, own_key, started_at)
-       VALUES (?, ?, ?, 'holding', ?, ?, ?)`,
+      `INSERT INTO generations (id, chat_id, message_id, status, model, own_key, payer, started_at)
+       VALUES (?, ?, ?, 'holding', ?, ?, ?, ?)`,
       id,
       chatId,
       messageId,
-      model,
-      Number(config.ownKey),
+      plan.model,
+      Number(plan.config.ownKey),
+      plan.payer,
       now,
     );
   }
@@ -177,7 +205,7 @@ export class Generations {
     chatId: string,
     messageId: string,
     message: UserMessage | null,
-    holdId: string,
+    holdId: string | null,
     holdAmount: number,
     _caller: Principal,
   ): void {
@@ -204,8 +232,7 @@ export class Generations {
   /** Streams the provider's reply into the store and to every reader, then ends it. */
   private async run(
     id: string,
-    config: ModelConfig,
-    model: string,
+    plan: Plan,
     prompt: PromptMessage[],
     signal: AbortSignal,
   ): Promise<void> {
@@ -214,11 +241,12 @@ export class Generations {
     let ending: Ending = "finished";
     let errorText: string | null = null;
     try {
-      const prefs = this.prefs();
+      const prefs = this.storedPrefs();
       const result = streamText({
-        model: languageModel(config, model),
+        model: languageModel(plan.config, plan.model),
+        ...(plan.system === null ? {} : { system: plan.system }),
         messages: prompt,
-        maxOutputTokens: this.maxOutputTokens(),
+        maxOutputTokens: plan.maxOutputTokens,
         ...(prefs.temperature === null ? {} : { temperature: prefs.temperature }),
         abortSignal: signal,
         maxRetries: 0,
@@ -375,7 +403,7 @@ export class Generations {
   async settle(id: string): Promise<number | null> {
     const row = this.host.store.generation(id);
     if (!row || row.settled || !row.hold_id) return null;
-    const account = creationAccount(this.host.identity().creationId);
+    const account = row.payer ?? creationAccount(this.host.identity().creationId);
     const wallet = actorByName(this.host.env.WALLET, account);
     try {
       const charged = row.charged ?? 0;
@@ -421,16 +449,21 @@ export class Generations {
 
   prefs() {
     const config = this.modelConfig();
+    const stored = this.storedPrefs();
+    return {
+      model: stored.model && config.models.includes(stored.model) ? stored.model : config.model,
+      temperature: stored.temperature,
+      models: [...config.models],
+    };
+  }
+
+  private storedPrefs(): { model: string | null; temperature: number | null } {
     const row = this.sql()
       .exec<{ model: string | null; temperature: number | null }>(
         "SELECT model, temperature FROM session",
       )
       .toArray()[0];
-    return {
-      model: row?.model && config.models.includes(row.model) ? row.model : config.model,
-      temperature: row?.temperature ?? null,
-      models: [...config.models],
-    };
+    return { model: row?.model ?? null, temperature: row?.temperature ?? null };
   }
 
   putPrefs(input: PutPrefs) {
@@ -460,16 +493,15 @@ export class Generations {
     this.host.listeners.push(id, { seq, chunk });
   }
 
-  private async placeHold(id: string, chatId: string, model: string, amount: number) {
-    const account = creationAccount(this.host.identity().creationId);
-    const wallet = actorByName(this.host.env.WALLET, account);
+  private async placeHold(id: string, chatId: string, plan: Plan, amount: number) {
+    const wallet = actorByName(this.host.env.WALLET, plan.payer);
     const placed = await wallet.hold(
-      account,
+      plan.payer,
       PLATFORM,
       {
         amount,
         type: "ai",
-        description: `AI chat ${chatId}: generation ${id} (${model}), worst case`,
+        description: `AI chat ${chatId}: generation ${id} (${plan.model}), worst case`,
         ttl_seconds: Math.ceil(GENERATION_MAX_MS / 1000) + HOLD_MARGIN_SECONDS,
       },
       `ai:${id}:hold`,
@@ -478,9 +510,9 @@ export class Generations {
   }
 
   /** Credits for the prompt and the longest reply allowed: no generation can cost more. */
-  private worstCase(promptTokens: number): number {
+  private worstCase(promptTokens: number, maxOutputTokens: number): number {
     const charge = chargeFor(
-      { input_tokens: promptTokens, output_tokens: this.maxOutputTokens() },
+      { input_tokens: promptTokens, output_tokens: maxOutputTokens },
       aiRates(this.host.env),
     );
     return Math.max(1, charge);
@@ -500,8 +532,13 @@ export class Generations {
     return platformModelConfig(this.host.env);
   }
 
-  private chosenModel(config: ModelConfig): string {
-    return this.prefs().model ?? config.model;
+  /** The user's pick, else the creation's, else the deployment's default (a creation with its
+   *  own key uses its own model). */
+  private chosenModel(config: ModelConfig, creationModel: string | null): string {
+    if (config.ownKey) return config.model;
+    const picked = this.storedPrefs().model;
+    if (picked && config.models.includes(picked)) return picked;
+    return creationModel && config.models.includes(creationModel) ? creationModel : config.model;
   }
 
   private sql(): SqlStorage {

@@ -54,6 +54,11 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (generation_id, seq)
       );`,
   },
+  {
+    // The wallet account that holds and pays (the creation's or the user's: AiSettings.payer).
+    name: "generation_payer",
+    sql: "ALTER TABLE generations ADD COLUMN payer TEXT;",
+  },
 ];
 
 export type ChatRow = { id: string; title: string | null; created_at: number; updated_at: number };
@@ -77,6 +82,8 @@ export type GenerationRow = {
   status: GenerationStatus;
   model: string;
   own_key: number;
+  /** The paying wallet account; null on rows from before payers could differ (the creation). */
+  payer: string | null;
   hold_id: string | null;
   hold_amount: number | null;
   input_tokens: number | null;

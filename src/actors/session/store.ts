@@ -124,6 +124,13 @@ export class SessionStore {
     );
   }
 
+  /** The history up to and with the chat's last user message (what a regenerated reply answers). */
+  historyToLastUserMessage(chatId: string): StoredUIMessage[] {
+    const history = this.history(chatId);
+    const last = history.findLastIndex((message) => message.role === "user");
+    return history.slice(0, last + 1);
+  }
+
   /** Drops the messages after the chat's last user message (a regenerated reply replaces them). */
   dropAfterLastUserMessage(chatId: string): void {
     this.sql.exec(

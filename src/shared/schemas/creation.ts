@@ -1,7 +1,13 @@
 import * as v from "valibot";
-import { CREATION_NAME_MAX_LENGTH, CREATIONS_PAGE_MAX, WEBHOOK_URL_MAX_LENGTH } from "../limits.ts";
+import {
+  AI_MAX_OUTPUT_TOKENS_LIMIT,
+  AI_SYSTEM_PROMPT_MAX_CHARS,
+  CREATION_NAME_MAX_LENGTH,
+  CREATIONS_PAGE_MAX,
+  WEBHOOK_URL_MAX_LENGTH,
+} from "../limits.ts";
 import { pageLimitSchema } from "./meta.ts";
-import { lineSchema } from "./text.ts";
+import { lineSchema, textSchema } from "./text.ts";
 
 export const CreationIdSchema = v.pipe(v.string(), v.uuid("must be a creation id (a UUID)"));
 
@@ -19,12 +25,44 @@ export const CreateCreationSchema = v.object({
   name: v.optional(CreationNameSchema),
 });
 
+/** Who pays for the creation's AI sessions, and how they answer (issue 13). */
+export const AiSettingsSchema = v.object({
+  /** "creation": its wallet pays; "user": each user's own wallet pays for their replies. */
+  payer: v.picklist(["creation", "user"]),
+  /** A model from the deployment's list; null: the deployment's default. */
+  model: v.nullable(v.string()),
+  system_prompt: v.nullable(v.string()),
+  /** Most tokens a reply may have; null: the deployment's AI_MAX_OUTPUT_TOKENS. */
+  max_output_tokens: v.nullable(v.number()),
+});
+export type AiSettings = v.InferOutput<typeof AiSettingsSchema>;
+
+export const DEFAULT_AI_SETTINGS: AiSettings = {
+  payer: "creation",
+  model: null,
+  system_prompt: null,
+  max_output_tokens: null,
+};
+
+/** A change of some AI settings; the rest stay as they are. */
+export const AiSettingsPatchSchema = v.strictObject({
+  payer: v.optional(v.picklist(["creation", "user"])),
+  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(200)))),
+  system_prompt: v.optional(v.nullable(textSchema(AI_SYSTEM_PROMPT_MAX_CHARS, 1))),
+  max_output_tokens: v.optional(
+    v.nullable(
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(AI_MAX_OUTPUT_TOKENS_LIMIT)),
+    ),
+  ),
+});
+
 export const UpdateCreationSchema = v.strictObject({
   name: v.optional(CreationNameSchema),
   /** Whether visitors without an account may join the creation's rooms. */
   allow_anonymous: v.optional(v.boolean()),
   /** Default webhook URL of the creation's backend; null clears it. */
   webhook_url: v.optional(v.nullable(WebhookUrlSchema)),
+  ai: v.optional(AiSettingsPatchSchema),
 });
 
 export const CreationSchema = v.object({
@@ -34,6 +72,7 @@ export const CreationSchema = v.object({
   allow_anonymous: v.boolean(),
   webhook_url: v.nullable(v.string()),
   token_version: v.number(),
+  ai: AiSettingsSchema,
   created_at: v.string(),
   updated_at: v.string(),
 });
