@@ -504,3 +504,31 @@ describe("the creation's AI settings", () => {
     expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(10_000);
   });
 });
+
+describe("seed 000's stateless stream", () => {
+  it("streams data: {text} events then [DONE], charges the reply and keeps no chat", async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    const { marker } = await script({
+      chunks: ["Once", " only"],
+      usage: { prompt_tokens: 8, completion_tokens: 2 },
+    });
+    const response = await api(
+      `/v1/creations/${creation.id}/stream`,
+      jsonInit("POST", { message: `hi ${marker}` }, headers),
+    );
+    expect(response.status).toBe(200);
+    const events = await readSse(response);
+    expect(events.map((event) => event.data)).toEqual([
+      JSON.stringify({ text: "Once" }),
+      JSON.stringify({ text: " only" }),
+      "[DONE]",
+    ]);
+    expect(await (await api(`/v1/creations/${creation.id}/chats`, { headers })).json()).toEqual({
+      chats: [],
+    });
+    const audit = await expectCleanAudit(creationWallet(creation.id));
+    expect(audit.balance).toBe(10_000 - charge(8, 2));
+    expect(audit.held).toBe(0);
+  });
+});

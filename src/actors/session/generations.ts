@@ -26,7 +26,7 @@ import { resolveCreationSecret } from "../secrets/resolve.ts";
 import { creationAccount, userAccount } from "../wallet/account.ts";
 import { assembleAssistant, type PromptMessage, promptFrom, textOf, titleOf } from "./messages.ts";
 import type { GenerationRow, GenerationStatus } from "./schema.ts";
-import type { SessionStore } from "./store.ts";
+import { EPHEMERAL_CHAT_PREFIX, type SessionStore } from "./store.ts";
 import type { Listeners, UIChunk } from "./stream.ts";
 
 /** The session acts on wallets as the platform: it is the platform's own metering. */
@@ -395,6 +395,8 @@ export class Generations {
     this.host.cancel(watchdogKey(id));
     this.seqs.delete(id);
     listeners.end(id);
+    // A stateless reply keeps nothing once it is settled (an unsettled one waits for its job).
+    this.forgetIfEphemeral(id);
   }
 
   /** Captures the charge (or releases the whole hold when there is none); the wallet's
@@ -438,6 +440,14 @@ export class Generations {
     if ((await this.settle(id)) === null && !this.host.store.generation(id)?.settled) {
       throw new Error(`generation ${id}: the wallet could not be settled yet`);
     }
+    this.forgetIfEphemeral(id);
+  }
+
+  /** A stateless reply (seed 000's stream) keeps nothing once it has ended and is paid for. */
+  private forgetIfEphemeral(id: string): void {
+    const row = this.host.store.generation(id);
+    if (!row?.chat_id.startsWith(EPHEMERAL_CHAT_PREFIX) || row.ended_at === null) return;
+    if (row.hold_id === null || row.settled === 1) this.host.store.deleteChat(row.chat_id);
   }
 
   /** The reply being generated in a chat, as far as it has come (for GET …/chat/:id). */

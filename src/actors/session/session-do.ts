@@ -9,6 +9,7 @@ import { CHAT_MESSAGES_PAGE_MAX } from "../../shared/limits.ts";
 import {
   type ChatRequest,
   ChatRequestSchema,
+  MessageTextSchema,
   type PutPrefs,
   PutPrefsSchema,
   type UserMessage,
@@ -19,8 +20,8 @@ import { Actor, task } from "../actor.ts";
 import { refusalOf, refusalsAsValues } from "../refusal.ts";
 import { Generations } from "./generations.ts";
 import { SESSION_MIGRATIONS } from "./schema.ts";
-import { SessionStore } from "./store.ts";
-import { Listeners, UI_STREAM_HEADERS } from "./stream.ts";
+import { EPHEMERAL_CHAT_PREFIX, SessionStore } from "./store.ts";
+import { Listeners, TEXT_STREAM_HEADERS, toTextEvents, UI_STREAM_HEADERS } from "./stream.ts";
 import { refusalResponse, SessionStreamCallSchema } from "./stream-call.ts";
 
 const FINALIZE_TASK = "finalizeGeneration";
@@ -71,10 +72,15 @@ export class SessionDO extends Actor {
   override async fetch(request: Request): Promise<Response> {
     try {
       const call = v.parse(SessionStreamCallSchema, await request.json());
+      const caller = call.caller as Principal;
+      if (call.op === "stream") {
+        const stream = await this.streamOnce(call.name, caller, call.message);
+        return new Response(toTextEvents(stream), { headers: TEXT_STREAM_HEADERS });
+      }
       const stream =
         call.op === "chat"
-          ? await this.chat(call.name, call.caller as Principal, call.input as ChatRequest)
-          : await this.resume(call.name, call.caller as Principal, call.chat_id, call.after);
+          ? await this.chat(call.name, caller, call.input as ChatRequest)
+          : await this.resume(call.name, caller, call.chat_id, call.after);
       return stream
         ? new Response(stream, { headers: UI_STREAM_HEADERS })
         : new Response(null, { status: 204 });
@@ -96,6 +102,26 @@ export class SessionDO extends Actor {
     const regenerate = request.trigger === "regenerate-message";
     const message = regenerate ? null : newestUserMessage(request);
     return this.generations.start(request.id, message, caller);
+  }
+
+  /** Seed 000's stateless stream: one reply to one message, metered like any other, in a chat
+   *  that is forgotten when the reply ends (no history). */
+  private async streamOnce(
+    name: string,
+    caller: Principal,
+    text: string,
+  ): Promise<ReadableStream<Uint8Array>> {
+    this.admit(name, caller);
+    const message: UserMessage = {
+      id: `msg_${crypto.randomUUID()}`,
+      role: "user",
+      parts: [{ type: "text", text: v.parse(MessageTextSchema, text) }],
+    };
+    return this.generations.start(
+      `${EPHEMERAL_CHAT_PREFIX}${crypto.randomUUID()}`,
+      message,
+      caller,
+    );
   }
 
   /** The chat's generation in progress from its start (or after `after`), then live; null

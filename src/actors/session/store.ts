@@ -14,6 +14,10 @@ const toMessage = (row: MessageRow): StoredUIMessage => ({
   ...(row.metadata === null ? {} : { metadata: JSON.parse(row.metadata) }),
 });
 
+/** Chats of seed 000's stateless stream: no client chat id can start with it (ChatIdSchema),
+ *  and they are deleted when their one reply ends. */
+export const EPHEMERAL_CHAT_PREFIX = "~once-";
+
 export class SessionStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -22,7 +26,13 @@ export class SessionStore {
   }
 
   chats(): ChatRow[] {
-    return this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, id").toArray();
+    return this.sql
+      .exec<ChatRow>(
+        "SELECT * FROM chats WHERE substr(id, 1, ?) != ? ORDER BY updated_at DESC, id",
+        EPHEMERAL_CHAT_PREFIX.length,
+        EPHEMERAL_CHAT_PREFIX,
+      )
+      .toArray();
   }
 
   /** Refuses a new chat past CHATS_PER_SESSION_MAX. */

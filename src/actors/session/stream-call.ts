@@ -8,6 +8,7 @@ import type { Principal } from "../../shared/schemas/principal.ts";
 
 export const SessionStreamCallSchema = v.variant("op", [
   v.object({ op: v.literal("chat"), name: v.string(), caller: v.unknown(), input: v.unknown() }),
+  v.object({ op: v.literal("stream"), name: v.string(), caller: v.unknown(), message: v.string() }),
   v.object({
     op: v.literal("resume"),
     name: v.string(),
@@ -19,6 +20,7 @@ export const SessionStreamCallSchema = v.variant("op", [
 
 export type SessionStreamCall =
   | { op: "chat"; name: string; caller: Principal; input: ChatRequest }
+  | { op: "stream"; name: string; caller: Principal; message: string }
   | { op: "resume"; name: string; caller: Principal; chat_id: string; after: number | null };
 
 /** Marks a response that carries a refusal, not a stream. */

@@ -28,6 +28,13 @@ export const UI_STREAM_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
+/** Seed 000's plain text stream (Pattern 7). */
+export const TEXT_STREAM_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+} as const;
+
 const DELTA_TYPES = new Set(["text-delta", "reasoning-delta"]);
 
 /** Consecutive deltas of one part become one event carrying the id of the last. */
@@ -111,4 +118,41 @@ export class Listeners {
       .abort(new Error("the reader fell too far behind; resume with Last-Event-ID"))
       .catch(() => undefined);
   }
+}
+
+/**
+ * Seed 000's stateless stream (Pattern 7): the UI message stream reduced to `data: {"text"}`
+ * events for each text delta, `data: {"error"}` when the reply failed, then `data: [DONE]`.
+ */
+export function toTextEvents(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(bytes, controller) {
+        buffer += decoder.decode(bytes, { stream: true });
+        let end = buffer.indexOf("\n\n");
+        while (end !== -1) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = event
+            .split("\n")
+            .find((line) => line.startsWith("data: "))
+            ?.slice(6);
+          if (data === "[DONE]") controller.enqueue(encoder.encode(SSE_DONE));
+          else if (data) {
+            const chunk = JSON.parse(data) as UIChunk;
+            const out =
+              chunk.type === "text-delta"
+                ? { text: chunk.delta }
+                : chunk.type === "error"
+                  ? { error: chunk.errorText }
+                  : null;
+            if (out) controller.enqueue(encoder.encode(`data: ${JSON.stringify(out)}\n\n`));
+          }
+          end = buffer.indexOf("\n\n");
+        }
+      },
+    }),
+  );
 }

@@ -248,6 +248,32 @@ export const chatRoutes = [
   defineRoute(
     {
       method: "post",
+      path: "/v1/creations/:creation_id/stream",
+      operationId: "streamOnce",
+      summary: 'Seed 000 Pattern 7: one reply streamed as `data: {"text"}` events, then [DONE]',
+      description:
+        'Stateless: no history is kept. Metered like every reply (the creation\'s ai.payer pays); a failure mid-reply is a `data: {"error"}` event.',
+      tag,
+      auth,
+      creationParam: "creation_id",
+      params: SessionParamsSchema,
+      body: SendSchema,
+      responses: {
+        200: { description: "text/event-stream", mediaType: "text/event-stream" },
+        402: { description: "The payer cannot cover the worst case" },
+      },
+    },
+    async (c, { principal, params, body }) =>
+      callSessionStream(session(c.env, params.creation_id, principal), {
+        op: "stream",
+        name: sessionName(params.creation_id, principal),
+        caller: principal,
+        message: body.message,
+      }),
+  ),
+  defineRoute(
+    {
+      method: "post",
       path: "/v1/creations/:creation_id/session/clear",
       operationId: "sessionClear",
       summary: "Seed 000: forget the session's history",
