@@ -532,3 +532,78 @@ describe("seed 000's stateless stream", () => {
     expect(audit.held).toBe(0);
   });
 });
+
+describe("seed 000's session WebSocket", () => {
+  async function ticket(creationId: string, sub = "bob") {
+    const response = await api(`/v1/creations/${creationId}/session/tickets`, {
+      method: "POST",
+      headers: await bearer({ sub }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { ticket: string }).ticket;
+  }
+
+  async function open(creationId: string, query: string) {
+    const response = await api(`/v1/creations/${creationId}/session?${query}`, {
+      headers: { upgrade: "websocket" },
+    });
+    if (response.status !== 101) return { response, frames: [], ws: null };
+    const ws = response.webSocket as WebSocket;
+    ws.accept();
+    const frames: { type: string; [key: string]: unknown }[] = [];
+    ws.addEventListener("message", (event) => frames.push(JSON.parse(event.data as string)));
+    return { response, frames, ws };
+  }
+
+  it("inits with the history, streams a reply's parts to every tab, then the seed's message; clear reaches all", async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    const first = await script({ text: "earlier reply" });
+    await post(
+      `/v1/creations/${creation.id}/session/send`,
+      { message: `earlier ${first.marker}` },
+      headers,
+    );
+    const tabA = await open(creation.id, `ticket=${await ticket(creation.id)}`);
+    const tabB = await open(creation.id, `ticket=${await ticket(creation.id)}`);
+    await expect.poll(() => tabA.frames.length).toBe(1);
+    expect(tabA.frames[0]).toEqual({
+      type: "init",
+      history: [
+        { role: "user", content: `earlier ${first.marker}` },
+        { role: "assistant", content: "earlier reply" },
+      ],
+    });
+    const { marker } = await script({ chunks: ["over ", "the ", "socket"] });
+    tabA.ws?.send(JSON.stringify({ type: "send", text: `live ${marker}` }));
+    const final = { type: "message", role: "assistant", content: "over the socket" };
+    await expect.poll(() => tabB.frames.at(-1)).toEqual(final);
+    await expect.poll(() => tabA.frames.at(-1)).toEqual(final);
+    const deltas = tabB.frames.filter((f) => f.type === "text-delta").map((f) => f.delta);
+    expect(deltas).toEqual(["over ", "the ", "socket"]);
+    expect(tabB.frames.filter((f) => f.type === "message")).toHaveLength(1);
+    expect(
+      await (await post(`/v1/creations/${creation.id}/session/clear`, {}, headers)).json(),
+    ).toEqual({ ok: true });
+    await expect.poll(() => tabA.frames.at(-1)).toEqual({ type: "cleared" });
+    await expect.poll(() => tabB.frames.at(-1)).toEqual({ type: "cleared" });
+    tabA.ws?.send("not json");
+    await expect.poll(() => tabA.frames.at(-1)?.code).toBe("INVALID_FRAME");
+  });
+
+  it("takes each ticket once, only in the session that issued it", async () => {
+    const creation = await fundedCreation();
+    const used = await ticket(creation.id);
+    expect((await open(creation.id, `ticket=${used}`)).response.status).toBe(101);
+    const again = await open(creation.id, `ticket=${used}`);
+    expect(again.response.status).toBe(401);
+    expect((await problemOf(again.response)).code).toBe("INVALID_TICKET");
+    // Bob's ticket, edited to name Carol: Carol's session never issued it.
+    const forged = used.replace(/^stk_[^.]+/, `stk_${btoa("carol")}`);
+    expect((await open(creation.id, `ticket=${forged}`)).response.status).toBe(401);
+    expect((await open(creation.id, "ticket=nonsense")).response.status).toBe(401);
+    expect((await open(creation.id, "")).response.status).toBe(401);
+    const plain = await api(`/v1/creations/${creation.id}/session`);
+    expect((await problemOf(plain)).code).toBe("NOT_A_WEBSOCKET");
+  });
+});

@@ -348,3 +348,50 @@ export const AI_SYSTEM_PROMPT_MAX_CHARS = 8_000;
 
 /** Most tokens a creation may let one reply have. */
 export const AI_MAX_OUTPUT_TOKENS_LIMIT = 32_000;
+
+// ── Platform LLM tools (/v1/tools/llm/*) ───────────────────────────────────────────────────
+
+/** Largest body of a request to the LLM tools: a conversation sent whole each call. */
+export const LLM_TOOL_REQUEST_BODY_MAX_BYTES = 1024 * 1024;
+
+/** Messages one request may carry. */
+export const LLM_TOOL_MESSAGES_MAX = 500;
+
+/** Text parts one message's content (or the system prompt) may have. */
+export const LLM_TOOL_CONTENT_PARTS_MAX = 32;
+
+/** Longest text of one message, one text part, or the system prompt, in UTF-16 units. */
+export const LLM_TOOL_TEXT_MAX_CHARS = 200_000;
+
+/** Largest `max_tokens` a request may name; the deployment's AI_MAX_OUTPUT_TOKENS caps what a
+ *  call gets (and what its hold reserves). */
+export const LLM_TOOL_MAX_TOKENS_MAX = 1_000_000;
+
+/** Longest one call may run before it is cut off and settled for what was generated. */
+export const LLM_TOOL_CALL_MAX_MS = 5 * 60 * 1000;
+
+/** Tries to settle a call's hold (the wallet's idempotency keys make a retry harmless); a hold
+ *  never settled is released by the wallet when its TTL ends. */
+export const LLM_TOOL_SETTLE_ATTEMPTS_MAX = 3;
+
+/** Longest model id a request may name (it must also be one the deployment allows). */
+export const LLM_TOOL_MODEL_MAX_CHARS = 200;
+
+/** Stop sequences one request may give (OpenAI's limit), and the longest one, in characters. */
+export const LLM_TOOL_STOP_SEQUENCES_MAX = 4;
+export const LLM_TOOL_STOP_SEQUENCE_MAX_CHARS = 200;
+
+/** How long a session WebSocket ticket may wait to be used. */
+export const SESSION_TICKET_TTL_MS = 60_000;
+
+/** Unused tickets one session keeps; past it the oldest is forgotten. */
+export const SESSION_TICKETS_MAX = 20;
+
+/** Messages a session WebSocket's `init` carries (seed 000: the last 50). */
+export const SESSION_INIT_HISTORY_MESSAGES = 50;
+
+/** Largest frame a session WebSocket reads. */
+export const SESSION_FRAME_MAX_BYTES = 32 * 1024;
+
+/** Sockets one session keeps open (a user's tabs and devices). */
+export const SESSION_SOCKETS_MAX = 20;

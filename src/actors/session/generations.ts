@@ -44,6 +44,9 @@ export interface GenerationsHost {
   cancel(key: string): boolean;
   finalizeTask: string;
   settleTask: string;
+  /** Every chunk of a chat's reply as it is stored, and the reply once it has ended. */
+  onChunk(chatId: string, chunk: UIChunk): void;
+  onReply(chatId: string, reply: StoredUIMessage): void;
 }
 
 /** How a generation ended. */
@@ -81,6 +84,7 @@ const settleKey = (id: string) => `settle:${id}`;
 export class Generations {
   private readonly running = new Map<string, Running>();
   private readonly seqs = new Map<string, number>();
+  private readonly chats = new Map<string, string>();
 
   constructor(private readonly host: GenerationsHost) {}
 
@@ -395,7 +399,7 @@ export class Generations {
     this.host.cancel(watchdogKey(id));
     this.seqs.delete(id);
     listeners.end(id);
-    // A stateless reply keeps nothing once it is settled (an unsettled one waits for its job).
+    this.host.onReply(row.chat_id, final);
     this.forgetIfEphemeral(id);
   }
 
@@ -501,6 +505,8 @@ export class Generations {
     this.seqs.set(id, seq);
     this.host.store.appendEvent(id, seq, chunk);
     this.host.listeners.push(id, { seq, chunk });
+    const chatId = this.chatOf(id);
+    if (chatId !== null) this.host.onChunk(chatId, chunk);
   }
 
   private async placeHold(id: string, chatId: string, plan: Plan, amount: number) {
@@ -549,6 +555,17 @@ export class Generations {
     const picked = this.storedPrefs().model;
     if (picked && config.models.includes(picked)) return picked;
     return creationModel && config.models.includes(creationModel) ? creationModel : config.model;
+  }
+
+  /** The chat of a generation (remembered while it streams: one read per generation). */
+  private chatOf(id: string): string | null {
+    let chatId = this.chats.get(id);
+    if (chatId === undefined) {
+      chatId = this.host.store.generation(id)?.chat_id;
+      if (chatId === undefined) return null;
+      this.chats.set(id, chatId);
+    }
+    return chatId;
   }
 
   private sql(): SqlStorage {

@@ -59,6 +59,15 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
     name: "generation_payer",
     sql: "ALTER TABLE generations ADD COLUMN payer TEXT;",
   },
+  {
+    // Single-use tickets for the session's WebSocket (seed 000's private real-time channel).
+    name: "session_tickets",
+    sql: `
+      CREATE TABLE tickets (
+        ticket TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );`,
+  },
 ];
 
 export type ChatRow = { id: string; title: string | null; created_at: number; updated_at: number };

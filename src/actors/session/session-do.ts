@@ -4,8 +4,15 @@
 // paid through a wallet hold placed before the provider is called and settled when it ends.
 
 import * as v from "valibot";
+import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
-import { CHAT_MESSAGES_PAGE_MAX } from "../../shared/limits.ts";
+import {
+  CHAT_MESSAGES_PAGE_MAX,
+  SESSION_FRAME_MAX_BYTES,
+  SESSION_SOCKETS_MAX,
+  SESSION_TICKET_TTL_MS,
+  SESSION_TICKETS_MAX,
+} from "../../shared/limits.ts";
 import {
   type ChatRequest,
   ChatRequestSchema,
@@ -17,9 +24,11 @@ import {
 } from "../../shared/schemas/chat.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
 import { Actor, task } from "../actor.ts";
-import { refusalOf, refusalsAsValues } from "../refusal.ts";
+import { refusalOf, refusalsAsValues, unwrapRefusal } from "../refusal.ts";
 import { Generations } from "./generations.ts";
+import { textOf } from "./messages.ts";
 import { SESSION_MIGRATIONS } from "./schema.ts";
+import { initFrame, newTicket, SendFrameSchema } from "./socket.ts";
 import { EPHEMERAL_CHAT_PREFIX, SessionStore } from "./store.ts";
 import { Listeners, TEXT_STREAM_HEADERS, toTextEvents, UI_STREAM_HEADERS } from "./stream.ts";
 import { refusalResponse, SessionStreamCallSchema } from "./stream-call.ts";
@@ -41,6 +50,14 @@ export class SessionDO extends Actor {
     identity: () => this.identity(),
     schedule: (request) => this.schedule(request),
     cancel: (key) => this.cancel(key),
+    // Seed 000's sockets follow the session's own chat: every part, then the final message.
+    onChunk: (chatId, chunk) => {
+      if (chatId === SEED_CHAT_ID) this.broadcast(chunk);
+    },
+    onReply: (chatId, reply) => {
+      if (chatId !== SEED_CHAT_ID) return;
+      this.broadcast({ type: "message", role: "assistant", content: textOf(reply) });
+    },
     finalizeTask: FINALIZE_TASK,
     settleTask: SETTLE_TASK,
   });
@@ -70,6 +87,8 @@ export class SessionDO extends Actor {
    * this (src/router/routes/chat.ts); a refusal comes back as a problem the router rethrows.
    */
   override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket")
+      return this.openSocket(request);
     try {
       const call = v.parse(SessionStreamCallSchema, await request.json());
       const caller = call.caller as Principal;
@@ -215,7 +234,98 @@ export class SessionDO extends Actor {
     this.admit(name, caller);
     for (const active of this.store.inProgress()) await this.generations.stop(active.id);
     this.store.clearAll();
+    this.broadcast({ type: "cleared" });
     return { ok: true };
+  }
+
+  // ── seed 000's WebSocket (socket.ts) ───────────────────────────────────────────────────
+
+  /** A single-use ticket for the session's WebSocket (a browser cannot send Authorization). */
+  issueTicket(name: string, caller: Principal): { ticket: string; expires_at: string } {
+    this.admit(name, caller);
+    const now = clock.now();
+    const ticket = newTicket(this.identity().userId);
+    this.sql.exec("DELETE FROM tickets WHERE expires_at <= ?", now);
+    this.sql.exec(
+      `DELETE FROM tickets WHERE ticket NOT IN
+         (SELECT ticket FROM tickets ORDER BY expires_at DESC LIMIT ?)`,
+      SESSION_TICKETS_MAX - 1,
+    );
+    this.sql.exec("INSERT INTO tickets VALUES (?, ?)", ticket, now + SESSION_TICKET_TTL_MS);
+    return { ticket, expires_at: new Date(now + SESSION_TICKET_TTL_MS).toISOString() };
+  }
+
+  /** Uses up a ticket: true once, for a ticket this session issued that has not expired. */
+  redeemTicket(ticket: string): boolean {
+    const row = this.sql
+      .exec<{ expires_at: number }>(
+        "DELETE FROM tickets WHERE ticket = ? RETURNING expires_at",
+        ticket,
+      )
+      .toArray()[0];
+    return row !== undefined && row.expires_at > clock.now();
+  }
+
+  /** The router checked the ticket or credentials and names the session and user. */
+  private openSocket(request: Request): Response {
+    const name = request.headers.get(SESSION_NAME_HEADER) ?? "";
+    const userId = name.slice(name.indexOf(":") + 1);
+    this.admit(name, { type: "user", id: userId, email: null, admin: false });
+    if (this.ctx.getWebSockets().length >= SESSION_SOCKETS_MAX) {
+      return Response.json(
+        { code: "SESSION_BUSY", detail: `A session keeps ${SESSION_SOCKETS_MAX} sockets open.` },
+        { status: 429 },
+      );
+    }
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ name, userId });
+    server.send(JSON.stringify(initFrame(this.store.history(SEED_CHAT_ID))));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+    try {
+      if (text.length > SESSION_FRAME_MAX_BYTES) {
+        throw new ApiError(
+          "FRAME_TOO_LARGE",
+          `A frame is at most ${SESSION_FRAME_MAX_BYTES} bytes.`,
+        );
+      }
+      let frame: unknown;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        throw new ApiError("INVALID_FRAME", 'A frame is JSON: { "type": "send", "text" }.');
+      }
+      const parsed = v.safeParse(SendFrameSchema, frame);
+      if (!parsed.success) {
+        throw new ApiError(
+          "INVALID_FRAME",
+          `Send { "type": "send", "text" }: ${parsed.issues[0].message}`,
+        );
+      }
+      const { name, userId } = ws.deserializeAttachment() as { name: string; userId: string };
+      const caller: Principal = { type: "user", id: userId, email: null, admin: false };
+      // send() answers a refusal as a value (refusalsAsValues): unwrap it to report it here.
+      unwrapRefusal(await this.send(name, caller, parsed.output.text));
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      ws.send(JSON.stringify({ type: "error", code: refusal.code, message: refusal.detail }));
+    }
+  }
+
+  private broadcast(frame: object): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing as we send: it reconnects and gets init.
+      }
+    }
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
@@ -284,7 +394,12 @@ function newestUserMessage(request: ChatRequest): UserMessage {
   };
 }
 
+/** The header the router names the session with when it forwards a WebSocket upgrade. */
+export const SESSION_NAME_HEADER = "x-troupe-session";
+
 refusalsAsValues<SessionDO, Actor>(SessionDO, {
+  issueTicket: true,
+  redeemTicket: true,
   stop: true,
   listChats: true,
   getChat: true,

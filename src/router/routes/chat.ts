@@ -4,7 +4,10 @@
 
 import * as v from "valibot";
 import { actorByName } from "../../actors/refusal.ts";
+import { SESSION_NAME_HEADER } from "../../actors/session/session-do.ts";
+import { ticketUser } from "../../actors/session/socket.ts";
 import { callSessionStream } from "../../actors/session/stream-call.ts";
+import { ApiError } from "../../shared/errors.ts";
 import {
   ChatListSchema,
   ChatPageQuerySchema,
@@ -18,6 +21,8 @@ import {
   StreamQuerySchema,
 } from "../../shared/schemas/chat.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
+import { authenticate, hasCredentials } from "../auth/authenticate.ts";
+import type { AppContext } from "../context.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "ai sessions";
@@ -26,6 +31,26 @@ const auth = ["user"] as const;
 const sessionName = (creationId: string, principal: Principal) => `${creationId}:${principal.id}`;
 const session = (env: Env, creationId: string, principal: Principal) =>
   actorByName(env.SESSION, sessionName(creationId, principal));
+
+/** The session a WebSocket opens: the signed-in user's, or the one a valid ticket names. */
+async function socketSession(c: AppContext, creationId: string, ticket: string | undefined) {
+  if (hasCredentials(c)) {
+    const principal = await authenticate(c);
+    if (principal.type !== "user") {
+      throw new ApiError("FORBIDDEN", "A session's WebSocket is its user's.");
+    }
+    return sessionName(creationId, principal);
+  }
+  const userId = ticket ? ticketUser(ticket) : null;
+  if (!ticket || userId === null) {
+    throw new ApiError("INVALID_TICKET", "Connect with ?ticket= from POST …/session/tickets.");
+  }
+  const name = `${creationId}:${userId}`;
+  if (!(await actorByName(c.env.SESSION, name).redeemTicket(ticket))) {
+    throw new ApiError("INVALID_TICKET", "The ticket is unknown, used or expired.");
+  }
+  return name;
+}
 
 /** `Last-Event-ID` (what EventSource and the AI SDK send on reconnect) or `?after=`. */
 function resumeAfter(header: string | undefined, query: string | undefined): number | null {
@@ -244,6 +269,58 @@ export const chatRoutes = [
           body.message,
         ),
       ),
+  ),
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/creations/:creation_id/session/tickets",
+      operationId: "createSessionTicket",
+      summary: "A single-use, 60-second ticket for the session's WebSocket (seed 000)",
+      tag,
+      auth,
+      creationParam: "creation_id",
+      params: SessionParamsSchema,
+      responses: {
+        201: {
+          description: "The ticket",
+          schema: v.object({ ticket: v.string(), expires_at: v.string() }),
+        },
+      },
+    },
+    async (c, { principal, params }) =>
+      c.json(
+        await session(c.env, params.creation_id, principal).issueTicket(
+          sessionName(params.creation_id, principal),
+          principal,
+        ),
+        201,
+      ),
+  ),
+  defineRoute(
+    {
+      method: "get",
+      path: "/v1/creations/:creation_id/session",
+      operationId: "sessionSocket",
+      summary:
+        "The session's WebSocket (seed 000): init, send, the reply's parts, message, cleared",
+      description:
+        'Upgrade: websocket with `?ticket=` (or Authorization). On connect `{ "type": "init", "history" }` (the last 50 of the session\'s chat); send `{ "type": "send", "text" }`; every socket of the user gets the reply\'s parts as they stream and `{ "type": "message", "role": "assistant", "content" }`; a clear sends `{ "type": "cleared" }`.',
+      tag,
+      // A browser cannot send Authorization on a WebSocket: the handler takes a ticket or it.
+      auth: "public",
+      params: SessionParamsSchema,
+      query: v.object({ ticket: v.optional(v.pipe(v.string(), v.maxLength(512))) }),
+      responses: { 101: { description: "The WebSocket" } },
+    },
+    async (c, { params, query }) => {
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        throw new ApiError("NOT_A_WEBSOCKET", "Connect with Upgrade: websocket.");
+      }
+      const name = await socketSession(c, params.creation_id, query.ticket);
+      const headers = new Headers(c.req.raw.headers);
+      headers.set(SESSION_NAME_HEADER, name);
+      return c.env.SESSION.getByName(name).fetch(new Request(c.req.raw, { headers }));
+    },
   ),
   defineRoute(
     {
