@@ -3,6 +3,8 @@
 import { startDevServer } from "../scripts/dev-server.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { signRequest } from "../src/shared/service-signature.ts";
+import { startModelServer } from "../test/support/model-server.ts";
+import { AI_CONCURRENT_STREAMS, aiScenarios, measureAi } from "./ai.mjs";
 import { writeBenchConfig } from "./config.mjs";
 import { benchFixtures } from "./fixtures.mjs";
 import { measureInTurns, printTable } from "./measure.mjs";
@@ -17,7 +19,18 @@ import {
 } from "./rooms.mjs";
 
 const vars = readDevVars();
-const server = await startDevServer({ config: writeBenchConfig() });
+// The AI section streams from a real local OpenAI-compatible server (the tests' own).
+const modelServer = await startModelServer();
+const server = await startDevServer({
+  config: writeBenchConfig(),
+  vars: {
+    AI_PROVIDER: "openai-compatible",
+    AI_BASE_URL: `${modelServer.url}/v1`,
+    AI_MODEL: "bench-model",
+    AI_MAX_OUTPUT_TOKENS: "1000",
+    ALLOW_LOCALHOST_WEBHOOKS: "true",
+  },
+});
 const {
   url,
   wsUrl,
@@ -205,6 +218,13 @@ async function roomSaturation(jwt) {
   }
 }
 
+/** Replies through SessionDO against the model server read directly. */
+async function aiStreaming() {
+  const scenarios = aiScenarios({ modelUrl: modelServer.url, url, jwtFor, createFundedCreation });
+  await measureAi(scenarios, 1);
+  await measureAi(scenarios, AI_CONCURRENT_STREAMS);
+}
+
 const RAW_RELAY = "raw hibernatable DO (baseline)";
 const sentAtOf = (text) => Number(String(text).split(":")[1]);
 
@@ -217,6 +237,7 @@ try {
     wallets: hotWallet,
     rooms: roomFanout,
     saturation: roomSaturation,
+    ai: aiStreaming,
   };
   const chosen = process.argv.slice(2);
   for (const [name, section] of Object.entries(sections)) {
@@ -224,4 +245,5 @@ try {
   }
 } finally {
   await server.stop();
+  await modelServer.close();
 }
