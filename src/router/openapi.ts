@@ -63,10 +63,21 @@ const problemResponse = (description: string) => ({
 });
 
 function successResponse(spec: ResponseSpec) {
-  if (!spec.schema) return { description: markdown(spec.description) };
+  if (!spec.schema) {
+    // A stream (text/event-stream) has no JSON schema, but its media type is documented.
+    return spec.mediaType
+      ? {
+          description: markdown(spec.description),
+          content: { [spec.mediaType]: { schema: { type: "string" } } },
+        }
+      : { description: markdown(spec.description) };
+  }
   return {
     description: markdown(spec.description),
-    content: { [spec.mediaType ?? "application/json"]: { schema: jsonSchema(spec.schema) } },
+    content: {
+      [spec.mediaType ?? "application/json"]: { schema: jsonSchema(spec.schema) },
+      ...(spec.streamMediaType ? { [spec.streamMediaType]: { schema: { type: "string" } } } : {}),
+    },
   };
 }
 

@@ -25,6 +25,8 @@ export interface Operation {
   pathParams: Parameter[];
   queryParams: Parameter[];
   body?: JsonSchema;
+  /** Media types the operation documents for its success answers besides JSON (an SSE stream). */
+  successMediaTypes: string[];
 }
 
 interface OpenApiOperation {
@@ -34,6 +36,7 @@ interface OpenApiOperation {
   "x-troupe-principals"?: PrincipalKind[];
   parameters?: (Parameter & { in: "path" | "query" })[];
   requestBody?: { content?: { "application/json"?: { schema?: JsonSchema } } };
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 }
 
 /** Every operation of the document, in document order. */
@@ -53,6 +56,10 @@ export function operationsOf(document: {
         auth: principals ?? (security.length === 0 ? "public" : "optional"),
         pathParams: parameters.filter((parameter) => parameter.in === "path"),
         queryParams: parameters.filter((parameter) => parameter.in === "query"),
+        successMediaTypes: Object.entries(operation.responses ?? {})
+          .filter(([status]) => status.startsWith("2"))
+          .flatMap(([, response]) => Object.keys(response.content ?? {}))
+          .filter((type) => type !== "application/json"),
         ...(operation.requestBody?.content?.["application/json"]?.schema
           ? { body: operation.requestBody.content["application/json"].schema }
           : {}),

@@ -95,8 +95,10 @@ function contractBroken(
   ) {
     broken.push(`credential "${routeCase.credential}" was accepted (${status})`);
   }
-  if (status >= 200 && status < 300 && status !== 204) {
-    const json = response.headers.get("content-type")?.startsWith("application/json");
+  const contentType = response.headers.get("content-type") ?? "";
+  const documented = operation.successMediaTypes.some((type) => contentType.startsWith(type));
+  if (status >= 200 && status < 300 && status !== 204 && !documented) {
+    const json = contentType.startsWith("application/json");
     if (!json || parseJson(text) === undefined) {
       broken.push(`success ${status} is not JSON (${response.headers.get("content-type")})`);
     }

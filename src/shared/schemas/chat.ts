@@ -17,7 +17,10 @@ export const ChatIdSchema = v.pipe(
   ),
 );
 
-export const MessageTextSchema = textSchema(CHAT_MESSAGE_MAX_CHARS, 1);
+export const MessageTextSchema = v.pipe(
+  textSchema(CHAT_MESSAGE_MAX_CHARS, 1),
+  v.check((text) => text.trim().length > 0, "must not be blank"),
+);
 
 const TextPartSchema = v.looseObject({ type: v.literal("text"), text: MessageTextSchema });
 
