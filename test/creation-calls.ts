@@ -107,6 +107,16 @@ export const CALLS: Record<
     init: json("POST", { ops: [{ op: "set", path: "/round", value: 1 }] }),
     status: 200,
   }),
+  llmChatCompletions: () => ({
+    path: "/v1/tools/llm/v1/chat/completions",
+    init: json("POST", { messages: [{ role: "user", content: "hello" }] }),
+    status: 200,
+  }),
+  llmMessages: () => ({
+    path: "/v1/tools/llm/v1/messages",
+    init: json("POST", { max_tokens: 20, messages: [{ role: "user", content: "hello" }] }),
+    status: 200,
+  }),
   getSubdomain: () => ({ path: "/v1/subdomains/unclaimed-name", status: 200 }),
   checkSubdomainAccess: () => ({
     path: "/v1/subdomains/unclaimed-name/access?user_id=alice",

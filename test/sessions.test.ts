@@ -454,9 +454,30 @@ describe("the creation's AI settings", () => {
     expect(request?.body.messages[0]).toEqual({ role: "system", content: "Be brief." });
   });
 
-  it("payer user: the user's own wallet holds and pays, the creation's is untouched", async () => {
+  it("payer user: without a budget for the creation the reply is refused before the model is called", async () => {
     const creation = await fundedCreation();
     await patch(creation.id, { payer: "user" });
+    const { key, marker } = await script({ text: "never" });
+    const refused = await send(creation.id, "c1", `no budget ${marker}`, "erin");
+    expect(refused.status).toBe(403);
+    expect((await problemOf(refused)).code).toBe("AUTH_NO_AUTHORIZATION");
+    expect(await modelRequests(key)).toEqual([]);
+    const budget = { creation_id: creation.id, limit: 1, period: "day" };
+    expect(
+      (await post("/v1/me/authorizations/budget", budget, await bearer({ sub: "erin" }))).status,
+    ).toBe(201);
+    const small = await send(creation.id, "c1", `tiny budget ${marker}`, "erin");
+    expect(small.status).toBe(403);
+    expect((await problemOf(small)).code).toBe("AUTH_BUDGET_EXCEEDED");
+  });
+
+  it("payer user: the user's own wallet holds and pays inside their budget, the creation's is untouched", async () => {
+    const creation = await fundedCreation();
+    await patch(creation.id, { payer: "user" });
+    const budget = { creation_id: creation.id, limit: 1000, period: "day" };
+    expect(
+      (await post("/v1/me/authorizations/budget", budget, await bearer({ sub: "dora" }))).status,
+    ).toBe(201);
     const { marker } = await script({
       chunks: ["paid"],
       usage: { prompt_tokens: 10, completion_tokens: 5 },
@@ -475,6 +496,13 @@ describe("the creation's AI settings", () => {
     };
     expect(after.balance).toBe(before.balance - charge(10, 5));
     expect(after.held).toBe(0);
+    const budgets = (await (
+      await api("/v1/me/authorizations", { headers: await bearer({ sub: "dora" }) })
+    ).json()) as { spent: number; remaining: number }[];
+    expect(budgets[0]).toMatchObject({
+      spent: charge(10, 5),
+      remaining: 1000 - charge(10, 5),
+    });
     expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(10_000);
   });
 

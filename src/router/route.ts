@@ -20,6 +20,9 @@ export interface ResponseSpec {
   schema?: v.GenericSchema;
   /** Media type when not JSON, e.g. "text/html". */
   mediaType?: string;
+  /** The same answer as a stream when the request asks for one (`stream: true`), e.g.
+   *  "text/event-stream": documented beside the schema's media type. */
+  streamMediaType?: string;
 }
 
 export interface RouteSpec<

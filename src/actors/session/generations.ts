@@ -509,19 +509,26 @@ export class Generations {
     if (chatId !== null) this.host.onChunk(chatId, chunk);
   }
 
+  /** The creation's wallet holds for itself; a user who pays does so inside the budget they
+   *  authorized for the creation (AUTH_* 403 otherwise), like every charge a creation makes. */
   private async placeHold(id: string, chatId: string, plan: Plan, amount: number) {
     const wallet = actorByName(this.host.env.WALLET, plan.payer);
-    const placed = await wallet.hold(
-      plan.payer,
-      PLATFORM,
-      {
-        amount,
-        type: "ai",
-        description: `AI chat ${chatId}: generation ${id} (${plan.model}), worst case`,
-        ttl_seconds: Math.ceil(GENERATION_MAX_MS / 1000) + HOLD_MARGIN_SECONDS,
-      },
-      `ai:${id}:hold`,
-    );
+    const hold = {
+      amount,
+      type: "ai",
+      description: `AI chat ${chatId}: generation ${id} (${plan.model}), worst case`,
+      ttl_seconds: Math.ceil(GENERATION_MAX_MS / 1000) + HOLD_MARGIN_SECONDS,
+    };
+    const key = `ai:${id}:hold`;
+    const placed =
+      plan.payer === creationAccount(this.host.identity().creationId)
+        ? await wallet.hold(plan.payer, PLATFORM, hold, key)
+        : await wallet.holdForCreation(
+            plan.payer,
+            PLATFORM,
+            { ...hold, creation_id: this.host.identity().creationId },
+            key,
+          );
     return placed.body.hold.id;
   }
 

@@ -32,6 +32,8 @@ export class Authorizations {
   constructor(
     private readonly sql: SqlStorage,
     private readonly ledger: Ledger,
+    /** Money active holds reserve under an authorization: it counts as spent until settled. */
+    private readonly heldUnder: (authorizationId: string) => number,
   ) {}
 
   grant(input: CreateBudget, now: number): Authorization {
@@ -141,7 +143,8 @@ export class Authorizations {
     const spent = this.ledger.spentSince(Math.max(start, row.created_at), {
       authorizationId: row.id,
     });
-    return { spent, remaining: Math.max(0, row.spend_limit - spent), resetsAt };
+    const reserved = this.heldUnder(row.id);
+    return { spent, remaining: Math.max(0, row.spend_limit - spent - reserved), resetsAt };
   }
 
   private view(row: AuthorizationRow, now: number): Authorization {

@@ -55,7 +55,7 @@ export class WalletBook {
     const sql = host.ctx.storage.sql;
     this.ledger = new Ledger(sql);
     this.holds = new Holds(sql, this.ledger);
-    this.budgets = new Authorizations(sql, this.ledger);
+    this.budgets = new Authorizations(sql, this.ledger, (id) => this.holds.heldUnder(id));
     this.refunds = new Refunds(sql, this.ledger, this.holds);
   }
 

@@ -78,6 +78,8 @@ export class Holds {
         description: description ?? hold.description,
         on_behalf_of_user_id: hold.on_behalf_of_user_id,
         hold_id: id,
+        // A hold placed under a user's budget is spent under it (budgets count captures).
+        ...this.chargedFor(hold),
       },
       this.ledger.planReturn(taken, hold.amount - captured, now),
       now,
@@ -106,6 +108,32 @@ export class Holds {
       now,
     );
     return { hold: this.settle(id, status, null, now), transaction };
+  }
+
+  /** The creation and budget a hold was placed for, when one was (holdForCreation). */
+  private chargedFor(hold: HoldRow): { creation_id?: string; authorization_id?: string } {
+    const origin = this.sql
+      .exec<{ creation_id: string | null; authorization_id: string | null }>(
+        "SELECT creation_id, authorization_id FROM transactions WHERE seq = ?",
+        hold.hold_txn,
+      )
+      .one();
+    return {
+      ...(origin.creation_id === null ? {} : { creation_id: origin.creation_id }),
+      ...(origin.authorization_id === null ? {} : { authorization_id: origin.authorization_id }),
+    };
+  }
+
+  /** Money active holds reserve under one budget authorization. */
+  heldUnder(authorizationId: string): number {
+    return this.sql
+      .exec<{ total: number }>(
+        `SELECT COALESCE(SUM(h.amount), 0) AS total FROM holds h
+         JOIN transactions t ON t.seq = h.hold_txn
+         WHERE h.status = 'active' AND t.authorization_id = ?`,
+        authorizationId,
+      )
+      .one().total;
   }
 
   /** Money reserved by active holds. */

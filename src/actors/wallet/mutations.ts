@@ -12,6 +12,7 @@ import type { Principal } from "../../shared/schemas/principal.ts";
 import {
   CaptureSchema,
   DepositSchema,
+  HoldForCreationSchema,
   type HoldResult,
   HoldSchema,
   RefundSchema,
@@ -54,6 +55,8 @@ export interface MutationContext {
 
 export interface Mutation<S extends v.GenericSchema, T> {
   allowed: readonly Role[] | ((account: Opened, caller: Principal) => void);
+  /** The change charges a user for a creation: refused while the user is disabled. */
+  forCreation?: true;
   schema: S;
   /** The operation idempotency compares: a key reused for another operation is refused. */
   operation(context: MutationContext): string;
@@ -126,6 +129,40 @@ export const MUTATIONS = {
         authorization_id: authorization.id,
       };
       return book.result(book.debit(account, entry, now));
+    },
+  }),
+
+  /** The platform holds a user's credits for a creation that charges them (an AI session with
+   *  ai.payer "user"), only inside the budget the user authorized for that creation. Holds
+   *  under a budget count against it while active, so concurrent holds cannot overrun it. */
+  holdForCreation: mutation({
+    allowed: (account, caller) => {
+      if (account.kind !== "user" || caller.type !== "service") {
+        throw new ApiError("FORBIDDEN", "Only the platform holds a user's credits for a creation.");
+      }
+    },
+    forCreation: true,
+    schema: HoldForCreationSchema,
+    operation: () => "hold-for-creation",
+    apply: (book, account, request, now, context): HoldResult => {
+      const authorization = book.budgets.check(request.creation_id, request.amount, now);
+      const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
+      const entry = {
+        type: request.type,
+        description: request.description,
+        reference_id: request.reference_id ?? context.key,
+        creation_id: request.creation_id,
+        authorization_id: authorization.id,
+      };
+      const placed = book.holds.place({ amount: request.amount, expiresAt, entry }, now);
+      if (!placed) throw insufficientFunds(account, book.ledger.balance(now), request.amount);
+      context.schedule({
+        key: holdJobKey(placed.hold.id),
+        task: EXPIRE_HOLD_TASK,
+        payload: { hold_id: placed.hold.id },
+        at: expiresAt,
+      });
+      return book.holdResult(placed, now);
     },
   }),
 

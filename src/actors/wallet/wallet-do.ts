@@ -30,6 +30,7 @@ import {
   type Deposit,
   type DepositResult,
   DepositSchema,
+  type HoldForCreation,
   type HoldRequest,
   type HoldResult,
   type Refund,
@@ -132,6 +133,10 @@ export class WalletDO extends Actor {
 
   hold(name: string, caller: Principal, input: HoldRequest, key?: string) {
     return this.change(MUTATIONS.hold, { name, caller, input, key });
+  }
+
+  holdForCreation(name: string, caller: Principal, input: HoldForCreation, key?: string) {
+    return this.change(MUTATIONS.holdForCreation, { name, caller, input, key });
   }
 
   capture(name: string, caller: Principal, holdId: string, input: Capture, key?: string) {
@@ -317,7 +322,9 @@ export class WalletDO extends Actor {
     else this.check(caller, account, mutation.allowed);
     // A creation acts on a user's wallet only for the user, never while the user is disabled.
     // Checked before the idempotency record: the refusal lasts only until the user is enabled.
-    if (account.kind === "user" && caller.type === "creation") this.userStatus.requireEnabled();
+    if (account.kind === "user" && (caller.type === "creation" || mutation.forCreation)) {
+      this.userStatus.requireEnabled();
+    }
     const input = v.parse(mutation.schema, request.input);
     const context: MutationContext = {
       caller,
@@ -358,6 +365,7 @@ const agentOf = (caller: Principal) => (caller.type === "user" ? (caller.agent?.
 export type { ConsumeResponse, HoldResult, TransactionResult };
 
 refusalsAsValues<WalletDO, Actor>(WalletDO, {
+  holdForCreation: true,
   endCreationKey: true,
   view: true,
   transactions: true,

@@ -319,7 +319,7 @@ export const chatRoutes = [
       const name = await socketSession(c, params.creation_id, query.ticket);
       const headers = new Headers(c.req.raw.headers);
       headers.set(SESSION_NAME_HEADER, name);
-      return c.env.SESSION.getByName(name).fetch(new Request(c.req.raw, { headers }));
+      return actorByName(c.env.SESSION, name).fetch(new Request(c.req.raw, { headers }));
     },
   ),
   defineRoute(

@@ -10,6 +10,7 @@ import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { devAuthRoutes } from "./dev-auth.ts";
 import { healthRoutes } from "./health.ts";
+import { llmToolRoutes } from "./llm-tools.ts";
 import { meRoutes } from "./me.ts";
 import { registryRoutes } from "./registry.ts";
 import { roomRoutes } from "./rooms.ts";
@@ -34,6 +35,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...billingRoutes,
   ...roomRoutes,
   ...chatRoutes,
+  ...llmToolRoutes,
   ...subdomainRoutes,
   ...adminSubdomainRoutes,
   ...adminUserRoutes,

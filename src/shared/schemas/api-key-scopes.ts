@@ -15,6 +15,7 @@ export const API_KEY_SCOPES = [
   "rooms:write",
   "subdomains:read",
   "users:verify",
+  "ai:generate",
 ] as const;
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -89,6 +89,13 @@ export const HoldSchema = v.strictObject({
   on_behalf_of_user_id: v.optional(UserIdSchema),
 });
 
+/** The platform's hold on a user's wallet for a creation that charges them (AI sessions). */
+export const HoldForCreationSchema = v.strictObject({
+  ...HoldSchema.entries,
+  creation_id: v.pipe(v.string(), v.uuid("must be a creation id")),
+});
+export type HoldForCreation = v.InferOutput<typeof HoldForCreationSchema>;
+
 export const CaptureSchema = v.strictObject({
   /** Defaults to the whole hold; the rest returns to the wallet. */
   amount: v.optional(AmountSchema),
