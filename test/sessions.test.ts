@@ -147,6 +147,16 @@ describe("POST /v1/creations/:id/chat", () => {
     const { key, marker } = await script({ chunks: ["a", "b", "c"], stallAfterChunks: 1 });
     const first = await send(creation.id, "c1", `stall ${marker}`);
     const { reader } = await readUntil(first, (text) => text.includes('"text-delta"'));
+    const page = await api(`${chatPath(creation.id)}/c1`, {
+      headers: await bearer({ sub: "bob" }),
+    });
+    const { messages } = (await page.json()) as {
+      messages: { role: string; parts: { text?: string }[]; metadata?: { status?: string } }[];
+    };
+    // The reply so far is in the history, marked as still streaming.
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(messages[1]?.metadata?.status).toBe("streaming");
+    expect(messages[1]?.parts.map((p) => p.text ?? "").join("")).toBe("a");
     const second = await send(creation.id, "c1", "again");
     expect(second.status).toBe(409);
     expect((await problemOf(second)).code).toBe("GENERATION_IN_PROGRESS");
@@ -243,7 +253,14 @@ describe("resume and stop", () => {
     for (let r = await reader.read(); !r.done; r = await reader.read())
       rest += new TextDecoder().decode(r.value);
     const tail = chunksOf(parseSse(rest)).map((c) => c.type);
-    expect(tail.slice(-1)).toEqual(["abort"]);
+    // What was opened is closed before the abort, so a client's part ends "done".
+    expect(tail.slice(-5)).toEqual([
+      "text-end",
+      "finish-step",
+      "data-wallet",
+      "message-metadata",
+      "abort",
+    ]);
     expect(rest.trimEnd().endsWith("data: [DONE]")).toBe(true);
     await expect.poll(async () => (await modelRequests(key))[0]?.aborted).toBe(true);
     const page = (await (await api(`${chatPath(creation.id)}/c1`, { headers })).json()) as {

@@ -360,12 +360,12 @@ export class Generations {
       id,
     );
     const balance = await this.settle(id);
-    const metadata = {
-      generation_id: id,
-      model: row.model,
-      usage,
-      charged,
-    };
+    // A reply cut short still closes what it opened, so a client's parts end "done".
+    for (const chunk of closingChunks(store.events(id))) this.append(id, chunk);
+    const status: GenerationStatus =
+      ending === "finished" ? "finished" : ending === "stopped" ? "stopped" : "failed";
+    // `status` replaces the "streaming" a page saw in a history read mid-reply.
+    const metadata = { generation_id: id, model: row.model, usage, charged, status };
     if (balance !== null) {
       this.append(id, { type: "data-wallet", data: { balance, charged }, transient: true });
     }
@@ -386,8 +386,6 @@ export class Generations {
     }
     const now = clock.now();
     const final = assembleAssistant(row.message_id, store.events(id));
-    const status: GenerationStatus =
-      ending === "finished" ? "finished" : ending === "stopped" ? "stopped" : "failed";
     if (final.parts.length > 0 || ending !== "finished") store.putMessage(row.chat_id, final, now);
     store.touchChat(row.chat_id, null, now);
     this.sql().exec(
@@ -458,7 +456,12 @@ export class Generations {
   partialReply(chatId: string): StoredUIMessage | null {
     const active = this.host.store.activeGeneration(chatId);
     if (active?.status !== "streaming") return null;
-    return assembleAssistant(active.message_id, this.host.store.events(active.id));
+    // Marked, so a page that loads the history mid-reply knows to resume it (and to read the
+    // history again if the resume finds the reply already ended).
+    return {
+      ...assembleAssistant(active.message_id, this.host.store.events(active.id)),
+      metadata: { status: "streaming", generation_id: active.id },
+    };
   }
 
   prefs() {
@@ -594,6 +597,22 @@ function usageOf(
     output_tokens: estimateTokens(textOf(reply)),
     estimated: true,
   };
+}
+
+/** `text-end` for each text part left open, and `finish-step` for a step left open. */
+function closingChunks(events: readonly { chunk: UIChunk }[]): UIChunk[] {
+  const open = new Set<string>();
+  let stepOpen = false;
+  for (const { chunk } of events) {
+    if (chunk.type === "text-start") open.add(String(chunk.id));
+    else if (chunk.type === "text-end") open.delete(String(chunk.id));
+    else if (chunk.type === "start-step") stepOpen = true;
+    else if (chunk.type === "finish-step") stepOpen = false;
+  }
+  return [
+    ...[...open].map((id) => ({ type: "text-end", id })),
+    ...(stepOpen ? [{ type: "finish-step" }] : []),
+  ];
 }
 
 function describe(row: GenerationRow): string {
