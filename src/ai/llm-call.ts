@@ -81,7 +81,7 @@ export async function prepareLlmCall(env: Env, request: LlmCallRequest): Promise
     });
   }
   const outputTokens = maxOutputTokens(env, request.maxTokens);
-  const provider = languageModel(config, model);
+  const provider = languageModel(config, model, env);
   const metered = await MeteredCall.open(env, {
     creationId: request.creationId,
     model,

@@ -6,10 +6,14 @@
 
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { createWorkersAI } from "workers-ai-provider";
 import { ApiError } from "../shared/errors.ts";
 import { DEV_MODEL_ID, devModel } from "./dev-model.ts";
 
-export type AiProvider = "dev" | "openai-compatible";
+export type AiProvider = "dev" | "openai-compatible" | "workers-ai";
+
+/** Workers AI's model when AI_MODEL names none. */
+export const WORKERS_AI_DEFAULT_MODEL = "@cf/meta/llama-3.1-8b-instruct";
 
 /** Where generations go: the platform's provider, or a creation's own. */
 export interface ModelConfig {
@@ -72,6 +76,26 @@ export function platformModelConfig(env: Env): ModelConfig {
       ownKey: false,
     };
   }
+  if (provider === "workers-ai") {
+    // The AI binding is not in the default wrangler.jsonc (npm start stays offline): a
+    // deployment that picks Workers AI adds it (README, "AI sessions").
+    if (!workersAiBinding(env)) {
+      throw new ApiError(
+        "SERVER_MISCONFIGURED",
+        'AI_PROVIDER=workers-ai needs the AI binding: add "ai": { "binding": "AI" } to wrangler.jsonc.',
+      );
+    }
+    const model = env.AI_MODEL?.trim() || WORKERS_AI_DEFAULT_MODEL;
+    const models = list(env.AI_MODELS);
+    return {
+      provider,
+      baseUrl: null,
+      apiKey: null,
+      model,
+      models: models.includes(model) ? models : [model, ...models],
+      ownKey: false,
+    };
+  }
   if (provider !== "openai-compatible") {
     throw new ApiError("SERVER_MISCONFIGURED", `AI_PROVIDER "${provider}" is not supported.`);
   }
@@ -111,8 +135,19 @@ export function ownModelConfig(
   };
 }
 
-export function languageModel(config: ModelConfig, modelId: string): LanguageModelV4 {
+/** The Workers AI binding, when the deployment has one (it is not in the generated Env). */
+function workersAiBinding(env: Env): Ai | null {
+  const binding = (env as unknown as { AI?: Ai }).AI;
+  return binding ?? null;
+}
+
+export function languageModel(config: ModelConfig, modelId: string, env?: Env): LanguageModelV4 {
   if (config.provider === "dev") return devModel(modelId);
+  if (config.provider === "workers-ai") {
+    const binding = env ? workersAiBinding(env) : null;
+    if (!binding) throw new ApiError("SERVER_MISCONFIGURED", "The AI binding is missing.");
+    return createWorkersAI({ binding })(modelId) as unknown as LanguageModelV4;
+  }
   const provider = createOpenAICompatible({
     name: "openai-compatible",
     baseURL: config.baseUrl as string,

@@ -247,7 +247,7 @@ export class Generations {
     try {
       const prefs = this.storedPrefs();
       const result = streamText({
-        model: languageModel(plan.config, plan.model),
+        model: languageModel(plan.config, plan.model, this.host.env),
         ...(plan.system === null ? {} : { system: plan.system }),
         messages: prompt,
         maxOutputTokens: plan.maxOutputTokens,
