@@ -596,7 +596,9 @@ describe("seed 000's session WebSocket", () => {
     const ws = response.webSocket as WebSocket;
     ws.accept();
     const frames: { type: string; [key: string]: unknown }[] = [];
-    ws.addEventListener("message", (event) => frames.push(JSON.parse(event.data as string)));
+    ws.addEventListener("message", (event) => {
+      frames.push(JSON.parse(event.data as string));
+    });
     return { response, frames, ws };
   }
 
