@@ -158,9 +158,12 @@ export class Generations {
    *  settings any time, so they are asked per generation. */
   private async plan(): Promise<Plan> {
     const { creationId, userId } = this.host.identity();
-    const policy = await actorByName(this.host.env.CREATION, creationId).aiPolicy();
+    // Asked side by side: the settings, and the vault for a key of the creation's own.
+    const [policy, config] = await Promise.all([
+      actorByName(this.host.env.CREATION, creationId).aiPolicy(),
+      creationModelConfig(this.host.env, creationId),
+    ]);
     if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
-    const config = await creationModelConfig(this.host.env, creationId);
     return {
       config,
       model: this.chosenModel(config, policy.ai.model),
