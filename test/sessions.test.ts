@@ -546,6 +546,15 @@ describe("the creation's AI settings", () => {
     expect((request as unknown as { authorization: string }).authorization).toBe(
       "Bearer sk-own-provider-key",
     );
+    // Nothing is charged, and the use is still on the creation's record, with its tokens.
+    const page = await creationWallet(creation.id).transactions(
+      `creation:${creation.id}`,
+      { type: "service", id: "platform", secret_index: 0 },
+      { limit: 10 },
+    );
+    const usage = page.transactions.find((t) => t.kind === "usage");
+    expect(usage).toMatchObject({ amount: 0, delta: 0, balance_after: 10_000, type: "ai" });
+    expect(usage?.description).toContain("10 input and 5 output tokens, on the creation's own key");
     expect((await expectCleanAudit(creationWallet(creation.id))).balance).toBe(10_000);
   });
 });

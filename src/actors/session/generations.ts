@@ -409,13 +409,20 @@ export class Generations {
    *  wallet could not be reached (a job retries until it is). */
   async settle(id: string): Promise<number | null> {
     const row = this.host.store.generation(id);
-    if (!row || row.settled || !row.hold_id) return null;
+    if (!row || row.settled || (!row.hold_id && !row.own_key)) return null;
     const account = row.payer ?? creationAccount(this.host.identity().creationId);
     const wallet = actorByName(this.host.env.WALLET, account);
     try {
       const charged = row.charged ?? 0;
-      const settled =
-        charged > 0
+      const settled = !row.hold_id
+        ? // A creation's own key: nothing held or charged, the use is still on record.
+          await wallet.recordUsage(
+            account,
+            PLATFORM,
+            { type: "ai", description: `${describe(row)}, on the creation's own key` },
+            `ai:${id}:usage`,
+          )
+        : charged > 0
           ? await wallet.capture(
               account,
               PLATFORM,
@@ -452,7 +459,9 @@ export class Generations {
   private forgetIfEphemeral(id: string): void {
     const row = this.host.store.generation(id);
     if (!row?.chat_id.startsWith(EPHEMERAL_CHAT_PREFIX) || row.ended_at === null) return;
-    if (row.hold_id === null || row.settled === 1) this.host.store.deleteChat(row.chat_id);
+    if (row.settled === 1 || (row.hold_id === null && !row.own_key)) {
+      this.host.store.deleteChat(row.chat_id);
+    }
   }
 
   /** The reply being generated in a chat, as far as it has come (for GET …/chat/:id). */

@@ -20,6 +20,7 @@ import {
   type Spend,
   SpendSchema,
   type TransactionResult,
+  UsageRecordSchema,
 } from "../../shared/schemas/wallet.ts";
 import type { Role } from "../access.ts";
 import type { Sample } from "../estimator-do.ts";
@@ -210,6 +211,27 @@ export const MUTATIONS = {
       cancel(holdJobKey(holdId));
       return book.holdResult(settled, now);
     },
+  }),
+
+  /** Records use that cost nothing (an AI reply on a creation's own key): no postings, amount 0. */
+  recordUsage: mutation({
+    allowed: ["service"],
+    schema: UsageRecordSchema,
+    operation: () => "usage",
+    apply: (book, _account, usage, now, { key }): TransactionResult =>
+      book.result(
+        book.ledger.record(
+          {
+            kind: "usage",
+            amount: 0,
+            type: usage.type,
+            description: usage.description,
+            reference_id: key,
+          },
+          [],
+          now,
+        ),
+      ),
   }),
 
   /** Gives back (part of) an earlier spend or capture, once, to the buckets it came from. */

@@ -37,6 +37,7 @@ import {
   type Spend,
   type TransactionPage,
   type TransactionResult,
+  type UsageRecord,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
@@ -133,6 +134,10 @@ export class WalletDO extends Actor {
 
   hold(name: string, caller: Principal, input: HoldRequest, key?: string) {
     return this.change(MUTATIONS.hold, { name, caller, input, key });
+  }
+
+  recordUsage(name: string, caller: Principal, input: UsageRecord, key?: string) {
+    return this.change(MUTATIONS.recordUsage, { name, caller, input, key });
   }
 
   holdForCreation(name: string, caller: Principal, input: HoldForCreation, key?: string) {
@@ -366,6 +371,7 @@ export type { ConsumeResponse, HoldResult, TransactionResult };
 
 refusalsAsValues<WalletDO, Actor>(WalletDO, {
   holdForCreation: true,
+  recordUsage: true,
   endCreationKey: true,
   view: true,
   transactions: true,

@@ -89,6 +89,14 @@ export const HoldSchema = v.strictObject({
   on_behalf_of_user_id: v.optional(UserIdSchema),
 });
 
+/** A record of metered use that moved no credits (the platform's, for AI on a creation's own
+ *  key): it says what was used, so the creation's history shows it. */
+export const UsageRecordSchema = v.strictObject({
+  type: SpendTypeSchema,
+  description: DescriptionSchema,
+});
+export type UsageRecord = v.InferOutput<typeof UsageRecordSchema>;
+
 /** The platform's hold on a user's wallet for a creation that charges them (AI sessions). */
 export const HoldForCreationSchema = v.strictObject({
   ...HoldSchema.entries,
@@ -163,6 +171,8 @@ export const TransactionKindSchema = v.picklist([
   "refund",
   "expire",
   "transfer_out",
+  /** A record of metered use that cost nothing (an AI reply on a creation's own key): amount 0. */
+  "usage",
 ]);
 
 export const TransactionSchema = v.object({
