@@ -3,13 +3,8 @@
 // settled against the hold exactly once (the wallet's idempotency keys are the generation's).
 
 import { streamText } from "ai";
-import {
-  languageModel,
-  type ModelConfig,
-  ownModelConfig,
-  platformModelConfig,
-} from "../../ai/models.ts";
-import { aiRates, chargeFor, estimateTokens, type TokenUsage } from "../../ai/pricing.ts";
+import { languageModel } from "../../ai/models.ts";
+import { aiRates, chargeFor } from "../../ai/pricing.ts";
 import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import {
@@ -18,26 +13,36 @@ import {
   GENERATION_MAX_MS,
   SESSION_GENERATIONS_MAX,
 } from "../../shared/limits.ts";
-import type { PutPrefs, StoredUIMessage, UserMessage } from "../../shared/schemas/chat.ts";
-import type { Principal, ServicePrincipal } from "../../shared/schemas/principal.ts";
+import type { StoredUIMessage, UserMessage } from "../../shared/schemas/chat.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
 import { actorByName } from "../refusal.ts";
 import type { ScheduleRequest } from "../scheduler.ts";
-import { resolveCreationSecret } from "../secrets/resolve.ts";
 import { creationAccount, userAccount } from "../wallet/account.ts";
+import {
+  closingChunks,
+  type Ending,
+  providerError,
+  type ReportedUsage,
+  usageOf,
+} from "./endings.ts";
 import { assembleAssistant, type PromptMessage, promptFrom, textOf, titleOf } from "./messages.ts";
+import { placeHold, settleWallet } from "./payment.ts";
+import {
+  chosenModel,
+  creationModelConfig,
+  deploymentMaxOutputTokens,
+  type Plan,
+  worstCase,
+} from "./plan.ts";
+import type { SessionPrefs } from "./prefs.ts";
 import type { GenerationRow, GenerationStatus } from "./schema.ts";
 import { EPHEMERAL_CHAT_PREFIX, type SessionStore } from "./store.ts";
 import type { Listeners, UIChunk } from "./stream.ts";
 
-/** The session acts on wallets as the platform: it is the platform's own metering. */
-const PLATFORM: ServicePrincipal = { type: "service", id: "platform", secret_index: 0 };
-
-/** How long a hold outlives the longest generation, so settling never finds it expired. */
-const HOLD_MARGIN_SECONDS = 10 * 60;
-
 export interface GenerationsHost {
   env: Env;
   store: SessionStore;
+  prefs: SessionPrefs;
   listeners: Listeners;
   identity(): { creationId: string; userId: string };
   schedule(request: ScheduleRequest): number;
@@ -49,33 +54,9 @@ export interface GenerationsHost {
   onReply(chatId: string, reply: StoredUIMessage): void;
 }
 
-/** How a generation ended. */
-type Ending = "finished" | "stopped" | "failed" | "interrupted";
-
 interface Running {
   abort: AbortController;
   done: Promise<void>;
-}
-
-/** What one generation runs with, decided when it starts. */
-interface Plan {
-  config: ModelConfig;
-  model: string;
-  system: string | null;
-  maxOutputTokens: number;
-  /** The wallet account that holds and pays. */
-  payer: string;
-}
-
-/** The creation's own provider when it keeps AI_API_KEY in its vault, else the platform's. */
-async function creationModelConfig(env: Env, creationId: string): Promise<ModelConfig> {
-  const apiKey = await resolveCreationSecret(env, creationId, "AI_API_KEY");
-  if (apiKey === null) return platformModelConfig(env);
-  const [baseUrl, model] = await Promise.all([
-    resolveCreationSecret(env, creationId, "AI_BASE_URL"),
-    resolveCreationSecret(env, creationId, "AI_MODEL"),
-  ]);
-  return ownModelConfig(env, { apiKey, baseUrl, model });
 }
 
 const watchdogKey = (id: string) => `watchdog:${id}`;
@@ -139,11 +120,21 @@ export class Generations {
       prompt = built.messages;
       if (prompt.length === 0) throw new ApiError("INVALID_REQUEST", "There is nothing to answer.");
       // A creation's own key costs the platform nothing: no hold, a charge of 0.
-      holdAmount = plan.config.ownKey ? 0 : this.worstCase(built.tokens, plan.maxOutputTokens);
-      holdId = plan.config.ownKey ? null : await this.placeHold(id, chatId, plan, holdAmount);
+      holdAmount = plan.config.ownKey
+        ? 0
+        : worstCase(this.host.env, built.tokens, plan.maxOutputTokens);
+      holdId = plan.config.ownKey
+        ? null
+        : await placeHold(
+            this.host.env,
+            this.host.identity().creationId,
+            { id, chatId },
+            plan,
+            holdAmount,
+          );
     } catch (error) {
       // Nothing was accepted: the chat is free again and the history unchanged.
-      this.dropClaim(id);
+      this.host.store.dropClaim(id);
       throw error;
     }
     if (message === null) store.dropAfterLastUserMessage(chatId);
@@ -166,9 +157,9 @@ export class Generations {
     if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
     return {
       config,
-      model: this.chosenModel(config, policy.ai.model),
+      model: chosenModel(config, this.host.prefs.stored().model, policy.ai.model),
       system: policy.ai.system_prompt,
-      maxOutputTokens: policy.ai.max_output_tokens ?? this.maxOutputTokens(),
+      maxOutputTokens: policy.ai.max_output_tokens ?? deploymentMaxOutputTokens(this.host.env),
       payer: policy.ai.payer === "user" ? userAccount(userId) : creationAccount(creationId),
     };
   }
@@ -189,21 +180,15 @@ export class Generations {
         { limit: SESSION_GENERATIONS_MAX },
       );
     }
-    this.sql().exec(
-      `INSERT INTO generations (id, chat_id, message_id, status, model, own_key, payer, started_at)
-       VALUES (?, ?, ?, 'holding', ?, ?, ?, ?)`,
+    store.claimGeneration({
       id,
       chatId,
       messageId,
-      plan.model,
-      Number(plan.config.ownKey),
-      plan.payer,
+      model: plan.model,
+      ownKey: plan.config.ownKey,
+      payer: plan.payer,
       now,
-    );
-  }
-
-  private dropClaim(id: string): void {
-    this.sql().exec("DELETE FROM generations WHERE id = ? AND status = 'holding'", id);
+    });
   }
 
   /** From here the generation is live: the user's message is history, `start` is streamed. */
@@ -220,12 +205,7 @@ export class Generations {
     const now = clock.now();
     store.touchChat(chatId, message ? titleOf(textOf(message)) : null, now);
     if (message) store.putMessage(chatId, message, now);
-    this.sql().exec(
-      "UPDATE generations SET status = 'streaming', hold_id = ?, hold_amount = ? WHERE id = ?",
-      holdId,
-      holdAmount,
-      id,
-    );
+    store.markStreaming(id, holdId, holdAmount);
     this.seqs.set(id, 0);
     this.append(id, { type: "start", messageId });
     this.host.schedule({
@@ -243,12 +223,12 @@ export class Generations {
     prompt: PromptMessage[],
     signal: AbortSignal,
   ): Promise<void> {
-    let usage: { input: number | undefined; output: number | undefined } | null = null;
+    let usage: ReportedUsage = null;
     let finishReason: string | undefined;
     let ending: Ending = "finished";
     let errorText: string | null = null;
     try {
-      const prefs = this.storedPrefs();
+      const prefs = this.host.prefs.stored();
       const result = streamText({
         model: languageModel(plan.config, plan.model, this.host.env),
         ...(plan.system === null ? {} : { system: plan.system }),
@@ -308,7 +288,7 @@ export class Generations {
     if (!row || row.ended_at !== null) return;
     if (row.status === "holding") {
       // The hold may or may not have been placed: release by its key, then forget the claim.
-      this.dropClaim(id);
+      this.host.store.dropClaim(id);
       return;
     }
     this.seqs.set(id, this.host.store.lastSeq(id));
@@ -339,7 +319,7 @@ export class Generations {
     id: string,
     ending: Ending,
     result: {
-      usage: { input: number | undefined; output: number | undefined } | null;
+      usage: ReportedUsage;
       finishReason: string | undefined;
       errorText: string | null;
     },
@@ -349,19 +329,11 @@ export class Generations {
     if (!row || row.ended_at !== null) return;
     const events = store.events(id);
     const reply = assembleAssistant(row.message_id, events);
-    const usage = usageOf(result.usage, ending, reply, this.promptTokens(row));
+    const usage = usageOf(result.usage, reply, this.promptTokens(row));
     const charged = row.own_key
       ? 0
       : Math.min(chargeFor(usage, aiRates(this.host.env)), row.hold_amount ?? 0);
-    this.sql().exec(
-      `UPDATE generations SET input_tokens = ?, output_tokens = ?, estimated = ?, charged = ?
-       WHERE id = ?`,
-      usage.input_tokens,
-      usage.output_tokens,
-      Number(usage.estimated),
-      charged,
-      id,
-    );
+    store.recordCharge(id, usage, charged);
     const balance = await this.settle(id);
     // A reply cut short still closes what it opened, so a client's parts end "done".
     for (const chunk of closingChunks(store.events(id))) this.append(id, chunk);
@@ -391,12 +363,7 @@ export class Generations {
     const final = assembleAssistant(row.message_id, store.events(id));
     if (final.parts.length > 0 || ending !== "finished") store.putMessage(row.chat_id, final, now);
     store.touchChat(row.chat_id, null, now);
-    this.sql().exec(
-      "UPDATE generations SET status = ?, ended_at = ? WHERE id = ?",
-      status,
-      now,
-      id,
-    );
+    store.markEnded(id, status, now);
     this.host.cancel(watchdogKey(id));
     this.seqs.delete(id);
     listeners.end(id);
@@ -410,30 +377,12 @@ export class Generations {
   async settle(id: string): Promise<number | null> {
     const row = this.host.store.generation(id);
     if (!row || row.settled || (!row.hold_id && !row.own_key)) return null;
-    const account = row.payer ?? creationAccount(this.host.identity().creationId);
-    const wallet = actorByName(this.host.env.WALLET, account);
+    const payer = row.payer ?? creationAccount(this.host.identity().creationId);
     try {
-      const charged = row.charged ?? 0;
-      const settled = !row.hold_id
-        ? // A creation's own key: nothing held or charged, the use is still on record.
-          await wallet.recordUsage(
-            account,
-            PLATFORM,
-            { type: "ai", description: `${describe(row)}, on the creation's own key` },
-            `ai:${id}:usage`,
-          )
-        : charged > 0
-          ? await wallet.capture(
-              account,
-              PLATFORM,
-              row.hold_id,
-              { amount: charged, description: describe(row) },
-              `ai:${id}:capture`,
-            )
-          : await wallet.release(account, PLATFORM, row.hold_id, `ai:${id}:release`);
-      this.sql().exec("UPDATE generations SET settled = 1 WHERE id = ?", id);
+      const balance = await settleWallet(this.host.env, payer, row);
+      this.host.store.markSettled(id);
       this.host.cancel(settleKey(id));
-      return settled.body.balance;
+      return balance;
     } catch {
       this.host.schedule({
         key: settleKey(id),
@@ -476,39 +425,6 @@ export class Generations {
     };
   }
 
-  prefs() {
-    const config = this.modelConfig();
-    const stored = this.storedPrefs();
-    return {
-      model: stored.model && config.models.includes(stored.model) ? stored.model : config.model,
-      temperature: stored.temperature,
-      models: [...config.models],
-    };
-  }
-
-  private storedPrefs(): { model: string | null; temperature: number | null } {
-    const row = this.sql()
-      .exec<{ model: string | null; temperature: number | null }>(
-        "SELECT model, temperature FROM session",
-      )
-      .toArray()[0];
-    return { model: row?.model ?? null, temperature: row?.temperature ?? null };
-  }
-
-  putPrefs(input: PutPrefs) {
-    const config = this.modelConfig();
-    if (input.model !== undefined && !config.models.includes(input.model)) {
-      throw new ApiError("MODEL_NOT_ALLOWED", `Choose one of: ${config.models.join(", ")}.`, {
-        models: config.models,
-      });
-    }
-    if (input.model !== undefined) this.sql().exec("UPDATE session SET model = ?", input.model);
-    if (input.temperature !== undefined) {
-      this.sql().exec("UPDATE session SET temperature = ?", input.temperature);
-    }
-    return this.prefs();
-  }
-
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
   private append(id: string, chunk: UIChunk): void {
@@ -524,59 +440,9 @@ export class Generations {
     if (chatId !== null) this.host.onChunk(chatId, chunk);
   }
 
-  /** The creation's wallet holds for itself; a user who pays does so inside the budget they
-   *  authorized for the creation (AUTH_* 403 otherwise), like every charge a creation makes. */
-  private async placeHold(id: string, chatId: string, plan: Plan, amount: number) {
-    const wallet = actorByName(this.host.env.WALLET, plan.payer);
-    const hold = {
-      amount,
-      type: "ai",
-      description: `AI chat ${chatId}: generation ${id} (${plan.model}), worst case`,
-      ttl_seconds: Math.ceil(GENERATION_MAX_MS / 1000) + HOLD_MARGIN_SECONDS,
-    };
-    const key = `ai:${id}:hold`;
-    const placed =
-      plan.payer === creationAccount(this.host.identity().creationId)
-        ? await wallet.hold(plan.payer, PLATFORM, hold, key)
-        : await wallet.holdForCreation(
-            plan.payer,
-            PLATFORM,
-            { ...hold, creation_id: this.host.identity().creationId },
-            key,
-          );
-    return placed.body.hold.id;
-  }
-
-  /** Credits for the prompt and the longest reply allowed: no generation can cost more. */
-  private worstCase(promptTokens: number, maxOutputTokens: number): number {
-    const charge = chargeFor(
-      { input_tokens: promptTokens, output_tokens: maxOutputTokens },
-      aiRates(this.host.env),
-    );
-    return Math.max(1, charge);
-  }
-
   private promptTokens(row: GenerationRow): number {
     const history = this.host.store.history(row.chat_id).filter((m) => m.id !== row.message_id);
     return promptFrom(history, CHAT_PROMPT_MAX_TOKENS).tokens;
-  }
-
-  private maxOutputTokens(): number {
-    const value = Number(this.host.env.AI_MAX_OUTPUT_TOKENS || "1024");
-    return Number.isInteger(value) && value > 0 ? value : 1024;
-  }
-
-  private modelConfig(): ModelConfig {
-    return platformModelConfig(this.host.env);
-  }
-
-  /** The user's pick, else the creation's, else the deployment's default (a creation with its
-   *  own key uses its own model). */
-  private chosenModel(config: ModelConfig, creationModel: string | null): string {
-    if (config.ownKey) return config.model;
-    const picked = this.storedPrefs().model;
-    if (picked && config.models.includes(picked)) return picked;
-    return creationModel && config.models.includes(creationModel) ? creationModel : config.model;
   }
 
   /** The chat of a generation (remembered while it streams: one read per generation). */
@@ -589,52 +455,4 @@ export class Generations {
     }
     return chatId;
   }
-
-  private sql(): SqlStorage {
-    return (this.host.store as unknown as { sql: SqlStorage }).sql;
-  }
-}
-
-function usageOf(
-  reported: { input: number | undefined; output: number | undefined } | null,
-  _ending: Ending,
-  reply: StoredUIMessage,
-  promptTokens: number,
-): TokenUsage {
-  if (reported && reported.input !== undefined && reported.output !== undefined) {
-    return { input_tokens: reported.input, output_tokens: reported.output, estimated: false };
-  }
-  return {
-    input_tokens: promptTokens,
-    output_tokens: estimateTokens(textOf(reply)),
-    estimated: true,
-  };
-}
-
-/** `text-end` for each text part left open, and `finish-step` for a step left open. */
-function closingChunks(events: readonly { chunk: UIChunk }[]): UIChunk[] {
-  const open = new Set<string>();
-  let stepOpen = false;
-  for (const { chunk } of events) {
-    if (chunk.type === "text-start") open.add(String(chunk.id));
-    else if (chunk.type === "text-end") open.delete(String(chunk.id));
-    else if (chunk.type === "start-step") stepOpen = true;
-    else if (chunk.type === "finish-step") stepOpen = false;
-  }
-  return [
-    ...[...open].map((id) => ({ type: "text-end", id })),
-    ...(stepOpen ? [{ type: "finish-step" }] : []),
-  ];
-}
-
-function describe(row: GenerationRow): string {
-  return `AI chat ${row.chat_id}: generation ${row.id} (${row.model}), ${row.input_tokens ?? 0} input and ${row.output_tokens ?? 0} output tokens`;
-}
-
-/** A provider's failure in words a user may see (never a stack or a key). */
-function providerError(error: unknown): string {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return typeof status === "number"
-    ? `The model provider answered ${status}; the partial reply is kept.`
-    : "The model provider failed mid-reply; the partial reply is kept.";
 }

@@ -27,6 +27,7 @@ import { Actor, task } from "../actor.ts";
 import { refusalOf, refusalsAsValues, unwrapRefusal } from "../refusal.ts";
 import { Generations } from "./generations.ts";
 import { textOf } from "./messages.ts";
+import { SessionPrefs } from "./prefs.ts";
 import { SESSION_MIGRATIONS } from "./schema.ts";
 import { initFrame, newTicket, SendFrameSchema } from "./socket.ts";
 import { EPHEMERAL_CHAT_PREFIX, SessionStore } from "./store.ts";
@@ -43,9 +44,11 @@ export class SessionDO extends Actor {
 
   private readonly store = new SessionStore(this.ctx.storage.sql);
   private readonly listeners = new Listeners();
+  private readonly prefsOf = new SessionPrefs(this.ctx.storage.sql, this.env);
   private readonly generations = new Generations({
     env: this.env,
     store: this.store,
+    prefs: this.prefsOf,
     listeners: this.listeners,
     identity: () => this.identity(),
     schedule: (request) => this.schedule(request),
@@ -210,12 +213,12 @@ export class SessionDO extends Actor {
 
   prefs(name: string, caller: Principal) {
     this.admit(name, caller);
-    return this.generations.prefs();
+    return this.prefsOf.view();
   }
 
   putPrefs(name: string, caller: Principal, input: PutPrefs) {
     this.admit(name, caller);
-    return this.generations.putPrefs(v.parse(PutPrefsSchema, input));
+    return this.prefsOf.put(v.parse(PutPrefsSchema, input));
   }
 
   /** Seed 000's session/send: the whole reply at once, in the session's default chat. */

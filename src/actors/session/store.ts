@@ -1,10 +1,11 @@
 // The session's SQLite: chats, their messages, generations and the chunks each streamed. All
 // synchronous, so a caller that does not await in between changes it atomically.
 
+import type { TokenUsage } from "../../ai/pricing.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { CHAT_HISTORY_MAX_MESSAGES, CHATS_PER_SESSION_MAX } from "../../shared/limits.ts";
 import type { StoredUIMessage } from "../../shared/schemas/chat.ts";
-import type { ChatRow, GenerationRow, MessageRow } from "./schema.ts";
+import type { ChatRow, GenerationRow, GenerationStatus, MessageRow } from "./schema.ts";
 import type { StoredEvent, UIChunk } from "./stream.ts";
 
 const toMessage = (row: MessageRow): StoredUIMessage => ({
@@ -163,6 +164,64 @@ export class SessionStore {
       this.sql.exec<GenerationRow>("SELECT * FROM generations WHERE id = ?", id).toArray()[0] ??
       null
     );
+  }
+
+  /** Claims a chat for a new generation (`holding` until its hold is placed). The unique
+   *  index refuses a second claim of the same chat. */
+  claimGeneration(row: {
+    id: string;
+    chatId: string;
+    messageId: string;
+    model: string;
+    ownKey: boolean;
+    payer: string;
+    now: number;
+  }): void {
+    this.sql.exec(
+      `INSERT INTO generations (id, chat_id, message_id, status, model, own_key, payer, started_at)
+       VALUES (?, ?, ?, 'holding', ?, ?, ?, ?)`,
+      row.id,
+      row.chatId,
+      row.messageId,
+      row.model,
+      Number(row.ownKey),
+      row.payer,
+      row.now,
+    );
+  }
+
+  /** Forgets a claim whose hold was never placed. */
+  dropClaim(id: string): void {
+    this.sql.exec("DELETE FROM generations WHERE id = ? AND status = 'holding'", id);
+  }
+
+  markStreaming(id: string, holdId: string | null, holdAmount: number): void {
+    this.sql.exec(
+      "UPDATE generations SET status = 'streaming', hold_id = ?, hold_amount = ? WHERE id = ?",
+      holdId,
+      holdAmount,
+      id,
+    );
+  }
+
+  recordCharge(id: string, usage: TokenUsage, charged: number): void {
+    this.sql.exec(
+      `UPDATE generations SET input_tokens = ?, output_tokens = ?, estimated = ?, charged = ?
+       WHERE id = ?`,
+      usage.input_tokens,
+      usage.output_tokens,
+      Number(usage.estimated),
+      charged,
+      id,
+    );
+  }
+
+  markSettled(id: string): void {
+    this.sql.exec("UPDATE generations SET settled = 1 WHERE id = ?", id);
+  }
+
+  markEnded(id: string, status: GenerationStatus, now: number): void {
+    this.sql.exec("UPDATE generations SET status = ?, ended_at = ? WHERE id = ?", status, now, id);
   }
 
   /** The chat's generation still in progress, if any. */
