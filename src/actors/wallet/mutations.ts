@@ -13,6 +13,7 @@ import {
   CaptureSchema,
   DepositSchema,
   HoldForCreationSchema,
+  type HoldRequest,
   type HoldResult,
   HoldSchema,
   RefundSchema,
@@ -71,6 +72,33 @@ export interface Mutation<S extends v.GenericSchema, T> {
 }
 
 const mutation = <S extends v.GenericSchema, T>(definition: Mutation<S, T>) => definition;
+
+/** Reserves a hold's amount (402 when the balance is short) and arms its expiry. */
+function placeHold(
+  book: WalletBook,
+  account: Opened,
+  request: HoldRequest,
+  now: number,
+  context: MutationContext,
+  attribution: Pick<Entry, "on_behalf_of_user_id" | "creation_id" | "authorization_id">,
+): HoldResult {
+  const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
+  const entry = {
+    type: request.type,
+    description: request.description,
+    reference_id: request.reference_id ?? context.key,
+    ...attribution,
+  };
+  const placed = book.holds.place({ amount: request.amount, expiresAt, entry }, now);
+  if (!placed) throw insufficientFunds(account, book.ledger.balance(now), request.amount);
+  context.schedule({
+    key: holdJobKey(placed.hold.id),
+    task: EXPIRE_HOLD_TASK,
+    payload: { hold_id: placed.hold.id },
+    at: expiresAt,
+  });
+  return book.holdResult(placed, now);
+}
 
 /** The ledger entry of a spend request. */
 function spendEntry(spend: Spend, key: string | undefined): Entry {
@@ -147,23 +175,10 @@ export const MUTATIONS = {
     operation: () => "hold-for-creation",
     apply: (book, account, request, now, context): HoldResult => {
       const authorization = book.budgets.check(request.creation_id, request.amount, now);
-      const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
-      const entry = {
-        type: request.type,
-        description: request.description,
-        reference_id: request.reference_id ?? context.key,
+      return placeHold(book, account, request, now, context, {
         creation_id: request.creation_id,
         authorization_id: authorization.id,
-      };
-      const placed = book.holds.place({ amount: request.amount, expiresAt, entry }, now);
-      if (!placed) throw insufficientFunds(account, book.ledger.balance(now), request.amount);
-      context.schedule({
-        key: holdJobKey(placed.hold.id),
-        task: EXPIRE_HOLD_TASK,
-        payload: { hold_id: placed.hold.id },
-        at: expiresAt,
       });
-      return book.holdResult(placed, now);
     },
   }),
 
@@ -171,24 +186,10 @@ export const MUTATIONS = {
     allowed: RULES.spend,
     schema: HoldSchema,
     operation: () => "hold",
-    apply: (book, account, request, now, context): HoldResult => {
-      const expiresAt = now + (request.ttl_seconds ?? WALLET_HOLD_TTL_DEFAULT_SECONDS) * 1000;
-      const entry = {
-        type: request.type,
-        description: request.description,
-        reference_id: request.reference_id ?? context.key,
+    apply: (book, account, request, now, context): HoldResult =>
+      placeHold(book, account, request, now, context, {
         on_behalf_of_user_id: request.on_behalf_of_user_id,
-      };
-      const placed = book.holds.place({ amount: request.amount, expiresAt, entry }, now);
-      if (!placed) throw insufficientFunds(account, book.ledger.balance(now), request.amount);
-      context.schedule({
-        key: holdJobKey(placed.hold.id),
-        task: EXPIRE_HOLD_TASK,
-        payload: { hold_id: placed.hold.id },
-        at: expiresAt,
-      });
-      return book.holdResult(placed, now);
-    },
+      }),
   }),
 
   capture: mutation({
