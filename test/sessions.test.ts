@@ -663,3 +663,107 @@ describe("seed 000's session WebSocket", () => {
     expect((await problemOf(plain)).code).toBe("NOT_A_WEBSOCKET");
   });
 });
+
+describe("bounds and endings", () => {
+  it("a provider failure mid-reply ends the stream with an error part, keeps the partial and charges it", async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    const { marker } = await script({ chunks: ["half ", "a ", "reply"], failAfterChunks: 2 });
+    const events = await readSse(await send(creation.id, "c1", `fail ${marker}`));
+    const chunks = chunksOf(events);
+    expect(chunks.at(-1)?.type).toBe("error");
+    expect(chunks.at(-1)?.errorText).toMatch(/partial reply is kept/);
+    expect(events.at(-1)?.data).toBe("[DONE]");
+    const page = (await (await api(`${chatPath(creation.id)}/c1`, { headers })).json()) as {
+      messages: {
+        parts: { type: string; text?: string }[];
+        metadata?: { charged: number; status: string };
+      }[];
+    };
+    const reply = page.messages.at(-1);
+    expect(
+      reply?.parts
+        .filter((p) => p.type === "text")
+        .map((p) => p.text)
+        .join(""),
+    ).toBe("half a ");
+    expect(reply?.metadata?.status).toBe("failed");
+    const audit = await expectCleanAudit(creationWallet(creation.id));
+    expect(audit.held).toBe(0);
+    expect(audit.balance).toBe(10_000 - (reply?.metadata?.charged ?? -1));
+  });
+
+  it("runs at most 3 replies at once per session (429 SESSION_BUSY), across its chats", async () => {
+    const creation = await fundedCreation();
+    const { key, marker } = await script({ chunks: ["x", "y"], stallAfterChunks: 1 });
+    const running = await Promise.all(
+      ["a", "b", "c"].map((chat) => send(creation.id, chat, `busy ${marker}`)),
+    );
+    expect(running.map((r) => r.status)).toEqual([200, 200, 200]);
+    const readers = await Promise.all(
+      running.map((r) => readUntil(r, (t) => t.includes("text-delta"))),
+    );
+    const fourth = await send(creation.id, "d", "one more");
+    expect(fourth.status).toBe(429);
+    expect((await problemOf(fourth)).code).toBe("SESSION_BUSY");
+    await release(key);
+    for (const { reader } of readers) while (!(await reader.read()).done) {}
+    expect((await send(creation.id, "d", "now")).status).toBe(200);
+  });
+
+  it("pages a chat back with before, and deletes a chat with its history", async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    for (const text of ["one", "two", "three"]) await readSse(await send(creation.id, "c1", text));
+    const newest = (await (
+      await api(`${chatPath(creation.id)}/c1?limit=2`, { headers })
+    ).json()) as {
+      messages: { id: string; role: string }[];
+      next_before: string | null;
+    };
+    expect(newest.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(newest.next_before).toBe(newest.messages[0]?.id);
+    const older = (await (
+      await api(`${chatPath(creation.id)}/c1?limit=10&before=${newest.next_before}`, { headers })
+    ).json()) as { messages: { role: string }[]; next_before: string | null };
+    expect(older.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    expect(older.next_before).toBeNull();
+    const deleted = await api(`${chatPath(creation.id)}/c1`, { method: "DELETE", headers });
+    expect(deleted.status).toBe(204);
+    expect((await api(`${chatPath(creation.id)}/c1`, { headers })).status).toBe(404);
+    expect(await (await api(`/v1/creations/${creation.id}/chats`, { headers })).json()).toEqual({
+      chats: [],
+    });
+  });
+
+  it("keeps the newest 200 messages of a chat (seed 000's cap)", async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    await readSse(await send(creation.id, "c1", "start"));
+    const stub = env.SESSION.getByName(`${creation.id}:bob`);
+    await runInDurableObject(stub, (instance) => {
+      const store = (
+        instance as unknown as { store: { putMessage: (c: string, m: unknown, n: number) => void } }
+      ).store;
+      for (let i = 0; i < 205; i++) {
+        store.putMessage(
+          "c1",
+          { id: `bulk-${i}`, role: "user", parts: [{ type: "text", text: `m${i}` }] },
+          Date.now(),
+        );
+      }
+    });
+    const count = await runInDurableObject(
+      stub,
+      (_, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE chat_id = 'c1'")
+          .one().n,
+    );
+    expect(count).toBe(200);
+    const page = (await (await api(`${chatPath(creation.id)}/c1?limit=1`, { headers })).json()) as {
+      messages: { id: string }[];
+    };
+    expect(page.messages[0]?.id).toBe("bulk-204");
+  });
+});
