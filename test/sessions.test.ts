@@ -5,6 +5,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { clock, setTestClock } from "../src/shared/clock.ts";
+import { GENERATION_MAX_MS } from "../src/shared/limits.ts";
 import { api, bearer, createCreation, jsonInit, problemOf } from "./helpers.ts";
 import {
   chatPath,
@@ -765,5 +767,23 @@ describe("bounds and endings", () => {
       messages: { id: string }[];
     };
     expect(page.messages[0]?.id).toBe("bulk-204");
+  });
+});
+
+describe("the watchdog", () => {
+  it("ends a reply that runs past GENERATION_MAX_MS with an error part, keeping the partial", async () => {
+    const creation = await fundedCreation();
+    const { key, marker } = await script({ chunks: ["slow ", "model"], stallAfterChunks: 1 });
+    const response = await send(creation.id, "c1", `watchdog ${marker}`);
+    const { text, reader } = await readUntil(response, (t) => t.includes("text-delta"));
+    setTestClock(clock.now() + GENERATION_MAX_MS + 1_000);
+    expect(await runDurableObjectAlarm(env.SESSION.getByName(`${creation.id}:bob`))).toBe(true);
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      rest += new TextDecoder().decode(r.value);
+    const chunks = chunksOf(parseSse(text + rest));
+    expect(chunks.at(-1)).toEqual({ type: "error", errorText: expect.stringMatching(/cut off/) });
+    await expect.poll(async () => (await modelRequests(key))[0]?.aborted).toBe(true);
+    expect((await expectCleanAudit(creationWallet(creation.id))).held).toBe(0);
   });
 });

@@ -59,6 +59,9 @@ interface Running {
   done: Promise<void>;
 }
 
+/** What a reader sees when the watchdog (GENERATION_MAX_MS) or a restart ended a reply. */
+const WATCHDOG_ERROR = "The reply was cut off (time limit or restart); the partial reply is kept.";
+
 const watchdogKey = (id: string) => `watchdog:${id}`;
 const settleKey = (id: string) => `settle:${id}`;
 
@@ -255,13 +258,14 @@ export class Generations {
         }
       }
     } catch (error) {
-      if (signal.aborted) ending = signal.reason === "watchdog" ? "interrupted" : "stopped";
-      else {
+      if (!signal.aborted) {
         ending = "failed";
         errorText = providerError(error);
       }
     }
-    if (signal.aborted && ending === "finished") ending = "stopped";
+    // An abort may end the stream quietly or by throwing: either way it says why.
+    if (signal.aborted) ending = signal.reason === "watchdog" ? "interrupted" : "stopped";
+    if (ending === "interrupted") errorText = WATCHDOG_ERROR;
     await this.end(id, ending, { usage, finishReason, errorText });
   }
 
@@ -295,10 +299,7 @@ export class Generations {
     await this.end(id, ending, {
       usage: null,
       finishReason: undefined,
-      errorText:
-        ending === "interrupted"
-          ? "The generation was interrupted; the partial reply is kept."
-          : null,
+      errorText: ending === "interrupted" ? WATCHDOG_ERROR : null,
     });
   }
 
