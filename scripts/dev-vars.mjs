@@ -1,6 +1,6 @@
 // Reads the development secrets: .dev.vars when present, else the committed example, so
 // `npm run token` and `npm run sign` agree with the server `npm start` runs.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -28,6 +28,17 @@ export function missingDevVars() {
   if (!existsSync(DEV_VARS_PATH)) return [];
   const present = parseVars(DEV_VARS_PATH);
   return Object.keys(parseVars(DEV_VARS_EXAMPLE_PATH)).filter((name) => !(name in present));
+}
+
+/** Appends the example's lines for names an older .dev.vars lacks (a secret a newer troupe
+ *  needs, such as SECRETS_ENCRYPTION_KEY); answers the names added. */
+export function addMissingDevVars() {
+  const missing = missingDevVars();
+  if (missing.length === 0) return [];
+  const example = parseVars(DEV_VARS_EXAMPLE_PATH);
+  const lines = missing.map((name) => `${name}=${example[name]}`).join("\n");
+  appendFileSync(DEV_VARS_PATH, `\n# Added from .dev.vars.example by npm start.\n${lines}\n`);
+  return missing;
 }
 
 export function readDevVars() {

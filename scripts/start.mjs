@@ -1,14 +1,16 @@
 // `npm start`: wrangler dev on PORT (default 8787) with local SQLite, D1 and assets.
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ensureDevVars, missingDevVars } from "./dev-vars.mjs";
+import { addMissingDevVars, ensureDevVars } from "./dev-vars.mjs";
 
 const DEFAULT_PORT = "8787";
 
 if (ensureDevVars()) console.log("Created .dev.vars from .dev.vars.example (development secrets).");
-const missing = missingDevVars();
-if (missing.length > 0) {
-  console.warn(`.dev.vars lacks ${missing.join(", ")}: copy them from .dev.vars.example.`);
+const added = addMissingDevVars();
+if (added.length > 0) {
+  console.log(
+    `Added ${added.join(", ")} to .dev.vars from .dev.vars.example (development values).`,
+  );
 }
 
 const wrangler = fileURLToPath(
