@@ -28,7 +28,7 @@ async function send(body) {
     pathAndQuery: path,
     body,
   });
-  return fetch(new URL(path, base), {
+  const response = await fetch(new URL(path, base), {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -37,6 +37,15 @@ async function send(body) {
     },
     body,
   });
+  return { response, timestamp: Number(timestamp) };
+}
+
+/** Resolves once the clock reads a later second than `timestamp` (a timer may fire a hair
+ *  before the wall clock turns, so the clock itself is what is waited for). */
+async function secondAfter(timestamp) {
+  while (Math.floor(Date.now() / 1000) <= timestamp) {
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  }
 }
 
 const entries = Object.entries(recordsFromExport(JSON.parse(readFileSync(file, "utf8"))));
@@ -44,12 +53,12 @@ for (let start = 0; start < entries.length; start += REGISTRY_IMPORT_BATCH_MAX) 
   const body = JSON.stringify({
     records: Object.fromEntries(entries.slice(start, start + REGISTRY_IMPORT_BATCH_MAX)),
   });
-  let response = await send(body);
+  let { response, timestamp } = await send(body);
   if (response.status === 401 && (await response.clone().json()).code === "SIGNATURE_REPLAYED") {
     // An earlier run in this same second signed the very same bytes, and a signed request is
     // accepted once. This run is a new request of the operator's, so sign it again a second on.
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-    response = await send(body);
+    await secondAfter(timestamp);
+    ({ response } = await send(body));
   }
   if (!response.ok) fail(`batch at ${start}: HTTP ${response.status} ${await response.text()}`);
   const batch = await response.json();
