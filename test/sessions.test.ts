@@ -6,7 +6,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clock, setTestClock } from "../src/shared/clock.ts";
-import { GENERATION_MAX_MS } from "../src/shared/limits.ts";
+import { CHATS_PER_SESSION_MAX, GENERATION_MAX_MS } from "../src/shared/limits.ts";
 import { api, bearer, createCreation, jsonInit, problemOf } from "./helpers.ts";
 import {
   chatPath,
@@ -785,5 +785,32 @@ describe("the watchdog", () => {
     expect(chunks.at(-1)).toEqual({ type: "error", errorText: expect.stringMatching(/cut off/) });
     await expect.poll(async () => (await modelRequests(key))[0]?.aborted).toBe(true);
     expect((await expectCleanAudit(creationWallet(creation.id))).held).toBe(0);
+  });
+});
+
+describe("the chat limit", () => {
+  it(`refuses a new chat past ${CHATS_PER_SESSION_MAX} with 403 CHAT_LIMIT_REACHED, and takes one after a delete`, async () => {
+    const creation = await fundedCreation();
+    const headers = await bearer({ sub: "bob" });
+    await readSse(await send(creation.id, "first", "hello"));
+    const stub = env.SESSION.getByName(`${creation.id}:bob`);
+    await runInDurableObject(stub, (_, state) => {
+      for (let i = 1; i < CHATS_PER_SESSION_MAX; i++) {
+        state.storage.sql.exec("INSERT INTO chats VALUES (?, NULL, ?, ?)", `filler-${i}`, i, i);
+      }
+    });
+    const refused = await send(creation.id, "one-too-many", "hello");
+    expect(refused.status).toBe(403);
+    expect((await problemOf(refused)).code).toBe("CHAT_LIMIT_REACHED");
+    // An existing chat still takes messages.
+    const again = await send(creation.id, "first", "again");
+    expect(again.status).toBe(200);
+    await readSse(again);
+    expect(
+      (await api(`${chatPath(creation.id)}/filler-1`, { method: "DELETE", headers })).status,
+    ).toBe(204);
+    const accepted = await send(creation.id, "one-too-many", "hello");
+    expect(accepted.status).toBe(200);
+    await readSse(accepted);
   });
 });

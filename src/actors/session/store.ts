@@ -39,7 +39,13 @@ export class SessionStore {
   /** Refuses a new chat past CHATS_PER_SESSION_MAX. */
   requireRoomFor(chatId: string): void {
     if (this.chat(chatId)) return;
-    const { n } = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chats").one();
+    // A chat whose first reply is still placing its hold has no row yet: it counts too.
+    const { n } = this.sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM
+           (SELECT id FROM chats UNION SELECT chat_id FROM generations WHERE ended_at IS NULL)`,
+      )
+      .one();
     if (n >= CHATS_PER_SESSION_MAX) {
       throw new ApiError(
         "CHAT_LIMIT_REACHED",
