@@ -6,7 +6,7 @@ import { type CreationProjection, writeCreationProjection } from "../../projecti
 import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
-import { CREATION_SCHEDULES_MAX, CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
+import { CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
   type ApiKeyPage,
   type CreateApiKey,
@@ -18,17 +18,14 @@ import {
 } from "../../shared/schemas/api-key.ts";
 import {
   type AiSettings,
-  CreateCreationSchema,
   type CreatedCreation,
   type Creation,
-  CreationIdSchema,
   type UpdateCreation,
   UpdateCreationSchema,
 } from "../../shared/schemas/creation.ts";
 import { isKeyPrincipal, type Principal } from "../../shared/schemas/principal.ts";
 import {
   type PutSchedule,
-  PutScheduleSchema,
   type Schedule,
   type ScheduleFailure,
   ScheduleNameSchema,
@@ -45,18 +42,11 @@ import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
 import { ApiKeyRing } from "./api-keys.ts";
-import { deliverSchedule, recordScheduleOutcome } from "./schedule-delivery.ts";
-import { checkWebhookUrl, resolveTiming, serializePayload } from "./schedule-rules.ts";
-import { FIRE_SCHEDULE_TASK, jobKey, toFailure, toSchedule } from "./schedules.ts";
-import { CREATION_MIGRATIONS, type CreationRow, type ScheduleRow } from "./schema.ts";
-
-const InitializeSchema = v.object({
-  id: CreationIdSchema,
-  owner: v.string(),
-  ...CreateCreationSchema.entries,
-  /** Set when the id was derived from an Idempotency-Key: a retry gets the first answer. */
-  idempotency_key: v.optional(v.string()),
-});
+import { ScheduleBook } from "./schedule-book.ts";
+import { checkWebhookUrl } from "./schedule-rules.ts";
+import { FIRE_SCHEDULE_TASK } from "./schedules.ts";
+import { CREATION_MIGRATIONS, type CreationRow, InitializeSchema } from "./schema.ts";
+import { toCreation } from "./view.ts";
 
 export class CreationDO extends Actor {
   static override readonly migrations = CREATION_MIGRATIONS;
@@ -64,6 +54,13 @@ export class CreationDO extends Actor {
   /** Token rotations and key revocations and rolls, one at a time: each tells the wallet
    *  before it commits here, and must not interleave with another doing the same. */
   private readonly credentialChanges = new Serial();
+  private readonly schedules = new ScheduleBook({
+    storage: this.ctx.storage,
+    schedule: (request) => this.schedule(request),
+    cancel: (key) => this.cancel(key),
+    job: (key) => this.scheduler.get(key),
+    localhostAllowed: this.env.ALLOW_LOCALHOST_WEBHOOKS === "true",
+  });
   private readonly keys = new ApiKeyRing(this.ctx.storage.sql, this.env.TOKEN_SECRET, {
     // The wallet checks secret keys itself: it is told a key's end before this actor commits.
     endInWallet: (keyId, state) => {
@@ -126,7 +123,7 @@ export class CreationDO extends Actor {
   /** The creation with its current token and webhook secret: the answer to its creation. */
   private async created(row: CreationRow): Promise<CreatedCreation> {
     const token = await mintCreationToken(this.env.TOKEN_SECRET, row.id, row.token_version);
-    return { ...this.view(row), token, webhook_secret: row.webhook_secret };
+    return { ...toCreation(row), token, webhook_secret: row.webhook_secret };
   }
 
   /** The fields the D1 projection holds, or null when this creation does not exist. */
@@ -134,7 +131,7 @@ export class CreationDO extends Actor {
     const row = this.row();
     if (!row) return null;
     const { id, owner, name, revision } = row;
-    const { created_at, updated_at } = this.view(row);
+    const { created_at, updated_at } = toCreation(row);
     return { id, owner, name, created_at, updated_at, revision };
   }
 
@@ -160,14 +157,15 @@ export class CreationDO extends Actor {
   get(caller: Principal): Creation {
     const row = this.require();
     authorize(caller, this.owned(row), ["owner", "admin", "self", "service"]);
-    return this.view(row);
+    return toCreation(row);
   }
 
   update(caller: Principal, patch: UpdateCreation): Creation {
     const row = this.require();
     authorize(caller, this.owned(row), ["owner", "service"]);
     const changes = v.parse(UpdateCreationSchema, patch);
-    if (changes.webhook_url) checkWebhookUrl(changes.webhook_url, this.localhostWebhooksAllowed());
+    if (changes.webhook_url)
+      checkWebhookUrl(changes.webhook_url, this.env.ALLOW_LOCALHOST_WEBHOOKS === "true");
     const ai = changes.ai === undefined ? row.ai : patchedAiSettings(this.env, row, changes.ai);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
@@ -183,7 +181,7 @@ export class CreationDO extends Actor {
       );
       this.scheduleProjection();
     });
-    return this.view(this.require());
+    return toCreation(this.require());
   }
 
   /**
@@ -223,77 +221,23 @@ export class CreationDO extends Actor {
   ): { created: boolean; schedule: Schedule } {
     const row = this.require();
     authorize(caller, this.owned(row), ["owner", "self", "service"]);
-    v.parse(ScheduleNameSchema, name);
-    const spec = v.parse(PutScheduleSchema, input);
-    const now = clock.now();
-    const timing = resolveTiming(spec, now);
-    if (spec.target.type === "webhook" && spec.target.url) {
-      checkWebhookUrl(spec.target.url, this.localhostWebhooksAllowed());
-    } else if (spec.target.type === "webhook" && !row.webhook_url) {
-      throw new ApiError(
-        "INVALID_WEBHOOK_URL",
-        "Give target.url or set the creation's webhook_url first.",
-      );
-    }
-    const payload = serializePayload(spec.payload);
-    const existing = this.scheduleRow(name);
-    if (!existing && this.scheduleCount() >= CREATION_SCHEDULES_MAX) {
-      throw new ApiError(
-        "SCHEDULE_LIMIT_REACHED",
-        `A creation may hold ${CREATION_SCHEDULES_MAX} schedules.`,
-        {
-          limit: CREATION_SCHEDULES_MAX,
-        },
-      );
-    }
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        `INSERT INTO schedules (name, cron, at, target, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, at = excluded.at, target = excluded.target,
-           payload = excluded.payload, last_status = NULL, last_error = NULL, attempts = 0, updated_at = excluded.updated_at`,
-        name,
-        timing.cron,
-        timing.atMs,
-        JSON.stringify(spec.target),
-        payload,
-        now,
-        now,
-      );
-      const job = { key: jobKey(name), task: FIRE_SCHEDULE_TASK, payload: { name } };
-      this.schedule(
-        timing.cron !== null ? { ...job, cron: timing.cron } : { ...job, at: timing.atMs },
-      );
-    });
-    return {
-      created: !existing,
-      schedule: this.viewSchedule(this.scheduleRow(name) as ScheduleRow),
-    };
+    return this.schedules.put(name, input, row.webhook_url);
   }
 
   listCreationSchedules(caller: Principal): Schedule[] {
     authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
-    return this.sql
-      .exec<ScheduleRow>("SELECT * FROM schedules ORDER BY name")
-      .toArray()
-      .map((row) => this.viewSchedule(row));
+    return this.schedules.list();
   }
 
   deleteSchedule(caller: Principal, name: string): void {
     authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
-    if (!this.scheduleRow(name))
-      throw new ApiError("SCHEDULE_NOT_FOUND", `No schedule named "${name}".`);
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM schedules WHERE name = ?", name);
-      this.cancel(jobKey(name));
-    });
+    this.schedules.delete(name);
   }
 
   /** Occurrences whose delivery failed every attempt, oldest first. */
   scheduleFailures(caller: Principal): ScheduleFailure[] {
     authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
-    return this.listDeadLetters()
-      .filter((letter) => letter.task === FIRE_SCHEDULE_TASK)
-      .map(toFailure);
+    return this.schedules.failures(this.listDeadLetters());
   }
 
   // ── API keys (api-keys.ts) ──────────────────────────────────────────────────────────────
@@ -360,35 +304,26 @@ export class CreationDO extends Actor {
   }
 
   private async fireSchedule(name: string, job: JobContext): Promise<void> {
-    const schedule = this.scheduleRow(name);
     const creation = this.row();
-    if (!schedule || !creation) return; // deleted while the job was due
-    await deliverSchedule(this.env, creation, schedule, job);
+    if (creation) await this.schedules.fire(this.env, creation, name, job);
   }
 
   protected override onJobOutcome(outcome: JobOutcome): void {
-    if (outcome.task !== FIRE_SCHEDULE_TASK) return;
-    recordScheduleOutcome(this.sql, (outcome.payload as { name: string }).name, outcome);
+    if (outcome.task === FIRE_SCHEDULE_TASK) this.schedules.recordOutcome(outcome);
   }
 
   // ── secrets (values are write-only: see ../secrets/vault.ts) ──
 
   putSecret(caller: Principal, name: string, input: PutSecret): Promise<SecretWritten> {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    return this.secrets(row).put(name, input);
+    return this.managedSecrets(caller).put(name, input);
   }
 
   listSecrets(caller: Principal): SecretList {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    return this.secrets(row).list();
+    return this.managedSecrets(caller).list();
   }
 
   deleteSecret(caller: Principal, name: string): void {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    this.secrets(row).delete(name);
+    this.managedSecrets(caller).delete(name);
   }
 
   /** This creation's own secret, and its owner to fall back on: for resolveCreationSecret only,
@@ -398,8 +333,16 @@ export class CreationDO extends Actor {
     return { owner: row.owner, value: await this.secrets(row).value(name) };
   }
 
+  /** The vault as its owner or the platform manage it (never the creation's own token). */
+  private managedSecrets(caller: Principal): SecretVault {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    return this.secrets(row);
+  }
+
+  /** Sealed under the creation's account name, so a row copied to another owner fails to open. */
   private secrets(row: CreationRow): SecretVault {
-    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, `creation:${row.id}`);
+    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, creationAccount(row.id));
   }
 
   /** A creation is its own resource: its token version and keys are what its credentials are
@@ -416,10 +359,6 @@ export class CreationDO extends Actor {
     this.schedule(projectionJob);
   }
 
-  private localhostWebhooksAllowed(): boolean {
-    return this.env.ALLOW_LOCALHOST_WEBHOOKS === "true";
-  }
-
   private row(): CreationRow | null {
     return this.sql.exec<CreationRow>("SELECT * FROM creation").toArray()[0] ?? null;
   }
@@ -428,35 +367,6 @@ export class CreationDO extends Actor {
     const row = this.row();
     if (!row) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
     return row;
-  }
-
-  private scheduleRow(name: string): ScheduleRow | null {
-    return (
-      this.sql.exec<ScheduleRow>("SELECT * FROM schedules WHERE name = ?", name).toArray()[0] ??
-      null
-    );
-  }
-
-  private scheduleCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM schedules").one().n;
-  }
-
-  private viewSchedule(row: ScheduleRow): Schedule {
-    return toSchedule(row, this.scheduler.get(jobKey(row.name)));
-  }
-
-  private view(row: CreationRow): Creation {
-    return {
-      id: row.id,
-      owner: row.owner,
-      name: row.name,
-      allow_anonymous: row.allow_anonymous === 1,
-      webhook_url: row.webhook_url,
-      token_version: row.token_version,
-      ai: aiSettingsOf(row),
-      created_at: new Date(row.created_at).toISOString(),
-      updated_at: new Date(row.updated_at).toISOString(),
-    };
   }
 }
 

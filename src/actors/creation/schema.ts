@@ -1,3 +1,5 @@
+import * as v from "valibot";
+import { CreateCreationSchema, CreationIdSchema } from "../../shared/schemas/creation.ts";
 import type { Migration } from "../migrations.ts";
 import { SECRETS_MIGRATION } from "../secrets/vault.ts";
 
@@ -96,3 +98,12 @@ export type ScheduleRow = {
   created_at: number;
   updated_at: number;
 };
+
+/** What the router hands CreationDO.initialize (the owner is the caller, the id generated or
+ *  derived from an Idempotency-Key, so a retry gets the first answer). */
+export const InitializeSchema = v.object({
+  id: CreationIdSchema,
+  owner: v.string(),
+  ...CreateCreationSchema.entries,
+  idempotency_key: v.optional(v.string()),
+});

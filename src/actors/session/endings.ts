@@ -5,6 +5,7 @@
 import { estimateTokens, type TokenUsage } from "../../ai/pricing.ts";
 import type { StoredUIMessage } from "../../shared/schemas/chat.ts";
 import { textOf } from "./messages.ts";
+import type { GenerationStatus } from "./schema.ts";
 import type { UIChunk } from "./stream.ts";
 
 export type Ending = "finished" | "stopped" | "failed" | "interrupted";
@@ -50,4 +51,45 @@ export function providerError(error: unknown): string {
   return typeof status === "number"
     ? `The model provider answered ${status}; the partial reply is kept.`
     : "The model provider failed mid-reply; the partial reply is kept.";
+}
+
+/** The status a generation's row and its final metadata record. */
+export function statusOf(ending: Ending): GenerationStatus {
+  return ending === "finished" ? "finished" : ending === "stopped" ? "stopped" : "failed";
+}
+
+/**
+ * What a reply's stream ends with: the wallet news (transient), then `finish` with the
+ * metadata, or the metadata and then `abort` (a stop) or `error` (a failure, a cut-off). The
+ * metadata's `status` replaces the "streaming" a page saw in a history read mid-reply.
+ */
+export function lastChunks(
+  ending: Ending,
+  metadata: { charged: number; status: GenerationStatus } & Record<string, unknown>,
+  balance: number | null,
+  result: { finishReason: string | undefined; errorText: string | null },
+): UIChunk[] {
+  const chunks: UIChunk[] = [];
+  if (balance !== null) {
+    chunks.push({
+      type: "data-wallet",
+      data: { balance, charged: metadata.charged },
+      transient: true,
+    });
+  }
+  if (ending === "finished") {
+    chunks.push({
+      type: "finish",
+      finishReason: result.finishReason ?? "stop",
+      messageMetadata: metadata,
+    });
+    return chunks;
+  }
+  chunks.push({ type: "message-metadata", messageMetadata: metadata });
+  chunks.push(
+    ending === "stopped"
+      ? { type: "abort", reason: "stopped" }
+      : { type: "error", errorText: result.errorText ?? "The generation failed." },
+  );
+  return chunks;
 }

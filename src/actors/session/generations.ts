@@ -9,7 +9,6 @@ import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import {
   CHAT_PROMPT_MAX_TOKENS,
-  GENERATION_EVENTS_MAX,
   GENERATION_MAX_MS,
   SESSION_GENERATIONS_MAX,
 } from "../../shared/limits.ts";
@@ -21,12 +20,15 @@ import { creationAccount, userAccount } from "../wallet/account.ts";
 import {
   closingChunks,
   type Ending,
+  lastChunks,
   providerError,
   type ReportedUsage,
+  statusOf,
   usageOf,
 } from "./endings.ts";
+import { GenerationLog } from "./event-log.ts";
 import { assembleAssistant, type PromptMessage, promptFrom, textOf, titleOf } from "./messages.ts";
-import { placeHold, settleWallet } from "./payment.ts";
+import { placeHold, Settlements } from "./payment.ts";
 import {
   chosenModel,
   creationModelConfig,
@@ -35,8 +37,8 @@ import {
   worstCase,
 } from "./plan.ts";
 import type { SessionPrefs } from "./prefs.ts";
-import type { GenerationRow, GenerationStatus } from "./schema.ts";
-import { EPHEMERAL_CHAT_PREFIX, type SessionStore } from "./store.ts";
+import type { GenerationRow } from "./schema.ts";
+import type { SessionStore } from "./store.ts";
 import type { Listeners, UIChunk } from "./stream.ts";
 
 export interface GenerationsHost {
@@ -63,14 +65,16 @@ interface Running {
 const WATCHDOG_ERROR = "The reply was cut off (time limit or restart); the partial reply is kept.";
 
 const watchdogKey = (id: string) => `watchdog:${id}`;
-const settleKey = (id: string) => `settle:${id}`;
 
 export class Generations {
   private readonly running = new Map<string, Running>();
-  private readonly seqs = new Map<string, number>();
-  private readonly chats = new Map<string, string>();
+  private readonly log: GenerationLog;
+  private readonly settlements: Settlements;
 
-  constructor(private readonly host: GenerationsHost) {}
+  constructor(private readonly host: GenerationsHost) {
+    this.log = new GenerationLog(host);
+    this.settlements = new Settlements(host);
+  }
 
   isRunning(id: string): boolean {
     return this.running.has(id);
@@ -209,7 +213,7 @@ export class Generations {
     store.touchChat(chatId, message ? titleOf(textOf(message)) : null, now);
     if (message) store.putMessage(chatId, message, now);
     store.markStreaming(id, holdId, holdAmount);
-    this.seqs.set(id, 0);
+    this.log.begin(id, chatId);
     this.append(id, { type: "start", messageId });
     this.host.schedule({
       key: watchdogKey(id),
@@ -295,7 +299,7 @@ export class Generations {
       this.host.store.dropClaim(id);
       return;
     }
-    this.seqs.set(id, this.host.store.lastSeq(id));
+    this.log.begin(id, row.chat_id);
     await this.end(id, ending, {
       usage: null,
       finishReason: undefined,
@@ -325,7 +329,7 @@ export class Generations {
       errorText: string | null;
     },
   ): Promise<void> {
-    const { store, listeners } = this.host;
+    const { store } = this.host;
     const row = store.generation(id);
     if (!row || row.ended_at !== null) return;
     const events = store.events(id);
@@ -335,83 +339,26 @@ export class Generations {
       ? 0
       : Math.min(chargeFor(usage, aiRates(this.host.env)), row.hold_amount ?? 0);
     store.recordCharge(id, usage, charged);
-    const balance = await this.settle(id);
+    const balance = await this.settlements.settle(id);
     // A reply cut short still closes what it opened, so a client's parts end "done".
     for (const chunk of closingChunks(store.events(id))) this.append(id, chunk);
-    const status: GenerationStatus =
-      ending === "finished" ? "finished" : ending === "stopped" ? "stopped" : "failed";
-    // `status` replaces the "streaming" a page saw in a history read mid-reply.
+    const status = statusOf(ending);
     const metadata = { generation_id: id, model: row.model, usage, charged, status };
-    if (balance !== null) {
-      this.append(id, { type: "data-wallet", data: { balance, charged }, transient: true });
-    }
-    if (ending === "finished") {
-      this.append(id, {
-        type: "finish",
-        finishReason: result.finishReason ?? "stop",
-        messageMetadata: metadata,
-      });
-    } else {
-      this.append(id, { type: "message-metadata", messageMetadata: metadata });
-      this.append(
-        id,
-        ending === "stopped"
-          ? { type: "abort", reason: "stopped" }
-          : { type: "error", errorText: result.errorText ?? "The generation failed." },
-      );
-    }
+    for (const chunk of lastChunks(ending, metadata, balance, result)) this.append(id, chunk);
     const now = clock.now();
     const final = assembleAssistant(row.message_id, store.events(id));
     if (final.parts.length > 0 || ending !== "finished") store.putMessage(row.chat_id, final, now);
     store.touchChat(row.chat_id, null, now);
     store.markEnded(id, status, now);
     this.host.cancel(watchdogKey(id));
-    this.seqs.delete(id);
-    listeners.end(id);
+    this.log.end(id);
     this.host.onReply(row.chat_id, final);
-    this.forgetIfEphemeral(id);
+    this.settlements.forgetIfEphemeral(id);
   }
 
-  /** Captures the charge (or releases the whole hold when there is none); the wallet's
-   *  idempotency keys make a retry harmless. Answers the payer's balance, or null when the
-   *  wallet could not be reached (a job retries until it is). */
-  async settle(id: string): Promise<number | null> {
-    const row = this.host.store.generation(id);
-    if (!row || row.settled || (!row.hold_id && !row.own_key)) return null;
-    const payer = row.payer ?? creationAccount(this.host.identity().creationId);
-    try {
-      const balance = await settleWallet(this.host.env, payer, row);
-      this.host.store.markSettled(id);
-      this.host.cancel(settleKey(id));
-      return balance;
-    } catch {
-      this.host.schedule({
-        key: settleKey(id),
-        task: this.host.settleTask,
-        payload: { generation_id: id },
-        at: clock.now(),
-      });
-      return null;
-    }
-  }
-
-  /** The settle job: a no-op once settled. */
-  async settleStored(id: string): Promise<void> {
-    const row = this.host.store.generation(id);
-    if (!row || row.settled) return;
-    if ((await this.settle(id)) === null && !this.host.store.generation(id)?.settled) {
-      throw new Error(`generation ${id}: the wallet could not be settled yet`);
-    }
-    this.forgetIfEphemeral(id);
-  }
-
-  /** A stateless reply (seed 000's stream) keeps nothing once it has ended and is paid for. */
-  private forgetIfEphemeral(id: string): void {
-    const row = this.host.store.generation(id);
-    if (!row?.chat_id.startsWith(EPHEMERAL_CHAT_PREFIX) || row.ended_at === null) return;
-    if (row.settled === 1 || (row.hold_id === null && !row.own_key)) {
-      this.host.store.deleteChat(row.chat_id);
-    }
+  /** The settle job (a wallet that could not be reached when the generation ended). */
+  settleStored(id: string): Promise<void> {
+    return this.settlements.retry(id);
   }
 
   /** The reply being generated in a chat, as far as it has come (for GET …/chat/:id). */
@@ -428,32 +375,13 @@ export class Generations {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
+  /** A generation past GENERATION_EVENTS_MAX chunks is ended like one past its time. */
   private append(id: string, chunk: UIChunk): void {
-    const seq = (this.seqs.get(id) ?? this.host.store.lastSeq(id)) + 1;
-    if (seq > GENERATION_EVENTS_MAX) {
-      this.running.get(id)?.abort.abort("watchdog");
-      return;
-    }
-    this.seqs.set(id, seq);
-    this.host.store.appendEvent(id, seq, chunk);
-    this.host.listeners.push(id, { seq, chunk });
-    const chatId = this.chatOf(id);
-    if (chatId !== null) this.host.onChunk(chatId, chunk);
+    if (!this.log.append(id, chunk)) this.running.get(id)?.abort.abort("watchdog");
   }
 
   private promptTokens(row: GenerationRow): number {
     const history = this.host.store.history(row.chat_id).filter((m) => m.id !== row.message_id);
     return promptFrom(history, CHAT_PROMPT_MAX_TOKENS).tokens;
-  }
-
-  /** The chat of a generation (remembered while it streams: one read per generation). */
-  private chatOf(id: string): string | null {
-    let chatId = this.chats.get(id);
-    if (chatId === undefined) {
-      chatId = this.host.store.generation(id)?.chat_id;
-      if (chatId === undefined) return null;
-      this.chats.set(id, chatId);
-    }
-    return chatId;
   }
 }

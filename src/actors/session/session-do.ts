@@ -4,15 +4,8 @@
 // paid through a wallet hold placed before the provider is called and settled when it ends.
 
 import * as v from "valibot";
-import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
-import {
-  CHAT_MESSAGES_PAGE_MAX,
-  SESSION_FRAME_MAX_BYTES,
-  SESSION_SOCKETS_MAX,
-  SESSION_TICKET_TTL_MS,
-  SESSION_TICKETS_MAX,
-} from "../../shared/limits.ts";
+import { CHAT_MESSAGES_PAGE_MAX, SESSION_SOCKETS_MAX } from "../../shared/limits.ts";
 import {
   type ChatRequest,
   ChatRequestSchema,
@@ -29,7 +22,7 @@ import { Generations } from "./generations.ts";
 import { textOf } from "./messages.ts";
 import { SessionPrefs } from "./prefs.ts";
 import { SESSION_MIGRATIONS } from "./schema.ts";
-import { initFrame, newTicket, SendFrameSchema } from "./socket.ts";
+import { initFrame, readSendFrame, SessionTickets } from "./socket.ts";
 import { EPHEMERAL_CHAT_PREFIX, SessionStore } from "./store.ts";
 import { Listeners, TEXT_STREAM_HEADERS, toTextEvents, UI_STREAM_HEADERS } from "./stream.ts";
 import { refusalResponse, SessionStreamCallSchema } from "./stream-call.ts";
@@ -44,6 +37,7 @@ export class SessionDO extends Actor {
 
   private readonly store = new SessionStore(this.ctx.storage.sql);
   private readonly listeners = new Listeners();
+  private readonly tickets = new SessionTickets(this.ctx.storage.sql);
   private readonly prefsOf = new SessionPrefs(this.ctx.storage.sql, this.env);
   private readonly generations = new Generations({
     env: this.env,
@@ -246,27 +240,12 @@ export class SessionDO extends Actor {
   /** A single-use ticket for the session's WebSocket (a browser cannot send Authorization). */
   issueTicket(name: string, caller: Principal): { ticket: string; expires_at: string } {
     this.admit(name, caller);
-    const now = clock.now();
-    const ticket = newTicket(this.identity().userId);
-    this.sql.exec("DELETE FROM tickets WHERE expires_at <= ?", now);
-    this.sql.exec(
-      `DELETE FROM tickets WHERE ticket NOT IN
-         (SELECT ticket FROM tickets ORDER BY expires_at DESC LIMIT ?)`,
-      SESSION_TICKETS_MAX - 1,
-    );
-    this.sql.exec("INSERT INTO tickets VALUES (?, ?)", ticket, now + SESSION_TICKET_TTL_MS);
-    return { ticket, expires_at: new Date(now + SESSION_TICKET_TTL_MS).toISOString() };
+    return this.tickets.issue(this.identity().userId);
   }
 
   /** Uses up a ticket: true once, for a ticket this session issued that has not expired. */
   redeemTicket(ticket: string): boolean {
-    const row = this.sql
-      .exec<{ expires_at: number }>(
-        "DELETE FROM tickets WHERE ticket = ? RETURNING expires_at",
-        ticket,
-      )
-      .toArray()[0];
-    return row !== undefined && row.expires_at > clock.now();
+    return this.tickets.redeem(ticket);
   }
 
   /** The router checked the ticket or credentials and names the session and user. */
@@ -275,9 +254,10 @@ export class SessionDO extends Actor {
     const userId = name.slice(name.indexOf(":") + 1);
     this.admit(name, { type: "user", id: userId, email: null, admin: false });
     if (this.ctx.getWebSockets().length >= SESSION_SOCKETS_MAX) {
-      return Response.json(
-        { code: "SESSION_BUSY", detail: `A session keeps ${SESSION_SOCKETS_MAX} sockets open.` },
-        { status: 429 },
+      return refusalResponse(
+        new ApiError("SESSION_BUSY", `A session keeps ${SESSION_SOCKETS_MAX} sockets open.`, {
+          limit: SESSION_SOCKETS_MAX,
+        }),
       );
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -288,31 +268,12 @@ export class SessionDO extends Actor {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
     try {
-      if (text.length > SESSION_FRAME_MAX_BYTES) {
-        throw new ApiError(
-          "FRAME_TOO_LARGE",
-          `A frame is at most ${SESSION_FRAME_MAX_BYTES} bytes.`,
-        );
-      }
-      let frame: unknown;
-      try {
-        frame = JSON.parse(text);
-      } catch {
-        throw new ApiError("INVALID_FRAME", 'A frame is JSON: { "type": "send", "text" }.');
-      }
-      const parsed = v.safeParse(SendFrameSchema, frame);
-      if (!parsed.success) {
-        throw new ApiError(
-          "INVALID_FRAME",
-          `Send { "type": "send", "text" }: ${parsed.issues[0].message}`,
-        );
-      }
+      const text = readSendFrame(data);
       const { name, userId } = ws.deserializeAttachment() as { name: string; userId: string };
       const caller: Principal = { type: "user", id: userId, email: null, admin: false };
       // send() answers a refusal as a value (refusalsAsValues): unwrap it to report it here.
-      unwrapRefusal(await this.send(name, caller, parsed.output.text));
+      unwrapRefusal(await this.send(name, caller, text));
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;

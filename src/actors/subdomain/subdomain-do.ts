@@ -28,7 +28,7 @@ import { requireOperator } from "../access.ts";
 import { Actor, type OutboxEnvelope } from "../actor.ts";
 import { PROJECTION_TASK, projectionTask } from "../projection.ts";
 import { refusalsAsValues } from "../refusal.ts";
-import type { SubdomainEvent } from "../user/user-do.ts";
+import type { SubdomainEvent } from "../user/events.ts";
 import { type ImportOutcome, importLegacyRecord, type LegacyRecord } from "./legacy-import.ts";
 import { SubdomainRecord } from "./record.ts";
 import { SUBDOMAIN_MIGRATIONS, type SubdomainRow } from "./schema.ts";

@@ -10,7 +10,7 @@ import { quotaForPlan } from "../../shared/config.ts";
 import { ApiError, asApiError } from "../../shared/errors.ts";
 import { CLAIM_REPAIR_DELAY_MS } from "../../shared/limits.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
-import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
+import type { PutSecret, SecretList } from "../../shared/schemas/secret.ts";
 import {
   type BillingChange,
   BillingChangeSchema,
@@ -29,54 +29,14 @@ import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { SecretVault } from "../secrets/vault.ts";
+import { userAccount } from "../wallet/account.ts";
+import { auditIndex, quotaPlan, type UserAudit } from "./audit.ts";
+import { type BillingOutcome, type SubdomainEvent, SubdomainEventSchema } from "./events.ts";
 import { type OwnedRow, type ProfileRow, USER_MIGRATIONS } from "./schema.ts";
 import { UserStatusAuthority } from "./status.ts";
 
 const REPAIR_TASK = "repair-claim";
 const repairKey = (name: string) => `repair:${name}`;
-
-/** A subscription change, as the Stripe dispatcher hands it over. */
-export interface UserAudit {
-  ok: boolean;
-  owned: number;
-  pending: number;
-  limit: number | null;
-  problems: string[];
-}
-
-const SubdomainEventSchema = v.variant("kind", [
-  v.object({
-    kind: v.literal("released"),
-    user_id: v.string(),
-    name: v.string(),
-    reservation_id: v.nullable(v.string()),
-  }),
-  v.object({
-    kind: v.literal("imported"),
-    user_id: v.string(),
-    name: v.string(),
-    reservation_id: v.string(),
-    claimed_at: v.number(),
-    frozen: v.boolean(),
-  }),
-  v.object({
-    kind: v.literal("collaboration-started"),
-    user_id: v.string(),
-    name: v.string(),
-    right: v.string(),
-  }),
-  v.object({ kind: v.literal("collaboration-ended"), user_id: v.string(), name: v.string() }),
-]);
-
-export type SubdomainEvent = v.InferInput<typeof SubdomainEventSchema>;
-
-/** What one billing event did: applied (and which names it froze or unfroze), or why not. */
-export interface BillingOutcome {
-  applied: boolean;
-  reason?: "stale";
-  frozen: string[];
-  unfrozen: string[];
-}
 
 export class UserDO extends Actor {
   static override readonly migrations = USER_MIGRATIONS;
@@ -219,27 +179,16 @@ export class UserDO extends Actor {
 
   // ── secrets (values are write-only: see ../secrets/vault.ts) ─────────────────────────────
 
-  putSecret(
-    userId: string,
-    caller: Principal,
-    name: string,
-    input: PutSecret,
-  ): Promise<SecretWritten> {
-    this.open(userId);
-    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
-    return this.secrets(userId).put(name, input);
+  putSecret(userId: string, caller: Principal, name: string, input: PutSecret) {
+    return this.ownSecrets(userId, caller).put(name, input);
   }
 
   listSecrets(userId: string, caller: Principal): SecretList {
-    this.open(userId);
-    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
-    return this.secrets(userId).list();
+    return this.ownSecrets(userId, caller).list();
   }
 
   deleteSecret(userId: string, caller: Principal, name: string): void {
-    this.open(userId);
-    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
-    this.secrets(userId).delete(name);
+    this.ownSecrets(userId, caller).delete(name);
   }
 
   /** The user's secret: for resolveCreationSecret only, never behind a route. */
@@ -248,8 +197,16 @@ export class UserDO extends Actor {
     return this.secrets(userId).value(name);
   }
 
+  /** The vault of the signed-in user, and only theirs. */
+  private ownSecrets(userId: string, caller: Principal): SecretVault {
+    this.open(userId);
+    authorize(caller, { owner: userId, creationId: null }, ["owner"]);
+    return this.secrets(userId);
+  }
+
+  /** Sealed under the user's account name, so a row copied to another owner fails to open. */
   private secrets(userId: string): SecretVault {
-    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, `user:${userId}`);
+    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, userAccount(userId));
   }
 
   // ── disabled users (status.ts) ─────────────────────────────────────────────────────────
@@ -290,33 +247,9 @@ export class UserDO extends Actor {
   // ── audit ──────────────────────────────────────────────────────────────────────────────
 
   /** Checks the index against the names' own actors, and the quota against the index. */
-  async audit(userId: string): Promise<UserAudit> {
+  audit(userId: string): Promise<UserAudit> {
     const profile = this.open(userId);
-    const rows = this.ownedRows();
-    const problems: string[] = [];
-    const now = clock.now();
-    await Promise.all(
-      rows.map(async (row) => {
-        const truth = await actorByName(this.env.SUBDOMAIN, row.name).ownerOf();
-        const ours = truth.owner_id === userId && truth.reservation_id === row.reservation_id;
-        if (row.state === "owned" && !ours)
-          problems.push(`${row.name}: indexed as owned, held by ${truth.owner_id}`);
-        if (row.state === "pending" && now - row.reserved_at > 2 * CLAIM_REPAIR_DELAY_MS) {
-          problems.push(`${row.name}: reservation never settled`);
-        }
-      }),
-    );
-    const limit = quotaForPlan(this.env, profile.plan);
-    const active = rows.filter((row) => row.state === "owned" && row.frozen === 0).length;
-    if (limit !== null && active > limit)
-      problems.push(`${active} active names over a limit of ${limit}`);
-    return {
-      ok: problems.length === 0,
-      owned: rows.filter((row) => row.state === "owned").length,
-      pending: rows.filter((row) => row.state === "pending").length,
-      limit,
-      problems,
-    };
+    return auditIndex(this.env, userId, this.ownedRows(), quotaForPlan(this.env, profile.plan));
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
@@ -408,12 +341,8 @@ export class UserDO extends Actor {
   private enforceStatus(): { frozen: string[]; unfrozen: string[] } {
     const profile = this.profile();
     const limit = profile.subscription === "canceled" ? 0 : quotaForPlan(this.env, profile.plan);
-    const owned = this.ownedRows()
-      .filter((row) => row.state === "owned")
-      .sort((a, b) => (a.claimed_at ?? 0) - (b.claimed_at ?? 0) || a.name.localeCompare(b.name));
     const changes = { frozen: [] as string[], unfrozen: [] as string[] };
-    for (const [index, row] of owned.entries()) {
-      const frozen = limit !== null && index >= limit;
+    for (const { row, frozen } of quotaPlan(this.ownedRows(), limit)) {
       if (frozen !== (row.frozen === 1)) {
         this.sql.exec("UPDATE owned SET frozen = ? WHERE name = ?", Number(frozen), row.name);
         (frozen ? changes.frozen : changes.unfrozen).push(row.name);
