@@ -5,23 +5,17 @@
 import { env } from "cloudflare:workers";
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from "ai";
 import { api, ORIGIN } from "./helpers.ts";
+import type {
+  ModelScript,
+  RecordedModelRequest as RecordedRequest,
+} from "./support/model-script.ts";
 
-export interface ModelScript {
-  text?: string;
-  chunks?: string[];
-  usage?: { prompt_tokens: number; completion_tokens: number } | null;
-  chunkDelayMs?: number;
-  stallAfterChunks?: number;
-  failAfterChunks?: number;
-  status?: number;
-}
+export type { ModelScript };
 
-export interface RecordedModelRequest {
+/** What the server recorded of a request, with the body as the OpenAI-compatible provider sends it. */
+export type RecordedModelRequest = Omit<RecordedRequest, "body"> & {
   body: { model: string; messages: { role: string; content: unknown }[]; max_tokens?: number };
-  chunksSent: number;
-  aborted: boolean;
-  completed: boolean;
-}
+};
 
 const control = (path: string, init?: RequestInit) =>
   fetch(`${env.MODEL_SERVER_URL}/__control${path}`, init);

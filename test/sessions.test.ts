@@ -190,9 +190,17 @@ describe("POST /v1/creations/:id/chat", () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
     expect(statuses.filter((status) => status === 402)).toHaveLength(15);
-    await Promise.all(responses.filter((r) => r.status === 200).map((r) => readSse(r)));
+    const streams = await Promise.all(
+      responses.filter((r) => r.status === 200).map((r) => readSse(r)),
+    );
+    // Each accepted reply was charged exactly what its finish says, and nothing else moved.
+    const charged = streams.map(
+      (events) =>
+        chunksOf(events).find((chunk) => chunk.type === "finish")?.messageMetadata.charged,
+    );
+    expect(charged.every((credits) => typeof credits === "number" && credits > 0)).toBe(true);
     const audit = await expectCleanAudit(creationWallet(creation.id));
-    expect(audit.balance).toBeGreaterThanOrEqual(0);
+    expect(audit.balance).toBe(5 * worst - charged.reduce((sum, credits) => sum + credits, 0));
     expect(audit.held).toBe(0);
   });
 });

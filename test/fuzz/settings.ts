@@ -17,6 +17,7 @@ export const CI_RUNS_BY_SUITE = {
   stripe: 200,
   "registry import": 150,
   "dev sign-in": 100,
+  credentials: 300,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each

@@ -9,38 +9,9 @@
 // "You said: <that message>" and the request is recorded under "default".
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ModelScript, RecordedModelRequest } from "./model-script.ts";
 
 /** How a reply to requests marked `[[key]]` behaves; every field is optional. */
-export interface ModelScript {
-  /** The reply, split into word chunks (each word keeps its following whitespace). */
-  text?: string;
-  /** The exact text deltas, in order; wins over `text`. */
-  chunks?: string[];
-  /** Usage to report; absent → estimated; null → never reported. */
-  usage?: { prompt_tokens: number; completion_tokens: number } | null;
-  /** Pause between two chunks. */
-  chunkDelayMs?: number;
-  /** After this many chunks, send nothing until released or the client goes away. */
-  stallAfterChunks?: number;
-  /** After this many chunks, destroy the socket (a mid-stream failure). */
-  failAfterChunks?: number;
-  /** Answer with this HTTP status and an OpenAI-style error body instead of a completion. */
-  status?: number;
-  errorMessage?: string;
-}
-
-export interface RecordedModelRequest {
-  body: unknown;
-  authorization: string | null;
-  /** Content chunks sent so far (for a non-streaming reply: chunks generated so far). */
-  chunksSent: number;
-  /** The client closed the connection before the reply ended. */
-  aborted: boolean;
-  /** The reply ended normally (a scripted error status counts: it was sent whole). */
-  completed: boolean;
-  startedAt: number;
-}
-
 const BODY_BYTES_MAX = 1024 * 1024;
 const RECORDED_PER_KEY_MAX = 1_000;
 const KEYS_MAX = 1_000;
@@ -178,6 +149,8 @@ function write(response: ServerResponse, data: string, signal: AbortSignal): Pro
     response.write(data, () => resolve());
   });
 }
+
+export type { ModelScript, RecordedModelRequest };
 
 export async function startModelServer(): Promise<{ url: string; close(): Promise<void> }> {
   const scripts = new Map<string, ModelScript>();

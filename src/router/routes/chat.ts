@@ -26,6 +26,8 @@ import type { AppContext } from "../context.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "ai sessions";
+/** Longest text read as a session ticket (`stk_`, the user id in base64url, 32 hex digits). */
+const SESSION_TICKET_MAX_CHARS = 512;
 const auth = ["user"] as const;
 
 const sessionName = (creationId: string, principal: Principal) => `${creationId}:${principal.id}`;
@@ -309,7 +311,9 @@ export const chatRoutes = [
       // A browser cannot send Authorization on a WebSocket: the handler takes a ticket or it.
       auth: "public",
       params: SessionParamsSchema,
-      query: v.object({ ticket: v.optional(v.pipe(v.string(), v.maxLength(512))) }),
+      query: v.object({
+        ticket: v.optional(v.pipe(v.string(), v.maxLength(SESSION_TICKET_MAX_CHARS))),
+      }),
       responses: { 101: { description: "The WebSocket" } },
     },
     async (c, { params, query }) => {

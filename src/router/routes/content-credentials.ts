@@ -27,10 +27,13 @@ export const INTERNAL_KEY_HEADER = "x-internal-key";
  *  the user. */
 const IssueSchema = v.optional(v.strictObject({ user_id: v.optional(UserIdSchema) }), {});
 
+/** Longest text read as a credential (one minted here is under 300 characters). */
+const CONTENT_CREDENTIAL_MAX_CHARS = 1024;
+
 const CredentialSchema = v.object({ credential: v.string(), expires_at: v.string() });
 
 const ValidateSchema = v.strictObject({
-  token: v.pipe(v.string(), v.maxLength(1024)),
+  token: v.pipe(v.string(), v.maxLength(CONTENT_CREDENTIAL_MAX_CHARS)),
   creation_id: CreationIdSchema,
 });
 

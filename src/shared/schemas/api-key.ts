@@ -23,10 +23,13 @@ export const KeyIdSchema = v.pipe(
   v.regex(/^key_[A-Za-z0-9_-]{12}$/, "must be a key id (key_ and 12 characters)"),
 );
 
+/** Longest origin (scheme, host, port) a publishable key may be limited to. */
+const ORIGIN_MAX_CHARS = 255;
+
 /** An origin as a browser sends it: scheme, host and port, nothing else. */
 const OriginSchema = v.pipe(
   v.string(),
-  v.maxLength(255),
+  v.maxLength(ORIGIN_MAX_CHARS),
   v.check((text) => {
     try {
       const url = new URL(text);

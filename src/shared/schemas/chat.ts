@@ -8,6 +8,13 @@ import { CreationIdSchema } from "./creation.ts";
 import { pageLimitSchema } from "./meta.ts";
 import { textSchema } from "./text.ts";
 
+/** Parts one user message may carry (useChat sends one text part). */
+const MESSAGE_PARTS_MAX = 16;
+/** Entries of `messages` a request may carry: only the last is read, the rest is bounded. */
+const REQUEST_MESSAGES_MAX = 10_000;
+/** Longest model id a preference or setting may name. */
+export const MODEL_ID_MAX_CHARS = 200;
+
 /** A chat or message id as useChat makes them (nanoid-like), or one the client chose. */
 export const ChatIdSchema = v.pipe(
   v.string(),
@@ -31,7 +38,7 @@ export const UserMessageSchema = v.looseObject({
   parts: v.pipe(
     v.array(v.unknown()),
     v.minLength(1, "must hold a text part"),
-    v.maxLength(16, "must hold at most 16 parts"),
+    v.maxLength(MESSAGE_PARTS_MAX, `must hold at most ${MESSAGE_PARTS_MAX} parts`),
     v.check(
       (parts) => parts.every((part) => v.is(TextPartSchema, part)),
       'only text parts ({"type":"text","text"}) are supported',
@@ -44,7 +51,7 @@ export type UserMessage = { id: string; role: "user"; parts: { type: "text"; tex
 export const ChatRequestSchema = v.looseObject({
   id: ChatIdSchema,
   /** Only the last entry is read, and only when it is the user's. */
-  messages: v.optional(v.pipe(v.array(v.unknown()), v.maxLength(10_000))),
+  messages: v.optional(v.pipe(v.array(v.unknown()), v.maxLength(REQUEST_MESSAGES_MAX))),
   message: v.optional(v.unknown()),
   trigger: v.optional(v.picklist(["submit-message", "regenerate-message"])),
   messageId: v.optional(v.string()),
@@ -98,7 +105,7 @@ export const PrefsSchema = v.object({
 });
 
 export const PutPrefsSchema = v.strictObject({
-  model: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  model: v.optional(v.pipe(v.string(), v.maxLength(MODEL_ID_MAX_CHARS))),
   temperature: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(2)))),
 });
 export type PutPrefs = v.InferOutput<typeof PutPrefsSchema>;

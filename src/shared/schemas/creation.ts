@@ -25,6 +25,9 @@ export const CreateCreationSchema = v.object({
   name: v.optional(CreationNameSchema),
 });
 
+/** Longest model id a creation's settings may name. */
+const AI_MODEL_ID_MAX_CHARS = 200;
+
 /** Who pays for the creation's AI sessions, and how they answer (issue 13). */
 export const AiSettingsSchema = v.object({
   /** "creation": its wallet pays; "user": each user's own wallet pays for their replies. */
@@ -47,7 +50,9 @@ export const DEFAULT_AI_SETTINGS: AiSettings = {
 /** A change of some AI settings; the rest stay as they are. */
 export const AiSettingsPatchSchema = v.strictObject({
   payer: v.optional(v.picklist(["creation", "user"])),
-  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(200)))),
+  model: v.optional(
+    v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(AI_MODEL_ID_MAX_CHARS))),
+  ),
   system_prompt: v.optional(v.nullable(textSchema(AI_SYSTEM_PROMPT_MAX_CHARS, 1))),
   max_output_tokens: v.optional(
     v.nullable(
