@@ -2,26 +2,16 @@
 // one, its creation's Worker checks it with POST /v1/auth/validate and its own key.
 
 import * as v from "valibot";
-import { actorByName } from "../../actors/refusal.ts";
-import { clock } from "../../shared/clock.ts";
-import {
-  type ContentRole,
-  mintContentCredential,
-  readContentCredential,
-} from "../../shared/content-credentials.ts";
-import { ApiError } from "../../shared/errors.ts";
 import { UserIdSchema } from "../../shared/ids.ts";
 import { CONTENT_CREDENTIAL_TTL_SECONDS } from "../../shared/limits.ts";
 import { CreationIdSchema, CreationParamsSchema } from "../../shared/schemas/creation.ts";
-import type { Principal } from "../../shared/schemas/principal.ts";
-import { authenticate, authenticateBackendKey } from "../auth/authenticate.ts";
-import { requireKeyAllows } from "../auth/key-limits.ts";
-import { requireUserEnabled } from "../auth/user-status.ts";
-import type { AppContext } from "../context.ts";
+import {
+  checkContentCredential,
+  INTERNAL_KEY_HEADER,
+  issueContentCredential,
+  requireCreationBackend,
+} from "../auth/content-credentials.ts";
 import { defineRoute } from "../route.ts";
-
-/** Where seed 000's creation Workers send their own credential to /auth/validate. */
-export const INTERNAL_KEY_HEADER = "x-internal-key";
 
 /** The body is optional for a signed-in user, who gets one for themself; the platform names
  *  the user. */
@@ -44,35 +34,6 @@ const ValidatedSchema = v.object({
   expires_at: v.string(),
 });
 
-function subjectOf(principal: Principal, body: v.InferOutput<typeof IssueSchema>): string {
-  if (principal.type === "service") {
-    if (!body.user_id) throw new ApiError("INVALID_REQUEST", "The platform names the user_id.");
-    return body.user_id;
-  }
-  if (principal.type !== "user") throw new Error("the route admits users and the platform");
-  if (body.user_id !== undefined && body.user_id !== principal.id) {
-    throw new ApiError("FORBIDDEN", "A user gets content credentials for themself only.");
-  }
-  return principal.id;
-}
-
-/** The creation's backend, by its X-Internal-Key (seed 000) or the usual credential headers. */
-async function creationBackend(c: AppContext, creationId: string): Promise<Principal> {
-  const internal = c.req.header(INTERNAL_KEY_HEADER)?.trim();
-  const principal =
-    internal === undefined
-      ? await authenticate(c)
-      : await authenticateBackendKey(c, internal, INTERNAL_KEY_HEADER);
-  if (principal.type === "user") {
-    throw new ApiError("FORBIDDEN", "Content credentials are checked by the creation's backend.");
-  }
-  if (principal.type === "creation" && principal.id !== creationId) {
-    throw new ApiError("CREATION_SCOPE_MISMATCH", "This key belongs to another creation.");
-  }
-  requireKeyAllows(principal, { scope: "users:verify" });
-  return principal;
-}
-
 export const contentCredentialRoutes = [
   defineRoute(
     {
@@ -87,23 +48,8 @@ export const contentCredentialRoutes = [
       body: IssueSchema,
       responses: { 201: { description: "The credential", schema: CredentialSchema } },
     },
-    async (c, { principal, params, body }) => {
-      const userId = subjectOf(principal, body);
-      const [policy] = await Promise.all([
-        actorByName(c.env.CREATION, params.id).roomPolicy(),
-        requireUserEnabled(c.env, userId),
-      ]);
-      if (!policy) throw new ApiError("CREATION_NOT_FOUND", "No such creation.");
-      const role: ContentRole = policy.owner === userId ? "owner" : "user";
-      const expiresAt = Math.floor(clock.now() / 1000) + CONTENT_CREDENTIAL_TTL_SECONDS;
-      const credential = await mintContentCredential(c.env.TOKEN_SECRET, {
-        creationId: params.id,
-        userId,
-        role,
-        expiresAt,
-      });
-      return c.json({ credential, expires_at: new Date(expiresAt * 1000).toISOString() }, 201);
-    },
+    async (c, { principal, params, body }) =>
+      c.json(await issueContentCredential(c.env, principal, params.id, body.user_id), 201),
   ),
   defineRoute(
     {
@@ -121,28 +67,8 @@ export const contentCredentialRoutes = [
       },
     },
     async (c, { body }) => {
-      await creationBackend(c, body.creation_id);
-      const claim = await readContentCredential(c.env.TOKEN_SECRET, body.token);
-      if (!claim) {
-        throw new ApiError("CONTENT_CREDENTIAL_INVALID", "The content credential is not genuine.");
-      }
-      if (claim.creationId !== body.creation_id) {
-        throw new ApiError(
-          "CONTENT_CREDENTIAL_WRONG_CREATION",
-          "The content credential was issued for another creation.",
-        );
-      }
-      if (claim.expiresAt * 1000 <= clock.now()) {
-        throw new ApiError("CONTENT_CREDENTIAL_EXPIRED", "The content credential has expired.", {
-          expired_at: new Date(claim.expiresAt * 1000).toISOString(),
-        });
-      }
-      return c.json({
-        user_id: claim.userId,
-        role: claim.role,
-        creation_id: claim.creationId,
-        expires_at: new Date(claim.expiresAt * 1000).toISOString(),
-      });
+      await requireCreationBackend(c, body.creation_id);
+      return c.json(await checkContentCredential(c.env, body.token, body.creation_id));
     },
   ),
 ];
