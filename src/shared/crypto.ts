@@ -25,14 +25,15 @@ export function base64url(bytes: Uint8Array): string {
     .replace(/=+$/, "");
 }
 
-/** Parses unpadded base64url; null for anything else. */
+/** Parses unpadded base64url; null for anything else, including a non-canonical spelling
+ *  (unused low bits set in the last character), so one token never has four spellings. */
 export function fromBase64url(text: string): Uint8Array | null {
   // A length of 1 mod 4 cannot come from any bytes (atob would throw on it).
   if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) return null;
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return base64url(bytes) === text ? bytes : null;
 }
 
 /** Imported keys by secret. The Worker verifies a token or signature on every request with

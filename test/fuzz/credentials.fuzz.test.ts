@@ -20,11 +20,12 @@ import {
 } from "../../src/shared/content-credentials.ts";
 import { ApiError } from "../../src/shared/errors.ts";
 import { USER_ID_MAX_LENGTH } from "../../src/shared/limits.ts";
+import { mintCreationToken, readCreationToken } from "../../src/shared/tokens.ts";
 import { api, createCreation, jsonInit } from "../helpers.ts";
 import { HOSTILE_HEADER_VALUES, headerLabel, headerText } from "./hostile.ts";
 import { suiteBudget } from "./settings.ts";
 
-const budget = suiteBudget("credentials", 6);
+const budget = suiteBudget("credentials", 7);
 
 /** Text shaped like a credential: a known prefix (or none), then anything. */
 const credentialish = (prefixes: string[]) =>
@@ -78,6 +79,17 @@ describe("credential parsers", () => {
         const claim = await readApiKey(env.TOKEN_SECRET, changed);
         // A change inside the prefix can only make it another kind's text, never a genuine key.
         expect(claim).toBeNull();
+      }),
+      budget.parameters(),
+    );
+  });
+
+  it("a genuine creation token with one character changed is never taken", async () => {
+    const token = await mintCreationToken(env.TOKEN_SECRET, crypto.randomUUID(), 3);
+    expect(await readCreationToken(env.TOKEN_SECRET, token)).not.toBeNull();
+    await fc.assert(
+      fc.asyncProperty(mutated(token), async (changed) => {
+        expect(await readCreationToken(env.TOKEN_SECRET, changed)).toBeNull();
       }),
       budget.parameters(),
     );
