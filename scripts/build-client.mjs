@@ -1,11 +1,12 @@
 // Builds what the static pages need and the repository does not keep: the client SDK as one
 // browser module (public/client/troupe.js), the example creations copied from examples/
-// into public/examples/ (an example with a main.tsx, written in React, is bundled into its
-// main.js), and the API reference renderer of /docs (public/vendor/scalar/).
+// into public/examples/ and the dashboard pages from dashboard/ into public/dashboard/ (a
+// page with a main.tsx, written in React, is bundled into its main.js, and the stylesheets it
+// imports into its main.css), and the API reference renderer of /docs (public/vendor/scalar/).
 // Wrangler runs this before `wrangler dev` and `wrangler deploy` (wrangler.jsonc "build"), so
 // pages always use the current SDK.
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -22,39 +23,47 @@ await build({
   logLevel: "warning",
 });
 
-const examples = join(root, "examples");
-const served = join(root, "public/examples");
-// Built aside (git-ignored, same disk) and swapped in at the end: a running `wrangler dev`
-// reruns this on every change under its watch_dir, and pages loading meanwhile should not
-// find their files missing for the time a bundle takes.
-const staging = join(root, `node_modules/.cache/build-client/examples-${process.pid}`);
-rmSync(staging, { recursive: true, force: true });
-if (existsSync(examples)) {
-  mkdirSync(staging, { recursive: true });
-  for (const entry of readdirSync(examples, { withFileTypes: true })) {
-    // The index page (/examples/) and one folder per example; READMEs stay in the repository.
-    if (entry.isFile() && entry.name === "index.html") {
-      cpSync(join(examples, entry.name), join(staging, entry.name));
-      continue;
+await buildPages(join(root, "examples"), join(root, "public/examples"));
+// The usage dashboard (/dashboard/usage/), bundled with uPlot and its stylesheet.
+await buildPages(join(root, "dashboard"), join(root, "public/dashboard"));
+
+/** Copies a folder of pages (an index.html and one folder per page) to where it is served,
+ * bundling each page's main.tsx. */
+async function buildPages(source, served) {
+  // Built aside (git-ignored, same disk) and swapped in at the end: a running `wrangler dev`
+  // reruns this on every change under its watch_dir, and pages loading meanwhile should not
+  // find their files missing for the time a bundle takes.
+  const staging = join(root, `node_modules/.cache/build-client/${basename(source)}-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  if (existsSync(source)) {
+    mkdirSync(staging, { recursive: true });
+    for (const entry of readdirSync(source, { withFileTypes: true })) {
+      // The index page and one folder per page; READMEs stay in the repository.
+      if (entry.isFile() && entry.name === "index.html") {
+        cpSync(join(source, entry.name), join(staging, entry.name));
+        continue;
+      }
+      if (!entry.isDirectory()) continue;
+      mkdirSync(join(staging, entry.name), { recursive: true });
+      // TypeScript sources (and declaration files) are bundled below, not served.
+      cpSync(join(source, entry.name), join(staging, entry.name), {
+        recursive: true,
+        filter: (file) => !/(README\.md|\.tsx?)$/.test(file),
+      });
+      const entryPoint = join(source, entry.name, "main.tsx");
+      if (existsSync(entryPoint))
+        await bundlePage(entryPoint, join(staging, entry.name, "main.js"));
     }
-    if (!entry.isDirectory()) continue;
-    const name = entry.name;
-    mkdirSync(join(staging, name), { recursive: true });
-    // TypeScript sources (and declaration files) are bundled below, not served.
-    cpSync(join(examples, name), join(staging, name), {
-      recursive: true,
-      filter: (source) => !/(README\.md|\.tsx?)$/.test(source),
-    });
-    const entryPoint = join(examples, name, "main.tsx");
-    if (existsSync(entryPoint)) await bundleExample(entryPoint, join(staging, name, "main.js"));
   }
+  rmSync(served, { recursive: true, force: true });
+  if (existsSync(staging)) renameSync(staging, served);
 }
-rmSync(served, { recursive: true, force: true });
-if (existsSync(staging)) renameSync(staging, served);
 
 /** One browser module with React and everything it imports: the pages' CSP allows scripts
- * from this origin only, so nothing is loaded from a CDN. */
-async function bundleExample(entryPoint, outfile) {
+ * from this origin only, so nothing is loaded from a CDN. A stylesheet the page imports (as
+ * the dashboard imports uPlot's) becomes main.css beside it, for the page to link: the CSP
+ * refuses styles injected inline. */
+async function bundlePage(entryPoint, outfile) {
   await build({
     entryPoints: [entryPoint],
     outfile,

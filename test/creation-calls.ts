@@ -19,6 +19,8 @@ interface Call {
   status: number;
   /** The code of that answer when it is a refusal for another reason. */
   code?: string;
+  /** What the route answers a live secret key, when that differs from the token's answer. */
+  keyStatus?: number;
 }
 
 const json = (method: string, body: unknown) => (headers: Record<string, string>) =>
@@ -123,6 +125,38 @@ export const CALLS: Record<
     status: 200,
   }),
   registryResolve: () => ({ path: "/registry/resolve/unclaimed-name", status: 200 }),
+  putTiers: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/tiers`,
+    init: json("PUT", { tiers: [{ id: "free", name: "Free", price: 0, limit: 5 }] }),
+    status: 200,
+  }),
+  listTiers: ({ creation }) => ({ path: `/v1/creations/${creation.id}/tiers`, status: 200 }),
+  setUserPlan: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/users/end-user-1/plan`,
+    init: json("PUT", { plan: "paid" }),
+    status: 200,
+  }),
+  trackUsage: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/usage/track`,
+    init: json("POST", { user_id: "end-user-1" }),
+    status: 200,
+  }),
+  getUserUsage: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/usage/end-user-1`,
+    status: 200,
+  }),
+  getDeveloperUsage: () => ({ path: "/v1/developer/usage", status: 200 }),
+  regenerateDeveloperKey: () => ({
+    path: "/v1/developer/regenerate-key",
+    init: json("POST", {}),
+    status: 403,
+    code: "FORBIDDEN",
+    keyStatus: 201,
+  }),
+  getUsageSummary: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/usage`,
+    status: 200,
+  }),
 };
 
 /** A creation with money, a schedule, an active hold and a user's budget and access token. */

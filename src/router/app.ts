@@ -1,6 +1,6 @@
 // The stateless edge: request id, security headers, CORS, body limit, identity-header
-// stripping, then the routes. Routes come in as data so tests can add fixtures to the same
-// stack the Worker serves.
+// stripping, then the routes, each behind the edge rate limit of its class. Routes come in as
+// data so tests can add fixtures to the same stack the Worker serves.
 
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -17,6 +17,7 @@ import type { AppContext, AppEnv } from "./context.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { parseInput, readJsonBody } from "./input.ts";
 import { corsPolicy } from "./middleware/cors.ts";
+import { enforceEdgeLimit } from "./middleware/edge-limit.ts";
 import { noRoute, onError } from "./middleware/errors.ts";
 import { stripIdentityHeaders } from "./middleware/identity-headers.ts";
 import { requestBodyLimit } from "./middleware/limits.ts";
@@ -33,6 +34,8 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 async function handle(c: AppContext, { spec, handler }: RouteDefinition): Promise<Response> {
+  // First, before any credential is verified: a flood must cost as little as possible.
+  await enforceEdgeLimit(c, spec);
   const publishableKey = c.req.header(PUBLISHABLE_KEY_HEADER);
   if (publishableKey !== undefined && spec.publishableKey === undefined) {
     throw new ApiError(

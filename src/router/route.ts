@@ -62,6 +62,13 @@ export interface RouteSpec<
   /** A browser-safe route that takes `X-Publishable-Key`: "required", or "optional" (the
    *  handler gets null without one). Every other route refuses the header. */
   publishableKey?: "required" | "optional";
+  /** The route hands out a credential (a key, a token, a secret): each request counts against
+   *  the edge limit's "credentials" class for its client address, before authentication
+   *  (middleware/edge-limit.ts). */
+  mintsCredentials?: true;
+  /** Why a route with auth "public" stays out of the edge limit's "public" class (it checks a
+   *  credential of its own, or its callers must never be refused): said once, beside the route. */
+  edgeLimitExempt?: string;
   params?: P;
   query?: Q;
   body?: B;

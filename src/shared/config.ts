@@ -3,6 +3,7 @@
 
 import * as v from "valibot";
 import { ApiError } from "./errors.ts";
+import { USAGE_RATE_LIMIT_PER_MINUTE_DEFAULT, USAGE_RATE_LIMIT_PER_MINUTE_MAX } from "./limits.ts";
 
 /** A Worker has a handful of list vars; tests that vary them stay well under this. */
 const CONFIG_LISTS_CACHE_MAX = 64;
@@ -82,6 +83,23 @@ export function walletGrants(env: Env): { welcome: number; daily: number } {
     welcome: wholeNumber("USER_WELCOME_GRANT", env.USER_WELCOME_GRANT, 3000),
     daily: wholeNumber("USER_DAILY_GIFT", env.USER_DAILY_GIFT, 900),
   };
+}
+
+/** Requests an end user may make to a creation's metered routes per UTC minute, unless their
+ *  tier says otherwise (seed 002's 100). */
+export function rateLimitPerMinute(env: Env): number {
+  const limit = wholeNumber(
+    "RATE_LIMIT_PER_MINUTE",
+    env.RATE_LIMIT_PER_MINUTE,
+    USAGE_RATE_LIMIT_PER_MINUTE_DEFAULT,
+  );
+  if (limit < 1 || limit > USAGE_RATE_LIMIT_PER_MINUTE_MAX) {
+    throw new ApiError(
+      "SERVER_MISCONFIGURED",
+      `RATE_LIMIT_PER_MINUTE must be 1 to ${USAGE_RATE_LIMIT_PER_MINUTE_MAX}`,
+    );
+  }
+  return limit;
 }
 
 /** A JSON var parsed and checked with its schema, or SERVER_MISCONFIGURED saying what is wrong. */

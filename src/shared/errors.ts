@@ -56,6 +56,10 @@ export const ERROR_CATALOGUE = {
   },
   KEY_SCOPE_DENIED: { status: 403, title: "The API key's scopes do not cover this route" },
   TEST_KEY_NOT_ALLOWED: { status: 403, title: "A test key may not move credits" },
+  KEY_MODE_MISMATCH: {
+    status: 403,
+    title: "Test keys meter test usage and live keys live usage, never the other",
+  },
   PUBLISHABLE_KEY_NOT_ALLOWED: {
     status: 403,
     title: "A publishable key identifies a creation only to browser-safe routes",
@@ -68,6 +72,14 @@ export const ERROR_CATALOGUE = {
   API_KEY_LIMIT_REACHED: { status: 403, title: "The creation holds the most API keys allowed" },
   CHAT_LIMIT_REACHED: { status: 403, title: "The user holds the most chats allowed here" },
   SESSION_BUSY: { status: 429, title: "The session runs the most generations at once allowed" },
+  RATE_LIMIT_EXCEEDED: {
+    status: 429,
+    title: "Too many requests in this window; retry after Retry-After seconds",
+  },
+  TIER_LIMIT_REACHED: {
+    status: 403,
+    title: "The user has used every call their tier allows this month",
+  },
   INSUFFICIENT_CREATION_FUNDS: {
     status: 402,
     title: "The creation's wallet cannot pay for this",
@@ -118,6 +130,7 @@ export const ERROR_CATALOGUE = {
   CREATION_NOT_FOUND: { status: 404, title: "No such creation" },
   SCHEDULE_NOT_FOUND: { status: 404, title: "No such schedule" },
   KEY_NOT_FOUND: { status: 404, title: "No such API key" },
+  PLAN_NOT_FOUND: { status: 404, title: "No tier of this creation has that id" },
   CHAT_NOT_FOUND: { status: 404, title: "No such chat" },
   HOLD_NOT_FOUND: { status: 404, title: "No such hold" },
   SUBDOMAIN_NOT_FOUND: { status: 404, title: "The subdomain is not claimed" },

@@ -4,7 +4,8 @@
 import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
 import { clock } from "../../shared/clock.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { rateLimitPerMinute } from "../../shared/config.ts";
+import { ApiError, invalidField } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
@@ -31,6 +32,20 @@ import {
   ScheduleNameSchema,
 } from "../../shared/schemas/schedule.ts";
 import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
+import {
+  PutPlanSchema,
+  type PutTiers,
+  PutTiersSchema,
+  type TierList,
+  type Track,
+  TrackSchema,
+  type Usage,
+  type UsageMode,
+  type UsageSummary,
+  type UsageSummaryQuery,
+  UsageSummaryRequestSchema,
+  UsageUserQuerySchema,
+} from "../../shared/schemas/usage.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
@@ -42,6 +57,16 @@ import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
 import { ApiKeyRing } from "./api-keys.ts";
+import { type MeterAccess, meterMode } from "./metering/access.ts";
+import { type TrackOutcome, UsageMeter } from "./metering/meter.ts";
+import { periodOf } from "./metering/period.ts";
+import {
+  applyStripePlan,
+  type StripePlanChange,
+  type StripePlanOutcome,
+} from "./metering/stripe-plans.ts";
+import { usageSummary } from "./metering/summary.ts";
+import { Tiers } from "./metering/tiers.ts";
 import { ScheduleBook } from "./schedule-book.ts";
 import { checkWebhookUrl } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK } from "./schedules.ts";
@@ -68,6 +93,12 @@ export class CreationDO extends Actor {
       return actorByName(this.env.WALLET, account).endCreationKey(account, keyId, state);
     },
   });
+
+  private readonly meter = new UsageMeter(
+    this.ctx.storage,
+    () => this.tiers(this.require()),
+    () => rateLimitPerMinute(this.env),
+  );
 
   protected override readonly tasks = {
     [FIRE_SCHEDULE_TASK]: task(
@@ -271,6 +302,18 @@ export class CreationDO extends Actor {
     });
   }
 
+  /** Seed 002's regenerate-key: the secret key calling replaces itself and ends at once. */
+  regenerateKey(caller: Principal): Promise<CreatedApiKey> {
+    return this.credentialChanges.run(async () => {
+      const row = this.require();
+      authorize(caller, this.owned(row), ["self"]);
+      if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
+        throw new ApiError("FORBIDDEN", "Send the secret key to replace as the bearer token.");
+      }
+      return this.keys.roll(row.id, caller.key_id, 0, clock.now());
+    });
+  }
+
   /** What this creation's wallet learns of a key on its first use there (wallet/creation-keys.ts). */
   keyState(keyId: string): KeyState | null {
     return this.keys.state(keyId);
@@ -301,6 +344,98 @@ export class CreationDO extends Actor {
       mode: key.mode,
       creation: { name: row.name, allow_anonymous: row.allow_anonymous === 1 },
     };
+  }
+
+  // ── usage metering (metering/): tiers, plans, tracking, rate limits, the summary ──
+
+  putTiers(caller: Principal, input: PutTiers): TierList {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service", "self"]);
+    const { tiers } = v.parse(PutTiersSchema, input);
+    this.sql.exec(
+      "UPDATE creation SET tiers = ?, updated_at = ?",
+      JSON.stringify(tiers),
+      clock.now(),
+    );
+    return this.tiers(this.require()).view();
+  }
+
+  /** The tiers, for the creation's servers and owner, or a page with its publishable key (the
+   *  router checked it: `caller` is null then). */
+  listTiers(caller: Principal | null): TierList {
+    const row = this.require();
+    if (caller) authorize(caller, this.owned(row), ["owner", "admin", "service", "self"]);
+    return this.tiers(row).view();
+  }
+
+  /** Counts one metered call for an end user, or says which limit refused it (meter.ts). */
+  trackUsage(access: MeterAccess, input: Track): TrackOutcome {
+    const row = this.require();
+    const track = v.parse(TrackSchema, input);
+    const userId = track.user_id ?? (access.publishable ? access.caller.id : null);
+    const mode = meterMode(
+      access,
+      this.owned(row),
+      ["owner", "service", "self"],
+      userId,
+      undefined,
+    );
+    if (userId === null) throw invalidField("body", "user_id", "names the end user to meter");
+    return this.meter.track({ ...track, mode, user_id: userId }, clock.now());
+  }
+
+  /** An end user's usage this month, counting nothing. */
+  userUsage(
+    access: MeterAccess,
+    userId: string,
+    query: { meter?: string; mode?: UsageMode },
+  ): Usage {
+    const row = this.require();
+    const { meter, mode: requested } = v.parse(UsageUserQuerySchema, query);
+    const roles = ["owner", "admin", "service", "self"] as const;
+    const mode = meterMode(access, this.owned(row), roles, userId, requested);
+    return this.meter.usage(mode, userId, meter, clock.now());
+  }
+
+  /** Puts an end user on a tier: the month's count stays and the new limit applies (seed 002). */
+  setUserPlan(
+    caller: Principal,
+    userId: string,
+    input: { plan: string; mode?: UsageMode },
+  ): { user_id: string; plan: string; usage: Usage } {
+    const row = this.require();
+    const { plan, mode: requested } = v.parse(PutPlanSchema, input);
+    const access = { caller, publishable: null };
+    const mode = meterMode(access, this.owned(row), ["owner", "service", "self"], null, requested);
+    const now = clock.now();
+    const tier = this.meter.setPlan(mode, userId, plan, now);
+    return {
+      user_id: userId,
+      plan: tier.id,
+      usage: this.meter.usage(mode, userId, "api_calls", now),
+    };
+  }
+
+  /** The creation's usage in one month: per day, per tier, its top users (paged). */
+  usageSummary(caller: Principal, query: UsageSummaryQuery): UsageSummary {
+    const row = this.require();
+    const parsed = v.parse(UsageSummaryRequestSchema, query);
+    const access = { caller, publishable: null };
+    const roles = ["owner", "admin", "service", "self"] as const;
+    const mode = meterMode(access, this.owned(row), roles, null, parsed.mode);
+    const period = parsed.period ?? periodOf(clock.now()).id;
+    const summary = usageSummary(this.sql, this.tiers(row), { ...parsed, mode, period });
+    return { creation_id: row.id, ...summary };
+  }
+
+  /** A Stripe event that changes an end user's plan, applied once and newest first. */
+  applyStripePlan(change: StripePlanChange): StripePlanOutcome {
+    const row = this.require();
+    return applyStripePlan(this.ctx.storage, this.meter, this.tiers(row), change, clock.now());
+  }
+
+  private tiers(row: CreationRow): Tiers {
+    return new Tiers(row.tiers);
   }
 
   private async fireSchedule(name: string, job: JobContext): Promise<void> {
@@ -347,7 +482,7 @@ export class CreationDO extends Actor {
 
   /** A creation is its own resource: its token version and keys are what its credentials are
    *  checked against (the router does not ask first on this actor's routes). */
-  private owned(row: CreationRow): Owned {
+  private owned(row: CreationRow): Extract<Owned, { creationId: string }> {
     return {
       owner: row.owner,
       creationId: row.id,
@@ -396,4 +531,12 @@ refusalsAsValues<CreationDO, Actor>(CreationDO, {
   listSecrets: true,
   deleteSecret: true,
   secretValue: true,
+  regenerateKey: true,
+  putTiers: true,
+  listTiers: true,
+  trackUsage: true,
+  userUsage: true,
+  setUserPlan: true,
+  usageSummary: true,
+  applyStripePlan: true,
 });

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { CreateCreationSchema, CreationIdSchema } from "../../shared/schemas/creation.ts";
 import type { Migration } from "../migrations.ts";
 import { SECRETS_MIGRATION } from "../secrets/vault.ts";
+import { METERING_MIGRATION } from "./metering/schema.ts";
 
 export const CREATION_MIGRATIONS: readonly Migration[] = [
   {
@@ -65,6 +66,7 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
     name: "ai_settings",
     sql: "ALTER TABLE creation ADD COLUMN ai TEXT;",
   },
+  METERING_MIGRATION,
 ];
 
 export type CreationRow = {
@@ -78,6 +80,8 @@ export type CreationRow = {
   created_with: string | null;
   /** JSON AiSettings, or null for the defaults. */
   ai: string | null;
+  /** JSON Tier[], or null for seed 002's defaults (metering/tiers.ts). */
+  tiers: string | null;
   /** Bumped by every change of the settings; orders writes to the D1 projection. */
   revision: number;
   created_at: number;

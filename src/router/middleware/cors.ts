@@ -23,6 +23,14 @@ export const corsPolicy = cors({
     TIMESTAMP_HEADER,
     SIGNATURE_HEADER,
   ],
-  exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"],
+  exposeHeaders: [
+    "x-request-id",
+    "retry-after",
+    "ratelimit",
+    "ratelimit-policy",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+  ],
   maxAge: CORS_MAX_AGE_SECONDS,
 });

@@ -31,6 +31,7 @@ export const apiKeyRoutes = [
       description: `${SHOWN_ONCE} A secret key authenticates as the creation (Authorization: Bearer or x-api-key), limited to its scopes when given; a test key never moves credits. A publishable key goes in X-Publishable-Key to browser-safe routes only, from its allowed_origins when given.`,
       tag,
       auth,
+      mintsCredentials: true,
       params: CreationParamsSchema,
       body: CreateApiKeySchema,
       responses: {
@@ -81,6 +82,7 @@ export const apiKeyRoutes = [
       description: SHOWN_ONCE,
       tag,
       auth,
+      mintsCredentials: true,
       params: ApiKeyParamsSchema,
       body: RollApiKeySchema,
       responses: {

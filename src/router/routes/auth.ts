@@ -103,6 +103,8 @@ export const authRoutes = [
       tag: "identity",
       // Authenticated inside, so every refusal carries the seed's member.
       auth: "public",
+      edgeLimitExempt:
+        "It verifies the bearer token first, as an authenticated route; creation Workers on Cloudflare all reach it from one address",
       responses: {
         200: { description: "The verified identity", schema: AuthMeSchema },
         401: { description: "No token, or one that is not valid (with `error`)" },

@@ -44,6 +44,7 @@ export const contentCredentialRoutes = [
       description: `Valid ${CONTENT_CREDENTIAL_TTL_SECONDS} seconds, for this creation only. The creation's Worker checks it with POST /v1/auth/validate.`,
       tag: "identity",
       auth: ["user", "service"],
+      mintsCredentials: true,
       params: CreationParamsSchema,
       body: IssueSchema,
       responses: { 201: { description: "The credential", schema: CredentialSchema } },
@@ -61,6 +62,8 @@ export const contentCredentialRoutes = [
       tag: "identity",
       // The creation's key comes in X-Internal-Key, so the handler authenticates.
       auth: "public",
+      edgeLimitExempt:
+        "It checks the creation's key first, as an authenticated route; creation Workers on Cloudflare all reach it from one address",
       body: ValidateSchema,
       responses: {
         200: { description: "The user behind the credential", schema: ValidatedSchema },

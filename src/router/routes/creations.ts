@@ -28,6 +28,7 @@ const rotateToken = (path: string, operationId: string) =>
       summary: "Rotate the creation token: every earlier rct_ token is revoked on its next use",
       tag,
       auth: ["user", "service"],
+      mintsCredentials: true,
       params: CreationParamsSchema,
       responses: { 200: { description: "The new version and token", schema: RotatedTokenSchema } },
     },
@@ -62,6 +63,7 @@ export const creationRoutes = [
         "Returns its rct_ token and webhook secret; neither is shown again (rotate to get new ones) — except to a retry with the same Idempotency-Key, which gets the same creation back.",
       tag,
       auth: ["user"],
+      mintsCredentials: true,
       body: v.optional(CreateCreationSchema, {}),
       responses: { 201: { description: "The new creation", schema: CreatedCreationSchema } },
     },
@@ -121,6 +123,7 @@ export const creationRoutes = [
       summary: "Replace the secret that signs the creation's webhooks (owner)",
       tag,
       auth: ["user", "service"],
+      mintsCredentials: true,
       params: CreationParamsSchema,
       responses: {
         200: { description: "The new secret, shown once", schema: RotatedWebhookSecretSchema },

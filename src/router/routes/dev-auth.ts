@@ -33,6 +33,7 @@ export const devAuthRoutes = [
         'Body { user_id, email? }. Answers 404 NOT_FOUND unless the DEV_SIGN_IN var is "true" and user JWTs are HS256 (no AUTH_JWKS_URL). Never enable it where real users sign in: anyone who reaches it can be anyone.',
       tag: "identity",
       auth: "public",
+      mintsCredentials: true,
       responses: {
         201: { description: "{ token, user_id, expires_at }", schema: DevSignInAnswerSchema },
       },

@@ -11,6 +11,7 @@ export const healthRoutes = [
       summary: "Liveness of the router",
       tag: "meta",
       auth: "public",
+      edgeLimitExempt: "It answers from the router alone, for less than counting it would cost",
       responses: { 200: { description: "The router is serving", schema: HealthSchema } },
     },
     (c) => c.json({ status: "ok" as const, time: new Date(clock.now()).toISOString() }),

@@ -9,6 +9,7 @@ import { contentCredentialRoutes } from "./content-credentials.ts";
 import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { devAuthRoutes } from "./dev-auth.ts";
+import { developerRoutes } from "./developer.ts";
 import { healthRoutes } from "./health.ts";
 import { llmToolRoutes } from "./llm-tools.ts";
 import { meRoutes } from "./me.ts";
@@ -17,6 +18,7 @@ import { roomRoutes } from "./rooms.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { secretRoutes } from "./secrets.ts";
 import { subdomainRoutes } from "./subdomains.ts";
+import { usageRoutes } from "./usage.ts";
 import { userWalletRoutes } from "./user-wallet.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
@@ -29,6 +31,8 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...creationRoutes,
   ...scheduleRoutes,
   ...apiKeyRoutes,
+  ...usageRoutes,
+  ...developerRoutes,
   ...secretRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,

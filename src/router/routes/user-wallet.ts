@@ -160,6 +160,7 @@ export const userWalletRoutes = [
       description: "403 AUTH_USER_DISABLED while the caller is disabled.",
       tag,
       auth: ["user"],
+      mintsCredentials: true,
       body: CreateAccessTokenSchema,
       responses: { 201: { description: "The token", schema: AccessTokenSchema } },
     },

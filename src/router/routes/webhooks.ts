@@ -16,6 +16,8 @@ export const stripeWebhook = defineRoute(
       "A bad or stale signature is 400 and changes nothing. An event that cannot be applied (unknown type, missing metadata, unknown account) is acknowledged with applied: false so Stripe stops retrying; the reason is logged.",
     tag: "webhooks",
     auth: "public",
+    edgeLimitExempt:
+      "Stripe signs every event and sends them from a few addresses; a refused event waits for Stripe's retries",
     responses: {
       200: { description: "Acknowledged", schema: StripeAckSchema },
       400: { description: "INVALID_STRIPE_SIGNATURE or INVALID_JSON" },

@@ -16,6 +16,9 @@ export const API_KEY_SCOPES = [
   "subdomains:read",
   "users:verify",
   "ai:generate",
+  "usage:track",
+  "usage:read",
+  "plans:write",
 ] as const;
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
