@@ -10,11 +10,13 @@ import { UserIdSchema } from "../shared/ids.ts";
 import { STRIPE_EVENT_ID_MAX_LENGTH } from "../shared/limits.ts";
 import { CreationIdSchema } from "../shared/schemas/creation.ts";
 import type { ServicePrincipal } from "../shared/schemas/principal.ts";
+import { checkoutCompleted, creationSubscriptionChanged, namesCreation } from "./stripe-plans.ts";
 
 export const StripeEventSchema = v.looseObject({
   id: v.pipe(v.string(), v.minLength(1), v.maxLength(STRIPE_EVENT_ID_MAX_LENGTH)),
   type: v.string(),
   created: v.optional(v.number()),
+  livemode: v.optional(v.boolean()),
   data: v.looseObject({ object: v.looseObject({}) }),
 });
 export type StripeEvent = v.InferOutput<typeof StripeEventSchema>;
@@ -35,6 +37,13 @@ const PaymentMetadataSchema = v.union([
   v.object({ creation_id: CreationIdSchema, amount: digits }),
 ]);
 
+/** Seed 001's package purchase: AI minutes, credited as seconds to the user's paid bucket. */
+const PackageMetadataSchema = v.object({
+  userId: UserIdSchema,
+  packageName: v.pipe(v.string(), v.regex(/^[A-Za-z0-9 _-]{1,64}$/)),
+  minutesPurchased: v.pipe(v.string(), v.regex(/^[1-9]\d{0,6}$/), v.transform(Number)),
+});
+
 /** "Stripe payment pi_…": the object id only when it looks like one (event bodies are signed,
  * not trusted to be tidy), so a description never carries what a wallet must refuse. */
 function stripeObjectDescription(what: string, id: unknown): string {
@@ -44,6 +53,8 @@ function stripeObjectDescription(what: string, id: unknown): string {
 /** `payment_intent.succeeded` with metadata `{ user_id | creation_id, amount }` credits paid
  * credits to that wallet; `amount` is credits, not the charge in cents. */
 async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOutcome> {
+  const pack = v.safeParse(PackageMetadataSchema, event.data.object.metadata);
+  if (pack.success) return packagePurchased(event, env, pack.output);
   const metadata = v.safeParse(PaymentMetadataSchema, event.data.object.metadata);
   if (!metadata.success)
     return { applied: false, reason: "metadata needs user_id or creation_id, and amount" };
@@ -63,6 +74,28 @@ async function paymentSucceeded(event: StripeEvent, env: Env): Promise<StripeOut
   return { applied: true, replayed: result.replayed };
 }
 
+/** Seed 001's `payment_intent.succeeded` with `{ userId, packageName, minutesPurchased }`:
+ * `minutesPurchased × 60` seconds into the user's paid bucket, once per event, described as the
+ * purchase of the package. */
+async function packagePurchased(
+  event: StripeEvent,
+  env: Env,
+  pack: v.InferOutput<typeof PackageMetadataSchema>,
+): Promise<StripeOutcome> {
+  const account = userAccount(pack.userId);
+  const minutes = pack.minutesPurchased;
+  const result = await actorByName(env.WALLET, account).deposit(
+    account,
+    STRIPE_PRINCIPAL,
+    {
+      amount: minutes * 60,
+      description: `${stripeObjectDescription(`Purchase of ${pack.packageName} (${minutes} min): Stripe payment`, event.data.object.id)}`,
+    },
+    `stripe:${event.id}`,
+  );
+  return { applied: true, replayed: result.replayed };
+}
+
 const SubscriptionMetadataSchema = v.object({
   user_id: UserIdSchema,
   plan: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,64}$/))),
@@ -72,6 +105,9 @@ const SubscriptionMetadataSchema = v.object({
  * actor freezes and unfreezes their subdomains to match, once per event, newest wins. */
 function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler {
   return async (event, env) => {
+    if (namesCreation(event)) {
+      return creationSubscriptionChanged(event, env, subscription === "canceled");
+    }
     const metadata = v.safeParse(SubscriptionMetadataSchema, event.data.object.metadata);
     if (!metadata.success) return { applied: false, reason: "metadata needs user_id" };
     const plan = metadata.output.plan ?? null;
@@ -92,6 +128,7 @@ function subscriptionChanged(subscription: "active" | "canceled"): StripeHandler
 }
 
 export const STRIPE_HANDLERS: Record<string, StripeHandler> = {
+  "checkout.session.completed": checkoutCompleted,
   "payment_intent.succeeded": paymentSucceeded,
   "customer.subscription.created": subscriptionChanged("active"),
   "customer.subscription.updated": subscriptionChanged("active"),

@@ -224,10 +224,22 @@ async function openDashboard(user: string, query = ""): Promise<Page> {
 const text = async (page: Page, selector: string) =>
   ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ").trim();
 
+/** The texts of each cell of the table rows `selector` finds. */
+async function cells(page: Page, selector: string): Promise<string[][]> {
+  return page
+    .locator(selector)
+    .evaluateAll((rows) =>
+      rows.map((row) =>
+        Array.from(row.children, (cell) => (cell.textContent ?? "").replace(/\s+/g, " ").trim()),
+      ),
+    );
+}
+
 /** Waits until the report for `mode` is on the page and no reading is under way. */
 async function waitForReport(page: Page, mode: "live" | "test", month = period): Promise<void> {
-  await page.waitForSelector(`#report[data-period="${month}"][data-mode="${mode}"]`);
-  await page.waitForSelector(".reading[data-reading=false]");
+  await page.waitForSelector(
+    `#report[data-period="${month}"][data-mode="${mode}"][data-reading=false]`,
+  );
 }
 
 /** The top users table as [user, tier, calls] rows. */
@@ -287,6 +299,12 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     expect(await text(page, "[data-figure=busiest-day]")).toBe(
       `${EXPECTED.total} on ${todayLabel}`,
     );
+    const todayWeekday = new Intl.DateTimeFormat("en-US", {
+      weekday: "short",
+      month: "short",
+      day: "numeric",
+      timeZone: "UTC",
+    }).format(new Date(`${today}T00:00:00Z`));
     const dayOfMonth = Number(today.slice(8));
     expect(await text(page, "[data-figure=daily-average]")).toBe(
       new Intl.NumberFormat("en-US").format(Math.round((EXPECTED.total / dayOfMonth) * 10) / 10),
@@ -299,16 +317,10 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
       expect(await text(page, `${row} [data-cell=users]`)).toBe(`${users}`);
     }
     expect(await text(page, ".tier-totals tr[data-plan=team] [data-cell=share]")).toBe("58.7%");
-    expect(await text(page, ".tier-totals tfoot")).toBe(
-      `All tiers ${EXPECTED.total} 100% ${EXPECTED.uniqueUsers}`,
-    );
-    const tiers = await page
-      .locator(".tiers tbody tr")
-      .evaluateAll((rows) =>
-        rows.map((row) =>
-          Array.from(row.children, (cell) => (cell.textContent ?? "").replace(/\s+/g, " ").trim()),
-        ),
-      );
+    expect(await cells(page, ".tier-totals tfoot tr")).toEqual([
+      ["All tiers", `${EXPECTED.total}`, "100%", `${EXPECTED.uniqueUsers}`, ""],
+    ]);
+    const tiers = await cells(page, ".tiers tbody tr");
     expect(tiers).toEqual([
       ["Free free default", "Free", "5 calls a user", "Deployment default", "5 forecasts a month"],
       [
@@ -345,21 +357,22 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     await expect
       .poll(() => page.locator(".chart .u-legend .u-series .u-value").allTextContents())
       .toEqual([
-        new Intl.DateTimeFormat("en-US", {
-          weekday: "short",
-          month: "short",
-          day: "numeric",
-          timeZone: "UTC",
-        }).format(new Date(`${today}T00:00:00Z`)),
+        todayWeekday,
         `${EXPECTED.byTier.free.calls}`,
         `${EXPECTED.byTier.pro.calls}`,
         `${EXPECTED.byTier.team.calls}`,
         `${EXPECTED.total}`,
       ]);
     // The same day in the table under the chart.
-    expect(await text(page, `.days tr[data-day="${today}"]`)).toContain(
-      `${EXPECTED.total} ${EXPECTED.byTier.free.calls} ${EXPECTED.byTier.pro.calls} ${EXPECTED.byTier.team.calls}`,
-    );
+    expect(await cells(page, `.days tr[data-day="${today}"]`)).toEqual([
+      [
+        todayWeekday,
+        `${EXPECTED.total}`,
+        `${EXPECTED.byTier.free.calls}`,
+        `${EXPECTED.byTier.pro.calls}`,
+        `${EXPECTED.byTier.team.calls}`,
+      ],
+    ]);
 
     // Top users: most calls first, ten a page; grace is on Pro now, tom used all of Free.
     expect(await topUsers(page)).toEqual(EXPECTED.top.slice(0, PAGE_SIZE));
@@ -381,6 +394,23 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     await page.click("#top-users-previous");
     await page.waitForSelector("#top-users [data-page='1']");
     expect(await topUsers(page)).toEqual(EXPECTED.top.slice(0, PAGE_SIZE));
+
+    // A call made while the page is open shows on Refresh, which starts the list afresh.
+    await page.click("#top-users-next");
+    await page.waitForSelector("#top-users [data-page='2']");
+    expect((await track("xia", 1)).status).toBe(200);
+    await page.click("#refresh");
+    await expect.poll(() => text(page, "[data-figure=total]")).toBe(`${EXPECTED.total + 1}`);
+    await waitForReport(page, "live");
+    expect(await text(page, ".tier-totals tr[data-plan=free] [data-cell=calls]")).toBe(
+      `${EXPECTED.byTier.free.calls + 1}`,
+    );
+    expect(await page.getAttribute("#top-users [data-page]", "data-page")).toBe("1");
+    // xia's 2 ties wes's: the one first by id comes first.
+    expect((await topUsers(page)).slice(-1)).toEqual([["wes", "Free", "2"]]);
+    await page.click("#top-users-next");
+    await page.waitForSelector("#top-users [data-page='2']");
+    expect(await topUsers(page)).toEqual([["xia", "Free", "2"]]);
 
     expect(pageErrors.get(page)).toEqual([]);
     await page.close();
@@ -424,6 +454,7 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
       `/v1/creations/${emptyCreationId}/usage/track`,
     );
     expect(await text(page, "#default-tiers")).toContain("These are the default tiers.");
+    await page.screenshot({ path: join(screenshots, "tmp-empty.png"), fullPage: true });
     expect(pageErrors.get(page)).toEqual([]);
     await page.close();
 
@@ -431,6 +462,7 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     const newcomer = await openDashboard("usage-newcomer");
     await newcomer.waitForSelector("#no-creations");
     expect(await text(newcomer, "#no-creations h2")).toBe("No creations yet");
+    await newcomer.screenshot({ path: join(screenshots, "tmp-none.png"), fullPage: true });
     expect(pageErrors.get(newcomer)).toEqual([]);
     await newcomer.close();
   });
@@ -446,6 +478,7 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     await page.waitForSelector("#usage-problem");
     expect(await text(page, "#usage-problem")).toBe(`${refused.body.code}: ${refused.body.detail}`);
     expect(await text(page, "#creation option")).toBe(`${creationId} (not yours)`);
+    await page.screenshot({ path: join(screenshots, "tmp-refused.png"), fullPage: true });
     // The refusal is the page's answer, not a page error (the browser logs the 403 itself).
     expect(pageErrors.get(page)?.filter((error) => !/status of 403/.test(error))).toEqual([]);
     await page.close();

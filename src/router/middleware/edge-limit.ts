@@ -31,7 +31,7 @@ export const EDGE_LIMITS = {
   credentials: { binding: "EDGE_LIMIT_CREDENTIALS", limit: EDGE_LIMIT_CREDENTIALS_PER_MINUTE },
 } as const satisfies Record<EdgeLimitClass, { binding: keyof Env; limit: number }>;
 
-/** Set by Cloudflare on every request from the internet, replacing any value the client sent. */
+/** Set by Cloudflare on every request from the internet: the connecting client's address. */
 export const CLIENT_IP_HEADER = "cf-connecting-ip";
 
 type Spec = RouteDefinition["spec"];
