@@ -25,11 +25,13 @@ export function writeBenchConfig() {
         { name: "BENCH_BARE", class_name: "BareActor" },
         { name: "BENCH_RAW_ROOM", class_name: "RawRoom" },
         { name: "BENCH_LEDGER", class_name: "MinimalLedger" },
+        { name: "BENCH_COUNTER", class_name: "MinimalCounter" },
       ],
     },
     migrations: [
       ...config.migrations,
       { tag: "bench-bare", new_sqlite_classes: ["BareActor", "RawRoom", "MinimalLedger"] },
+      { tag: "bench-counter", new_sqlite_classes: ["MinimalCounter"] },
     ],
     d1_databases: config.d1_databases.map((db) => ({
       ...db,

@@ -8,6 +8,7 @@ import { AI_CONCURRENT_STREAMS, aiScenarios, measureAi } from "./ai.mjs";
 import { writeBenchConfig } from "./config.mjs";
 import { benchFixtures } from "./fixtures.mjs";
 import { measureInTurns, printTable } from "./measure.mjs";
+import { metering } from "./metering.mjs";
 import {
   FANOUT_RECEIVERS,
   fanout,
@@ -238,6 +239,7 @@ try {
     rooms: roomFanout,
     saturation: roomSaturation,
     ai: aiStreaming,
+    metering: (jwt) => metering({ url, jwt, createCreation, createSecretKey }),
   };
   const chosen = process.argv.slice(2);
   for (const [name, section] of Object.entries(sections)) {

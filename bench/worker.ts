@@ -69,6 +69,50 @@ export class MinimalLedger extends DurableObject<Env> {
   }
 }
 
+/**
+ * The floor for a metered call: a plain Durable Object doing seed 002's job correctly — the
+ * user's per-minute window and their monthly count, checked and bumped in one synchronous
+ * block. No framework, auth, validation, tiers, days or idempotency.
+ */
+export class MinimalCounter extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS rates (user_id TEXT PRIMARY KEY, minute INTEGER, n INTEGER);
+      CREATE TABLE IF NOT EXISTS counts (user_id TEXT, period TEXT, n INTEGER,
+        PRIMARY KEY (user_id, period));`);
+  }
+
+  track(userId: string, limit: number, perMinute: number): { count: number } | null {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const minute = Math.floor(now / 60_000);
+      const rate = sql
+        .exec<{ minute: number; n: number }>(
+          "SELECT minute, n FROM rates WHERE user_id = ?",
+          userId,
+        )
+        .toArray()[0];
+      const used = rate && rate.minute === minute ? rate.n : 0;
+      if (used >= perMinute) return null;
+      sql.exec("INSERT OR REPLACE INTO rates VALUES (?, ?, ?)", userId, minute, used + 1);
+      const period = new Date(now).toISOString().slice(0, 7);
+      const count =
+        sql
+          .exec<{ n: number }>(
+            "SELECT n FROM counts WHERE user_id = ? AND period = ?",
+            userId,
+            period,
+          )
+          .toArray()[0]?.n ?? 0;
+      if (count >= limit) return null;
+      sql.exec("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", userId, period, count + 1);
+      return { count: count + 1 };
+    });
+  }
+}
+
 /** Fan-out baseline: a bare hibernatable Durable Object that relays every frame to every
  * socket, with no auth, parsing or persistence. */
 export class RawRoom extends DurableObject<Env> {
@@ -90,6 +134,7 @@ type BenchEnv = Env & {
   BENCH_BARE: DurableObjectNamespace<BareActor>;
   BENCH_RAW_ROOM: DurableObjectNamespace<RawRoom>;
   BENCH_LEDGER: DurableObjectNamespace<MinimalLedger>;
+  BENCH_COUNTER: DurableObjectNamespace<MinimalCounter>;
 };
 
 export default {
@@ -118,6 +163,12 @@ export default {
       return result
         ? Response.json(result)
         : Response.json({ error: "insufficient" }, { status: 402 });
+    }
+    if (pathname === "/__bench/counter/track") {
+      // The same JSON body the router's track gets, straight into the minimal counter.
+      const { user_id } = await request.json<{ user_id: string }>();
+      const result = await env.BENCH_COUNTER.getByName("bench").track(user_id, 1e12, 1e6);
+      return result ? Response.json(result) : Response.json({ error: "limit" }, { status: 403 });
     }
     if (pathname === "/__bench/wallet-rpc") {
       // The wallet's own spend, called straight from the Worker: no router, auth or validation.

@@ -24,7 +24,7 @@ describe("README walk-through", () => {
   it("runs top to bottom against the server, every request answered with a 2xx", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const blocks = [...readme.matchAll(WALKTHROUGH_BLOCK)].map((match) => match[1]);
-    expect(blocks.length).toBe(9);
+    expect(blocks.length).toBe(10);
     const run = spawnSync("bash", ["-c", PREAMBLE + blocks.join("\n")], {
       cwd: root,
       encoding: "utf8",
@@ -37,5 +37,8 @@ describe("README walk-through", () => {
     expect(run.stdout).toContain('"kind":"secret","mode":"live","name":"game server"');
     expect(run.stdout).toContain("the revoked key: 401");
     expect(run.stdout).toContain('"user_id":"alice","role":"owner"');
+    expect(run.stdout).toContain("the sixth call: 403");
+    expect(run.stdout).toContain('"error":"Tier limit reached","usageCount":5,"limit":5');
+    expect(run.stdout).toContain('"top_users":[{"user_id":"user_yyy","plan":"paid","count":6}]');
   });
 });

@@ -205,7 +205,7 @@ async function openDashboard(user: string, query = ""): Promise<Page> {
   });
   const errors: string[] = [];
   pageErrors.set(page, errors);
-  page.on("pageerror", (error) => errors.push(`${error.message} ${error.stack}`));
+  page.on("pageerror", (error) => errors.push(error.message));
   page.on("console", (message) => {
     // A refused style or script (CSP) is reported as a console error.
     if (message.type() === "error") errors.push(message.text());
@@ -274,6 +274,16 @@ async function canvasColours(page: Page): Promise<Record<string, number>> {
 }
 
 describe("usage dashboard", { timeout: 60_000 }, () => {
+  it("is linked from the landing page and asks who is signing in", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`);
+    await page.click(`a[href="${DASHBOARD}"]`);
+    await page.waitForURL((url) => url.pathname === DASHBOARD);
+    await page.waitForSelector("#sign-in [name=user]");
+    expect(await page.title()).toBe("Usage — troupe");
+    await page.close();
+  });
+
   it("shows the owner's month exactly as counted: figures, chart, tiers, top users with paging", async () => {
     const page = await openDashboard(OWNER);
     await waitForReport(page, "live");
@@ -454,7 +464,6 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
       `/v1/creations/${emptyCreationId}/usage/track`,
     );
     expect(await text(page, "#default-tiers")).toContain("These are the default tiers.");
-    await page.screenshot({ path: join(screenshots, "tmp-empty.png"), fullPage: true });
     expect(pageErrors.get(page)).toEqual([]);
     await page.close();
 
@@ -462,7 +471,6 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     const newcomer = await openDashboard("usage-newcomer");
     await newcomer.waitForSelector("#no-creations");
     expect(await text(newcomer, "#no-creations h2")).toBe("No creations yet");
-    await newcomer.screenshot({ path: join(screenshots, "tmp-none.png"), fullPage: true });
     expect(pageErrors.get(newcomer)).toEqual([]);
     await newcomer.close();
   });
@@ -477,8 +485,7 @@ describe("usage dashboard", { timeout: 60_000 }, () => {
     const page = await openDashboard(stranger, `?creation=${creationId}`);
     await page.waitForSelector("#usage-problem");
     expect(await text(page, "#usage-problem")).toBe(`${refused.body.code}: ${refused.body.detail}`);
-    expect(await text(page, "#creation option")).toBe(`${creationId} (not yours)`);
-    await page.screenshot({ path: join(screenshots, "tmp-refused.png"), fullPage: true });
+    expect(await text(page, "#creation option")).toBe(`${creationId} (not one of yours)`);
     // The refusal is the page's answer, not a page error (the browser logs the 403 itself).
     expect(pageErrors.get(page)?.filter((error) => !/status of 403/.test(error))).toEqual([]);
     await page.close();

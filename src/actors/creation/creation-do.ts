@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
 import { clock } from "../../shared/clock.ts";
 import { rateLimitPerMinute } from "../../shared/config.ts";
-import { ApiError, invalidField } from "../../shared/errors.ts";
+import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
 import {
@@ -32,19 +32,16 @@ import {
   ScheduleNameSchema,
 } from "../../shared/schemas/schedule.ts";
 import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
-import {
-  PutPlanSchema,
-  type PutTiers,
-  PutTiersSchema,
-  type TierList,
-  type Track,
-  TrackSchema,
-  type Usage,
-  type UsageMode,
-  type UsageSummary,
-  type UsageSummaryQuery,
-  UsageSummaryRequestSchema,
-  UsageUserQuerySchema,
+import type {
+  PlanSet,
+  PutPlan,
+  PutTiers,
+  TierList,
+  Track,
+  Usage,
+  UsageSummary,
+  UsageSummaryQuery,
+  UsageUserQuery,
 } from "../../shared/schemas/usage.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
@@ -57,16 +54,10 @@ import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
 import { ApiKeyRing } from "./api-keys.ts";
-import { type MeterAccess, meterMode } from "./metering/access.ts";
-import { type TrackOutcome, UsageMeter } from "./metering/meter.ts";
-import { periodOf } from "./metering/period.ts";
-import {
-  applyStripePlan,
-  type StripePlanChange,
-  type StripePlanOutcome,
-} from "./metering/stripe-plans.ts";
-import { usageSummary } from "./metering/summary.ts";
-import { Tiers } from "./metering/tiers.ts";
+import type { MeterAccess } from "./metering/access.ts";
+import { CreationMetering } from "./metering/creation-metering.ts";
+import type { TrackOutcome } from "./metering/meter.ts";
+import type { StripePlanChange, StripePlanOutcome } from "./metering/stripe-plans.ts";
 import { ScheduleBook } from "./schedule-book.ts";
 import { checkWebhookUrl } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK } from "./schedules.ts";
@@ -94,11 +85,12 @@ export class CreationDO extends Actor {
     },
   });
 
-  private readonly meter = new UsageMeter(
-    this.ctx.storage,
-    () => this.tiers(this.require()),
-    () => rateLimitPerMinute(this.env),
-  );
+  private readonly metering = new CreationMetering({
+    storage: this.ctx.storage,
+    require: () => this.require(),
+    owned: (row) => this.owned(row),
+    rateLimitPerMinute: () => rateLimitPerMinute(this.env),
+  });
 
   protected override readonly tasks = {
     [FIRE_SCHEDULE_TASK]: task(
@@ -346,96 +338,40 @@ export class CreationDO extends Actor {
     };
   }
 
-  // ── usage metering (metering/): tiers, plans, tracking, rate limits, the summary ──
+  // ── usage metering (metering/creation-metering.ts) ──
 
   putTiers(caller: Principal, input: PutTiers): TierList {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service", "self"]);
-    const { tiers } = v.parse(PutTiersSchema, input);
-    this.sql.exec(
-      "UPDATE creation SET tiers = ?, updated_at = ?",
-      JSON.stringify(tiers),
-      clock.now(),
-    );
-    return this.tiers(this.require()).view();
+    return this.metering.putTiers(caller, input);
   }
 
-  /** The tiers, for the creation's servers and owner, or a page with its publishable key (the
-   *  router checked it: `caller` is null then). */
+  /** The tiers; `caller` is null for a page the router let in with a publishable key. */
   listTiers(caller: Principal | null): TierList {
-    const row = this.require();
-    if (caller) authorize(caller, this.owned(row), ["owner", "admin", "service", "self"]);
-    return this.tiers(row).view();
+    return this.metering.listTiers(caller);
   }
 
-  /** Counts one metered call for an end user, or says which limit refused it (meter.ts). */
+  /** Counts one metered call for an end user, or says which limit refused it. */
   trackUsage(access: MeterAccess, input: Track): TrackOutcome {
-    const row = this.require();
-    const track = v.parse(TrackSchema, input);
-    const userId = track.user_id ?? (access.publishable ? access.caller.id : null);
-    const mode = meterMode(
-      access,
-      this.owned(row),
-      ["owner", "service", "self"],
-      userId,
-      undefined,
-    );
-    if (userId === null) throw invalidField("body", "user_id", "names the end user to meter");
-    return this.meter.track({ ...track, mode, user_id: userId }, clock.now());
+    return this.metering.track(access, input);
   }
 
   /** An end user's usage this month, counting nothing. */
-  userUsage(
-    access: MeterAccess,
-    userId: string,
-    query: { meter?: string; mode?: UsageMode },
-  ): Usage {
-    const row = this.require();
-    const { meter, mode: requested } = v.parse(UsageUserQuerySchema, query);
-    const roles = ["owner", "admin", "service", "self"] as const;
-    const mode = meterMode(access, this.owned(row), roles, userId, requested);
-    return this.meter.usage(mode, userId, meter, clock.now());
+  userUsage(access: MeterAccess, userId: string, query: UsageUserQuery): Usage {
+    return this.metering.userUsage(access, userId, query);
   }
 
   /** Puts an end user on a tier: the month's count stays and the new limit applies (seed 002). */
-  setUserPlan(
-    caller: Principal,
-    userId: string,
-    input: { plan: string; mode?: UsageMode },
-  ): { user_id: string; plan: string; usage: Usage } {
-    const row = this.require();
-    const { plan, mode: requested } = v.parse(PutPlanSchema, input);
-    const access = { caller, publishable: null };
-    const mode = meterMode(access, this.owned(row), ["owner", "service", "self"], null, requested);
-    const now = clock.now();
-    const tier = this.meter.setPlan(mode, userId, plan, now);
-    return {
-      user_id: userId,
-      plan: tier.id,
-      usage: this.meter.usage(mode, userId, "api_calls", now),
-    };
+  setUserPlan(caller: Principal, userId: string, input: PutPlan): PlanSet {
+    return this.metering.setPlan(caller, userId, input);
   }
 
   /** The creation's usage in one month: per day, per tier, its top users (paged). */
   usageSummary(caller: Principal, query: UsageSummaryQuery): UsageSummary {
-    const row = this.require();
-    const parsed = v.parse(UsageSummaryRequestSchema, query);
-    const access = { caller, publishable: null };
-    const roles = ["owner", "admin", "service", "self"] as const;
-    const mode = meterMode(access, this.owned(row), roles, null, parsed.mode);
-    const period = parsed.period ?? periodOf(clock.now()).id;
-    const summary = usageSummary(this.sql, this.tiers(row), { ...parsed, mode, period });
-    return { creation_id: row.id, ...summary };
+    return this.metering.summary(caller, query);
   }
 
   /** A Stripe event that changes an end user's plan, applied once and newest first. */
   applyStripePlan(change: StripePlanChange): StripePlanOutcome {
-    const row = this.require();
-    return applyStripePlan(this.ctx.storage, this.meter, this.tiers(row), change, clock.now());
-  }
-
-  private tiers(row: CreationRow): Tiers {
-    return new Tiers(row.tiers);
+    return this.metering.applyStripePlan(change);
   }
 
   private async fireSchedule(name: string, job: JobContext): Promise<void> {

@@ -95,6 +95,7 @@ export type TierList = v.InferOutput<typeof TierListSchema>;
 
 /** A plan change; `mode` for the owner and the platform (a key changes its own mode's plans). */
 export const PutPlanSchema = v.object({ plan: TierIdSchema, mode: v.optional(UsageModeSchema) });
+export type PutPlan = v.InferOutput<typeof PutPlanSchema>;
 
 export const UsageUserParamsSchema = v.object({ id: CreationIdSchema, user_id: EndUserIdSchema });
 
@@ -119,6 +120,7 @@ export const PlanSetSchema = v.object({
   plan: TierIdSchema,
   usage: UsageSchema,
 });
+export type PlanSet = Omit<v.InferOutput<typeof PlanSetSchema>, "success">;
 
 export const TrackSchema = v.object({
   /** The end user; with a publishable key and the user's JWT, omit it or name that user. */
@@ -176,6 +178,7 @@ export const UsageUserQuerySchema = v.object({
   meter: v.optional(MeterSchema, DEFAULT_METER),
   mode: v.optional(UsageModeSchema),
 });
+export type UsageUserQuery = v.InferInput<typeof UsageUserQuerySchema>;
 
 const TierCountSchema = v.object({ plan: TierIdSchema, count: v.number() });
 
