@@ -18,6 +18,7 @@ export const CI_RUNS_BY_SUITE = {
   "registry import": 150,
   "dev sign-in": 100,
   credentials: 300,
+  metering: 60,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each
