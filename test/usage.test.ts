@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { clock, setTestClock } from "../src/shared/clock.ts";
 import { nextUtcMonthStart } from "../src/shared/time.ts";
-import { api, asCreation, bearer, jsonInit, problemOf } from "./helpers.ts";
+import { api, asCreation, bearer, jsonInit, problemOf, serviceHeaders } from "./helpers.ts";
 import {
   createKey,
   meteredCreation,
@@ -187,6 +187,34 @@ describe("tracking", () => {
       });
     }
     expect((await usageOf(creation, "racer")).count).toBe(100);
+  });
+
+  it("takes the platform's service signature, and a scoped key only with usage:track", async () => {
+    const creation = await meteredCreation("signed-owner");
+    const path = `${usagePath(creation.id)}/track`;
+    const body = JSON.stringify({ user_id: "s" });
+    const signed = await api(path, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(await serviceHeaders("POST", path, body)),
+      },
+      body,
+    });
+    expect(signed.status).toBe(200);
+    expect(((await signed.json()) as { usage: UsageBody }).usage.count).toBe(1);
+
+    const reader = await createKey(creation.id, "signed-owner", {
+      kind: "secret",
+      mode: "live",
+      name: "reader",
+      scopes: ["usage:read"],
+    });
+    const denied = await track(creation.id, { "x-api-key": reader.key }, { user_id: "s" });
+    expect(denied.status).toBe(403);
+    expect((await problemOf(denied)).code).toBe("KEY_SCOPE_DENIED");
+    const read = await api(`${usagePath(creation.id)}/s`, { headers: { "x-api-key": reader.key } });
+    expect(((await read.json()) as { usage: UsageBody }).usage.count).toBe(1);
   });
 
   it("counts a quantity all or nothing", async () => {
