@@ -39,7 +39,9 @@ function stack(summary: UsageSummary, plans: Plan[]): Stack {
     stacked.push([...running]);
   }
   const days = summary.by_day.map((_, i) => i + 1);
-  return { data: [days, ...stacked], counts, totals: summary.by_day.map((day) => day.count) };
+  const totals = summary.by_day.map((day) => day.count);
+  // The last series, "All tiers", draws nothing: it reads the day's total into the legend.
+  return { data: [days, ...stacked, totals], counts, totals };
 }
 
 /** The plans that had calls this month: the others would only crowd the legend. */
@@ -55,7 +57,8 @@ function options(
   stacked: Stack,
   width: number,
 ): uPlot.Options {
-  const dayOf = (index: number | null) => summary.by_day[(index ?? 1) - 1]?.day;
+  // x is the day of the month (1 for the first); null while the cursor is off the chart.
+  const dayOf = (x: number | null) => (x === null ? undefined : summary.by_day[x - 1]?.day);
   const bars = uPlot.paths.bars?.({ size: [BAR_WIDTH_FACTOR, BAR_WIDTH_MAX_PX], gap: 1 });
   return {
     width,

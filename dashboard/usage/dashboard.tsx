@@ -104,7 +104,7 @@ function Controls({
           onChange={(event) => onChange({ creationId: event.target.value })}
         >
           {!listed && selection.creationId && (
-            <option value={selection.creationId}>{selection.creationId} (not yours)</option>
+            <option value={selection.creationId}>{selection.creationId} (not one of yours)</option>
           )}
           {creations.map((creation) => (
             <option key={creation.id} value={creation.id}>

@@ -11,13 +11,11 @@ import type { Selection } from "./selection.ts";
 import { DayTable, Figures, TiersTable, TierTotals } from "./tables.tsx";
 import { TopUsers } from "./top-users.tsx";
 
-/** Numbers each reading, so a refreshed report starts afresh (its top users on page 1). */
-let readings = 0;
-
+/** What was read, and for which query: a report read for another selection is never shown. */
 type Report =
   | { state: "loading" }
-  | { state: "failed"; problem: string }
-  | { state: "ready"; summary: UsageSummary; tiers: TierList; read: number };
+  | { state: "failed"; query: UsageQuery; problem: string }
+  | { state: "ready"; query: UsageQuery; summary: UsageSummary; tiers: TierList; reload: number };
 
 export function UsageReport({
   selection,
@@ -42,18 +40,14 @@ export function UsageReport({
   const [report, setReport] = useState<Report>({ state: "loading" });
   const [reading, setReading] = useState(true);
 
-  // A new selection clears the page; a refresh keeps the figures shown until the new ones come.
-  useEffect(() => {
-    setReport({ state: "loading" });
-  }, [query]);
   useEffect(() => {
     let current = true;
     setReading(true);
     Promise.all([usageSummary(query), tierList(query.creationId)])
       .then(
         ([summary, tiers]) =>
-          current && setReport({ state: "ready", summary, tiers, read: ++readings }),
-        (error) => current && setReport({ state: "failed", problem: problemText(error) }),
+          current && setReport({ state: "ready", query, summary, tiers, reload: reloads }),
+        (error) => current && setReport({ state: "failed", query, problem: problemText(error) }),
       )
       .finally(() => current && setReading(false));
     return () => {
@@ -61,27 +55,31 @@ export function UsageReport({
     };
   }, [query, reloads]);
 
-  const status = (
-    <p className="muted reading" role="status" data-reading={reading}>
-      {reading ? "Reading usage…" : ""}
-    </p>
-  );
-  if (report.state === "loading") return status;
-  if (report.state === "failed") {
+  // Another selection clears the page; a refresh keeps the figures until the new ones come.
+  const shown = report.state !== "loading" && report.query === query ? report : null;
+  if (!shown) {
     return (
-      <>
-        {status}
-        <p className="problem card" role="alert" id="usage-problem">
-          {report.problem}
-        </p>
-      </>
+      <p className="muted card" role="status">
+        Reading usage…
+      </p>
+    );
+  }
+  if (shown.state === "failed") {
+    return (
+      <p className="problem card" role="alert" id="usage-problem">
+        {shown.problem}
+      </p>
     );
   }
   return (
-    <>
-      {status}
-      <Ready key={report.read} summary={report.summary} tiers={report.tiers} query={query} />
-    </>
+    <Ready
+      // Each reading starts afresh: its top users on their first page.
+      key={shown.reload}
+      summary={shown.summary}
+      tiers={shown.tiers}
+      query={query}
+      reading={reading}
+    />
   );
 }
 
@@ -89,19 +87,27 @@ function Ready({
   summary,
   tiers,
   query,
+  reading,
 }: {
   summary: UsageSummary;
   tiers: TierList;
   query: UsageQuery;
+  /** A refresh is under way: the figures shown stay until the new ones come. */
+  reading: boolean;
 }) {
   const plans = useMemo(() => plansOf(summary), [summary]);
   const month = formatMonth(summary.period);
   return (
-    <div id="report" data-period={summary.period} data-mode={summary.mode}>
+    <div id="report" data-period={summary.period} data-mode={summary.mode} data-reading={reading}>
       <section className="card" aria-labelledby="month-title">
-        <h2 id="month-title">
-          {month} <span className="muted">· {summary.mode} · UTC</span>
-        </h2>
+        <div className="title">
+          <h2 id="month-title">
+            {month} <span className="muted">· {summary.mode} · UTC</span>
+          </h2>
+          <span className="muted reading" role="status">
+            {reading ? "Updating…" : ""}
+          </span>
+        </div>
         <Figures summary={summary} />
         {summary.total === 0 ? (
           <NoUsage summary={summary} />
@@ -139,16 +145,27 @@ function Ready({
 }
 
 function NoUsage({ summary }: { summary: UsageSummary }) {
+  // Live calls come with the creation's rct_ token or a live secret key; test calls only with
+  // a test secret key.
+  const live = summary.mode === "live";
   return (
     <div className="empty" id="no-usage">
       <p>
         <strong>No calls in {formatMonth(summary.period)}</strong> ({summary.mode} mode). Calls
-        appear here as soon as the creation's backend tracks them, with its <code>rct_</code> token
-        or a {summary.mode} secret key:
+        appear here as soon as the creation's backend tracks them, with{" "}
+        {live ? (
+          <>
+            its <code>rct_</code> token or a live secret key:
+          </>
+        ) : (
+          <>
+            a test secret key (<code>sk_test_…</code>):
+          </>
+        )}
       </p>
       <pre>
         <code>{`curl -X POST ${location.origin}/v1/creations/${summary.creation_id}/usage/track \\
-  -H "authorization: Bearer $CREATION_TOKEN" \\
+  -H "authorization: Bearer ${live ? "$CREATION_TOKEN" : "$TEST_SECRET_KEY"}" \\
   -H 'content-type: application/json' -d '{"user_id":"alice"}'`}</code>
       </pre>
     </div>

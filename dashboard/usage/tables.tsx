@@ -66,6 +66,16 @@ export function Swatch({ plan }: { plan: Plan }) {
   return <span className="swatch" aria-hidden="true" style={{ backgroundColor: plan.colour }} />;
 }
 
+/** A word beside a name, after a space so that it is read as a word of its own. */
+function Badge({ children, popular = false }: { children: string; popular?: boolean }) {
+  return (
+    <>
+      {" "}
+      <span className={popular ? "badge popular" : "badge"}>{children}</span>
+    </>
+  );
+}
+
 const limitText = (limit: number | null) =>
   limit === null ? "Unlimited" : `${formatNumber(limit)} a user`;
 
@@ -97,7 +107,7 @@ export function TierTotals({ summary, plans }: { summary: UsageSummary; plans: P
               <th scope="row">
                 <Swatch plan={plan} />
                 {plan.name} <code>{plan.id}</code>
-                {!plan.tier && <span className="badge">no longer a tier</span>}
+                {!plan.tier && <Badge>no longer a tier</Badge>}
               </th>
               <td className="number" data-cell="calls">
                 {formatNumber(count)}
@@ -129,7 +139,7 @@ export function TierTotals({ summary, plans }: { summary: UsageSummary; plans: P
 export function TiersTable({ tiers, plans }: { tiers: TierList; plans: Plan[] }) {
   return (
     <table className="tiers">
-      <caption>Tiers</caption>
+      <caption>Tier settings</caption>
       <thead>
         <tr>
           <th scope="col">Tier</th>
@@ -145,8 +155,8 @@ export function TiersTable({ tiers, plans }: { tiers: TierList; plans: Plan[] })
             <th scope="row">
               <Swatch plan={planById(plans, tier.id)} />
               {tier.name} <code>{tier.id}</code>
-              {tier.id === tiers.default_plan && <span className="badge">default</span>}
-              {tier.popular && <span className="badge popular">popular</span>}
+              {tier.id === tiers.default_plan && <Badge>default</Badge>}
+              {tier.popular && <Badge popular>popular</Badge>}
             </th>
             <td data-cell="price">{formatPrice(tier.price)}</td>
             <td data-cell="limit">

@@ -7,8 +7,8 @@ import { problemText, type UsageQuery, usageSummary } from "./api.ts";
 import { formatMonth, formatNumber, formatShare, type Plan, planById } from "./format.ts";
 import { Swatch } from "./tables.tsx";
 
-/** Past this share of their tier's limit a user's meter turns amber. */
-const NEAR_LIMIT_SHARE = 0.8;
+/** Past this share of their tier's limit a user's meter turns amber; at the limit, red. */
+const NEAR_LIMIT_SHARE = 0.75;
 
 type TopUser = UsageSummary["top_users"][number];
 
@@ -164,7 +164,8 @@ function UserRow({
               min={0}
               max={limit}
               value={Math.min(user.count, limit)}
-              high={limit * NEAR_LIMIT_SHARE}
+              low={limit * NEAR_LIMIT_SHARE}
+              high={limit - 0.5}
               optimum={0}
               aria-label={`${user.count} of ${limit} calls`}
             />
