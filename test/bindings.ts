@@ -11,4 +11,7 @@ export const TEST_BINDINGS = {
     "k2:LlLy-EjzdNFzyX7mq7pvylkZ-iLZw9rS099YWqlVk9Y,k1:w/1ssnbloFN/MaviTnLdvYdesvJD4N9tkO5RssrRZto=",
   CORS_ORIGINS: "https://app.example.com,https://studio.example.com",
   ALLOW_LOCALHOST_WEBHOOKS: "true",
+  // `npm start` turns dev sign-in on in .dev.vars, which the test pool also reads: the suite
+  // runs with the deployed default whatever a developer's .dev.vars says.
+  DEV_SIGN_IN: "false",
 } as const;

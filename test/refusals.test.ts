@@ -46,7 +46,8 @@ describe("refusals as values", () => {
   });
 });
 
-const EXPOSED = "x-request-id,retry-after,ratelimit,ratelimit-policy";
+const EXPOSED =
+  "x-request-id,retry-after,ratelimit,ratelimit-policy,x-ratelimit-limit,x-ratelimit-remaining,x-ratelimit-reset";
 
 describe("CORS", () => {
   it("sends Access-Control-Expose-Headers once on answers, errors and preflights", async () => {

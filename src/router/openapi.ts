@@ -5,6 +5,7 @@ import type * as v from "valibot";
 import { ERROR_CATALOGUE, isErrorCode, problemType } from "../shared/errors.ts";
 import { ProblemSchema } from "../shared/schemas/meta.ts";
 import type { InputSchema } from "./input.ts";
+import { edgeLimitClass } from "./middleware/edge-limit.ts";
 import type { ResponseSpec, RouteDefinition } from "./route.ts";
 
 export const API_VERSION = "0.1.0";
@@ -96,6 +97,11 @@ function operation({ spec }: RouteDefinition) {
     responses["403"] = problemResponse("The principal may not call this route");
   }
   if (spec.body) responses["413"] = problemResponse("PAYLOAD_TOO_LARGE");
+  if (edgeLimitClass(spec) && !responses["429"]) {
+    responses["429"] = problemResponse(
+      "RATE_LIMIT_EXCEEDED: too many from this address (Retry-After)",
+    );
+  }
   return {
     operationId: spec.operationId,
     summary: spec.summary,
