@@ -1,4 +1,4 @@
-// `npm run bench:profile -- spend` (or `room`): a CPU profile of the bench Worker while one hot
+// `npm run bench:profile -- spend` (or `room`, `track`): a CPU profile of the bench Worker while one hot
 // scenario runs, printed as the functions with the most self time. It reads the V8 inspector
 // that `wrangler dev` exposes, so it sees the router and every actor (they share one isolate
 // here). Use it to find where a request's time goes before changing code; `npm run bench`
@@ -86,6 +86,25 @@ async function spendLoad() {
   };
 }
 
+/** Track calls on one creation with its token, spread over many end users (seed 002). */
+async function trackLoad() {
+  const created = await createCreation(await jwtFor("bench-user"));
+  let index = 0;
+  return async (start) => {
+    await start();
+    return run(
+      () =>
+        fetch(url(`/v1/creations/${created.id}/usage/track`), {
+          method: "POST",
+          headers: { authorization: `Bearer ${created.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ user_id: `user-${index++ % 5000}` }),
+        }),
+      PROFILED_SPENDS,
+      PROFILED_CONCURRENCY,
+    );
+  };
+}
+
 async function roomLoad() {
   const creation = await createCreation(await jwtFor("bench-user"));
   const ticketUrl = async (index) =>
@@ -104,7 +123,8 @@ async function roomLoad() {
 
 try {
   const scenario = process.argv[2] ?? "spend";
-  const load = scenario === "room" ? await roomLoad() : await spendLoad();
+  const loads = { room: roomLoad, track: trackLoad, spend: spendLoad };
+  const load = await (loads[scenario] ?? spendLoad)();
   const cdp = await connectInspector(server.inspectorPort);
   // Only the measured part: not the set-up (creations, tickets, connections).
   await load(() => cdp.send("Profiler.start"));

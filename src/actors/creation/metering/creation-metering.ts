@@ -49,11 +49,7 @@ export class CreationMetering {
   private readonly meter: UsageMeter;
 
   constructor(private readonly host: MeteringHost) {
-    this.meter = new UsageMeter(
-      host.storage,
-      () => this.tiers(host.require()),
-      host.rateLimitPerMinute,
-    );
+    this.meter = new UsageMeter(host.storage, host.rateLimitPerMinute);
   }
 
   putTiers(caller: Principal, input: PutTiers): TierList {
@@ -82,26 +78,28 @@ export class CreationMetering {
     const userId = track.user_id ?? pageUser;
     const mode = meterMode(access, this.host.owned(row), WRITERS, userId, undefined);
     if (userId === null) throw invalidField("body", "user_id", "names the end user to meter");
-    return this.meter.track({ ...track, mode, user_id: userId }, clock.now());
+    return this.meter.track(this.tiers(row), { ...track, mode, user_id: userId }, clock.now());
   }
 
   userUsage(access: MeterAccess, userId: string, query: UsageUserQuery): Usage {
     const { meter, mode: requested } = v.parse(UsageUserQuerySchema, query);
-    const owned = this.host.owned(this.host.require());
-    const mode = meterMode(access, owned, READERS, userId, requested);
-    return this.meter.usage(mode, userId, meter, clock.now());
+    const row = this.host.require();
+    const mode = meterMode(access, this.host.owned(row), READERS, userId, requested);
+    return this.meter.usage(this.tiers(row), mode, userId, meter, clock.now());
   }
 
   setPlan(caller: Principal, userId: string, input: PutPlan): PlanSet {
     const { plan, mode: requested } = v.parse(PutPlanSchema, input);
-    const owned = this.host.owned(this.host.require());
+    const row = this.host.require();
+    const tiers = this.tiers(row);
+    const owned = this.host.owned(row);
     const mode = meterMode({ caller, publishable: null }, owned, WRITERS, null, requested);
     const now = clock.now();
-    const tier = this.meter.setPlan(mode, userId, plan, now);
+    const tier = this.meter.setPlan(tiers, mode, userId, plan, now);
     return {
       user_id: userId,
       plan: tier.id,
-      usage: this.meter.usage(mode, userId, DEFAULT_METER, now),
+      usage: this.meter.usage(tiers, mode, userId, DEFAULT_METER, now),
     };
   }
 
@@ -124,7 +122,13 @@ export class CreationMetering {
     return applyStripePlan(this.host.storage, this.meter, tiers, change, clock.now());
   }
 
+  /** Parsed once per change of the stored JSON, not on every call (a track is a hot path). */
+  private parsedTiers: { stored: string | null; tiers: Tiers } | null = null;
+
   private tiers(row: CreationRow): Tiers {
-    return new Tiers(row.tiers);
+    if (this.parsedTiers?.stored !== row.tiers) {
+      this.parsedTiers = { stored: row.tiers, tiers: new Tiers(row.tiers) };
+    }
+    return this.parsedTiers.tiers;
   }
 }

@@ -47,7 +47,6 @@ export class UsageMeter {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly tiers: () => Tiers,
     /** The deployment's per-minute limit (RATE_LIMIT_PER_MINUTE), read when used. */
     private readonly defaultRateLimit: () => number,
   ) {}
@@ -56,10 +55,10 @@ export class UsageMeter {
     return this.storage.sql;
   }
 
-  track(request: TrackRequest, now: number): TrackOutcome {
+  track(tiers: Tiers, request: TrackRequest, now: number): TrackOutcome {
     return this.storage.transactionSync(() => {
       const { mode, user_id, meter, quantity, idempotency_key } = request;
-      const tier = this.tierOf(mode, user_id);
+      const tier = this.tierOf(tiers, mode, user_id);
       const minute = Math.floor(now / MINUTE_MS);
       const requestText = canonicalJson({ user_id, meter, quantity });
       if (idempotency_key !== undefined) {
@@ -88,40 +87,53 @@ export class UsageMeter {
         }
       }
 
+      // Each check is the write's own condition: a row comes back only when it was counted.
       const limit = this.rateLimitOf(tier);
-      const used = this.rateCount(mode, user_id, minute);
-      if (used >= limit) {
-        return { outcome: "rate_limited", rate: rateState(limit, 0, now) };
-      }
-      this.sql.exec(
-        `INSERT INTO usage_rates (mode, user_id, minute, count) VALUES (?, ?, ?, 1)
-         ON CONFLICT (mode, user_id) DO UPDATE SET
-           count = CASE WHEN minute = excluded.minute THEN count + 1 ELSE 1 END,
-           minute = excluded.minute`,
-        mode,
-        user_id,
-        minute,
-      );
-      const rate = rateState(limit, limit - used - 1, now);
+      const used = this.sql
+        .exec<{ count: number }>(
+          `INSERT INTO usage_rates (mode, user_id, minute, count) VALUES (?, ?, ?, 1)
+           ON CONFLICT (mode, user_id) DO UPDATE SET
+             count = CASE WHEN minute = excluded.minute THEN count + 1 ELSE 1 END,
+             minute = excluded.minute
+           WHERE minute <> excluded.minute OR count < ?
+           RETURNING count`,
+          mode,
+          user_id,
+          minute,
+          limit,
+        )
+        .toArray()[0]?.count;
+      if (used === undefined) return { outcome: "rate_limited", rate: rateState(limit, 0, now) };
+      const rate = rateState(limit, limit - used, now);
 
       const period = periodOf(now);
-      const count = this.count(mode, period.id, meter, user_id);
-      if (tier.limit !== null && count + quantity > tier.limit) {
+      const counted =
+        tier.limit !== null && quantity > tier.limit
+          ? undefined
+          : this.sql
+              .exec<{ count: number }>(
+                `INSERT INTO usage_counts (mode, period, meter, user_id, count, plan, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (mode, period, meter, user_id) DO UPDATE SET
+                   count = count + excluded.count, plan = excluded.plan,
+                   updated_at = excluded.updated_at
+                 WHERE ? IS NULL OR count + excluded.count <= ?
+                 RETURNING count`,
+                mode,
+                period.id,
+                meter,
+                user_id,
+                quantity,
+                tier.id,
+                now,
+                tier.limit,
+                tier.limit,
+              )
+              .toArray()[0]?.count;
+      if (counted === undefined) {
+        const count = this.count(mode, period.id, meter, user_id);
         return { outcome: "tier_limit", usage: usageOf(count, tier, period), rate };
       }
-      this.sql.exec(
-        `INSERT INTO usage_counts (mode, period, meter, user_id, count, plan, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (mode, period, meter, user_id) DO UPDATE SET
-           count = count + excluded.count, plan = excluded.plan, updated_at = excluded.updated_at`,
-        mode,
-        period.id,
-        meter,
-        user_id,
-        quantity,
-        tier.id,
-        now,
-      );
       this.sql.exec(
         `INSERT INTO usage_days (mode, meter, day, plan, count) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (mode, meter, day, plan) DO UPDATE SET count = count + excluded.count`,
@@ -131,7 +143,7 @@ export class UsageMeter {
         tier.id,
         quantity,
       );
-      const usage = usageOf(count + quantity, tier, period);
+      const usage = usageOf(counted, tier, period);
       if (idempotency_key !== undefined)
         this.remember(mode, idempotency_key, requestText, usage, now);
       this.pruneOldPeriods(period, now);
@@ -140,14 +152,15 @@ export class UsageMeter {
   }
 
   /** The user's usage this period, counting nothing. */
-  usage(mode: UsageMode, userId: string, meter: string, now: number): Usage {
+  usage(tiers: Tiers, mode: UsageMode, userId: string, meter: string, now: number): Usage {
     const period = periodOf(now);
-    return usageOf(this.count(mode, period.id, meter, userId), this.tierOf(mode, userId), period);
+    const tier = this.tierOf(tiers, mode, userId);
+    return usageOf(this.count(mode, period.id, meter, userId), tier, period);
   }
 
   /** Puts the user on `plan` (a tier id): the month's count stays, the new limit applies. */
-  setPlan(mode: UsageMode, userId: string, plan: string, now: number): Tier {
-    const tier = this.tiers().require(plan);
+  setPlan(tiers: Tiers, mode: UsageMode, userId: string, plan: string, now: number): Tier {
+    const tier = tiers.require(plan);
     this.writePlan(mode, userId, tier.id, now, null);
     return tier;
   }
@@ -188,8 +201,8 @@ export class UsageMeter {
     );
   }
 
-  private tierOf(mode: UsageMode, userId: string): Tier {
-    return this.tiers().of(this.planRow(mode, userId)?.plan ?? null);
+  private tierOf(tiers: Tiers, mode: UsageMode, userId: string): Tier {
+    return tiers.of(this.planRow(mode, userId)?.plan ?? null);
   }
 
   private rateLimitOf(tier: Tier): number {
