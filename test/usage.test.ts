@@ -612,6 +612,14 @@ describe("the month's summary", () => {
       ],
       next_cursor: null,
     });
+    // Years before 100 are years, not 1900-1999.
+    const ancient = await api(`${usagePath(creation.id)}?period=0042-02`, { headers: owner });
+    expect(await ancient.json()).toMatchObject({
+      period: "0042-02",
+      periodStart: "0042-02-01",
+      periodEnd: "0042-02-28",
+      total: 0,
+    });
     for (const cursor of ["nope", "W10", "WyItMSIsImEiXQ", "%00"]) {
       const bad = await api(`${usagePath(creation.id)}?cursor=${cursor}`, { headers: owner });
       expect(bad.status, cursor).toBe(400);

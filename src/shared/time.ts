@@ -14,14 +14,21 @@ export function nextUtcMidnight(ms: number): number {
 
 /** 00:00 UTC on the first day of the month containing `ms`. */
 export function utcMonthStart(ms: number): number {
-  const date = new Date(ms);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  return monthsAfter(ms, 0);
 }
 
 /** 00:00 UTC on the first day of the month after the one containing `ms`. */
 export function nextUtcMonthStart(ms: number): number {
+  return monthsAfter(ms, 1);
+}
+
+/** 00:00 UTC on the first of the month `months` after (or before) the one containing `ms`.
+ *  Not Date.UTC(year, …), which reads the years 0-99 as 1900-1999. */
+export function monthsAfter(ms: number, months: number): number {
   const date = new Date(ms);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  const first = new Date(0);
+  first.setUTCFullYear(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
+  return first.getTime();
 }
 
 /** `YYYY-MM-DD` of the UTC day containing `ms`. */

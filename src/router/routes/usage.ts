@@ -55,7 +55,7 @@ function trackAnswer(c: AppContext, outcome: TrackOutcome): Response {
     const { usage } = outcome;
     throw new ApiError(
       "TIER_LIMIT_REACHED",
-      `The ${usage.plan} tier allows ${usage.limit} calls a month; this user has made ${usage.count}.`,
+      `The ${usage.plan} tier allows ${usage.limit} a month; this user has made ${usage.count} (calls, or units of the meter).`,
       {
         error: "Tier limit reached",
         usageCount: usage.count,

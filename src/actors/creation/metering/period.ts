@@ -2,7 +2,7 @@
 // its first day to its last, both as `YYYY-MM-DD`. A new month starts from zero on its own,
 // because counts are kept per period rather than reset in place.
 
-import { nextUtcMonthStart, utcDate, utcMonthStart } from "../../../shared/time.ts";
+import { monthsAfter, nextUtcMonthStart, utcDate, utcMonthStart } from "../../../shared/time.ts";
 
 export interface Period {
   /** `YYYY-MM` */
@@ -33,11 +33,13 @@ export function periodOf(ms: number): Period {
 /** The period a `YYYY-MM` names (already validated by UsagePeriodSchema). */
 export function periodNamed(id: string): Period {
   const [year, month] = id.split("-").map(Number) as [number, number];
-  return periodOf(Date.UTC(year, month - 1, 1));
+  // Not Date.UTC(year, …): it reads years 0-99 as 1900-1999.
+  const first = new Date(0);
+  first.setUTCFullYear(year, month - 1, 1);
+  return periodOf(first.getTime());
 }
 
 /** The period `months` before the one containing `ms`: what retention keeps back to. */
 export function periodMonthsBefore(ms: number, months: number): string {
-  const date = new Date(utcMonthStart(ms));
-  return periodOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - months, 1)).id;
+  return periodOf(monthsAfter(ms, -months)).id;
 }
