@@ -146,6 +146,16 @@ export const CALLS: Record<
     status: 200,
   }),
   getDeveloperUsage: () => ({ path: "/v1/developer/usage", status: 200 }),
+  consumeEntitlement: () => ({
+    path: "/v1/me/entitlements/consume/rat_not-a-token",
+    init: json("POST", {}),
+    status: 403,
+    code: "ENTITLEMENT_TOKEN_INVALID",
+  }),
+  salesSummary: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/sales/summary`,
+    status: 200,
+  }),
   regenerateDeveloperKey: () => ({
     path: "/v1/developer/regenerate-key",
     init: json("POST", {}),

@@ -31,6 +31,8 @@ describe("POST /v1/creations", () => {
       webhook_url: null,
       token_version: 1,
       ai: { payer: "creation", model: null, system_prompt: null, max_output_tokens: null },
+      permissions: [],
+      entitlement_creator_share_pct: 100,
       token: expect.stringMatching(new RegExp(`^rct_${id}\\.1\\.[A-Za-z0-9_-]{43}$`)),
       webhook_secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

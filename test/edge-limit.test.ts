@@ -303,12 +303,18 @@ describe("which routes are limited", () => {
       ["getHealth", "public"],
       ["authMe", "public"],
       ["validateContentCredential", "public"],
+      ["verifyEntitlementToken", "public"],
+      ["verifyEntitlementTokenPost", "public"],
+      ["verifyReceipt", "public"],
+      ["verifyReceiptPost", "public"],
       ["stripeWebhook", "public"],
       ["registryWebhook", "public"],
     ]);
     expect(byClass("public")).toEqual(
       [
         "describePublishableKey",
+        "listProducts",
+        "receiptKeys",
         "registryAccess",
         "registryCheck",
         "registryJson",

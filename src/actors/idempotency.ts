@@ -30,6 +30,7 @@ const STORED_ERRORS = new Set<ErrorCode>([
   "REFUND_EXCEEDS_SPEND",
   "NOT_REFUNDABLE",
   "AUTH_BUDGET_EXCEEDED",
+  "ALREADY_PURCHASED",
 ]);
 
 type StoredError = { code: ErrorCode; detail: string; extensions: Record<string, unknown> };
@@ -87,6 +88,16 @@ export class IdempotencyStore {
     if ("error" in outcome) throw outcome.error;
     if ("stored" in outcome) return replay<T>(outcome.stored);
     return { body: outcome.body, replayed: false };
+  }
+
+  /**
+   * The stored answer of `key` for the same request (a refusal rethrown), or null when the key
+   * is new: for a change that must read another actor before it runs, so a retry is answered
+   * without asking again. The change itself still goes through run(), which checks once more.
+   */
+  peek<T>(key: string, request: unknown): Replayable<T> | null {
+    const stored = this.find(key);
+    return stored ? replay<T>(this.sameRequest(stored, canonicalJson(request), key)) : null;
   }
 
   /** The stored record of `key`, when it was made for the same request; 422 otherwise. */

@@ -4,18 +4,28 @@
 
 import { EncryptJWT, errors, type JWTPayload, jwtDecrypt } from "jose";
 import { clock } from "./clock.ts";
-import { ACCESS_TOKEN_TTL_SECONDS } from "./limits.ts";
+import { base64url, hmacSha256 } from "./crypto.ts";
+import { ACCESS_TOKEN_TTL_SECONDS, ENTITLEMENT_TOKEN_TTL_SECONDS } from "./limits.ts";
 
 export const ACCESS_TOKEN_PREFIX = "rat_";
 const KEY_CONTEXT = "rat.v2:";
 const encoder = new TextEncoder();
 
-export interface AccessClaim {
-  userId: string;
-  creationId: string;
-  /** Unix seconds. */
-  expiresAt: number;
-}
+/** Two kinds share the prefix (seed 000 uses `rat_` for both): a budget token lets a creation
+ *  spend for the user; an entitlement token proves to a creation that its holder bought `sku`,
+ *  without saying who. Each is refused where the other is expected (ACCESS_TOKEN_WRONG_KIND). */
+export type AccessClaim =
+  | { kind: "budget"; userId: string; creationId: string; expiresAt: number }
+  | {
+      kind: "entitlement";
+      userId: string;
+      creationId: string;
+      /** Unix seconds. */
+      expiresAt: number;
+      sku: string;
+      /** The entitlement's id in the buyer's wallet. */
+      entitlementId: string;
+    };
 
 /** 256 bits for A256GCM, derived from the secret and bound to this use of it. */
 async function sealingKey(secret: string): Promise<Uint8Array> {
@@ -40,12 +50,37 @@ export async function mintAccessToken(
   return { token: `${ACCESS_TOKEN_PREFIX}${jwe}`, expiresAt };
 }
 
+/** An entitlement's token: its holder bought `sku` from `creationId` (ENTITLEMENT_TOKEN_TTL). */
+export async function mintEntitlementToken(
+  secret: string,
+  grant: { userId: string; creationId: string; sku: string; entitlementId: string },
+  nowSeconds = Math.floor(clock.now() / 1000),
+): Promise<{ token: string; expiresAt: number }> {
+  const expiresAt = nowSeconds + ENTITLEMENT_TOKEN_TTL_SECONDS;
+  const jwe = await new EncryptJWT({
+    kind: "entitlement",
+    creation_id: grant.creationId,
+    sku: grant.sku,
+    ent: grant.entitlementId,
+  })
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+    .setSubject(grant.userId)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(expiresAt)
+    .encrypt(await sealingKey(secret));
+  return { token: `${ACCESS_TOKEN_PREFIX}${jwe}`, expiresAt };
+}
+
 function claimOf(payload: JWTPayload): AccessClaim | null {
-  const { sub, creation_id, exp } = payload;
+  const { sub, creation_id, exp, kind, sku, ent } = payload;
   if (typeof sub !== "string" || typeof creation_id !== "string" || typeof exp !== "number") {
     return null;
   }
-  return { userId: sub, creationId: creation_id, expiresAt: exp };
+  const base = { userId: sub, creationId: creation_id, expiresAt: exp };
+  // Budget tokens minted before the entitlement kind existed carry no kind.
+  if (kind === undefined) return { kind: "budget", ...base };
+  if (kind !== "entitlement" || typeof sku !== "string" || typeof ent !== "string") return null;
+  return { kind: "entitlement", ...base, sku, entitlementId: ent };
 }
 
 /** The claim sealed in a token, or null when it was not minted with this secret. Expiry is
@@ -65,4 +100,14 @@ export async function readAccessToken(secret: string, token: string): Promise<Ac
     if (error instanceof errors.JWTExpired) return claimOf(error.payload);
     return null;
   }
+}
+
+/**
+ * What a creation calls the holder of an entitlement token: stable for one buyer and one
+ * creation (a Durable Object key for per-buyer state, seed 000), different at every other
+ * creation, and not the user id. An HMAC of both under TOKEN_SECRET.
+ */
+export async function buyerHandle(secret: string, creationId: string, userId: string) {
+  const tag = await hmacSha256(secret, `buyer.v1:${creationId}:${userId}`);
+  return `buyer_${base64url(tag.slice(0, 18))}`;
 }

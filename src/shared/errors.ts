@@ -56,6 +56,19 @@ export const ERROR_CATALOGUE = {
   },
   KEY_SCOPE_DENIED: { status: 403, title: "The API key's scopes do not cover this route" },
   TEST_KEY_NOT_ALLOWED: { status: 403, title: "A test key may not move credits" },
+  PAYMENTS_NOT_ENABLED: { status: 403, title: "The creation does not take payments" },
+  ENTITLEMENT_TOKEN_INVALID: {
+    status: 403,
+    title: "The entitlement access token is not genuine",
+  },
+  ENTITLEMENT_TOKEN_EXPIRED: {
+    status: 403,
+    title: "The entitlement access token has expired; the buyer refreshes it",
+  },
+  ACCESS_TOKEN_WRONG_KIND: {
+    status: 403,
+    title: "A budget access token and an entitlement access token are not interchangeable",
+  },
   KEY_MODE_MISMATCH: {
     status: 403,
     title: "Test keys meter test usage and live keys live usage, never the other",
@@ -130,6 +143,9 @@ export const ERROR_CATALOGUE = {
   CREATION_NOT_FOUND: { status: 404, title: "No such creation" },
   SCHEDULE_NOT_FOUND: { status: 404, title: "No such schedule" },
   KEY_NOT_FOUND: { status: 404, title: "No such API key" },
+  PRODUCT_NOT_FOUND: { status: 404, title: "The creation sells no product with that sku" },
+  ENTITLEMENT_NOT_FOUND: { status: 404, title: "No such entitlement" },
+  DEPOSIT_NOT_FOUND: { status: 404, title: "No such deposit" },
   PLAN_NOT_FOUND: { status: 404, title: "No tier of this creation has that id" },
   CHAT_NOT_FOUND: { status: 404, title: "No such chat" },
   HOLD_NOT_FOUND: { status: 404, title: "No such hold" },
@@ -151,6 +167,13 @@ export const ERROR_CATALOGUE = {
   SUBDOMAIN_TAKEN: { status: 409, title: "The subdomain is already claimed" },
   CLAIM_EXPIRED: { status: 409, title: "The claim took too long and was abandoned; try again" },
   KEY_NOT_ACTIVE: { status: 409, title: "The API key was already revoked or rolled" },
+  ALREADY_PURCHASED: { status: 409, title: "The user already owns this one-time product" },
+  ENTITLEMENT_EXHAUSTED: { status: 409, title: "The entitlement has no uses left" },
+  ENTITLEMENT_NOT_ACTIVE: { status: 409, title: "The entitlement is not active" },
+  CREATION_FUNDS_SHORT_FOR_REFUND: {
+    status: 409,
+    title: "The creation's wallet cannot return its share of the sale; nothing was refunded",
+  },
   GENERATION_IN_PROGRESS: {
     status: 409,
     title: "The chat is already generating a reply; one at a time",

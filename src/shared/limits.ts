@@ -396,4 +396,5 @@ export const SESSION_FRAME_MAX_BYTES = 32 * 1024;
 /** Sockets one session keeps open (a user's tabs and devices). */
 export const SESSION_SOCKETS_MAX = 20;
 
+export * from "./commerce-limits.ts";
 export * from "./metering-limits.ts";

@@ -44,10 +44,10 @@ const encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF: the value comes back exactly as it was put.
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function misconfigured(problem: string): ApiError {
+function misconfigured(problem: string, name: string): ApiError {
   return new ApiError(
     "SERVER_MISCONFIGURED",
-    `SECRETS_ENCRYPTION_KEY ${problem}; it looks like ${EXAMPLE} (make a key with: openssl rand -base64 32)`,
+    `${name} ${problem}; it looks like ${EXAMPLE} (make a key with: openssl rand -base64 32)`,
   );
 }
 
@@ -58,24 +58,30 @@ function keyBytes(text: string): Uint8Array | null {
 }
 
 /** The keyring's entries, newest first, or SERVER_MISCONFIGURED saying what is wrong. */
-export function parseKeyring(text: string | undefined): { kid: string; raw: Uint8Array }[] {
+export function parseKeyring(
+  text: string | undefined,
+  name = "SECRETS_ENCRYPTION_KEY",
+): { kid: string; raw: Uint8Array }[] {
   const entries = (text ?? "")
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-  if (entries.length === 0) throw misconfigured("is not set");
+  if (entries.length === 0) throw misconfigured("is not set", name);
   const seen = new Set<string>();
   return entries.map((entry, index) => {
     const colon = entry.indexOf(":");
     const kid = colon < 0 ? "" : entry.slice(0, colon);
     if (!KEY_ID.test(kid)) {
-      throw misconfigured(`entry ${index + 1} needs a key id of 1-32 of A-Z, a-z, 0-9, _ and -`);
+      throw misconfigured(
+        `entry ${index + 1} needs a key id of 1-32 of A-Z, a-z, 0-9, _ and -`,
+        name,
+      );
     }
-    if (seen.has(kid)) throw misconfigured(`lists the key id "${kid}" twice`);
+    if (seen.has(kid)) throw misconfigured(`lists the key id "${kid}" twice`, name);
     seen.add(kid);
     const raw = keyBytes(entry.slice(colon + 1));
     if (raw?.length !== KEY_BYTES) {
-      throw misconfigured(`key "${kid}" is not ${KEY_BYTES} bytes in base64 or base64url`);
+      throw misconfigured(`key "${kid}" is not ${KEY_BYTES} bytes in base64 or base64url`, name);
     }
     return { kid, raw };
   });

@@ -17,6 +17,7 @@ import {
   type RollApiKey,
   RollApiKeySchema,
 } from "../../shared/schemas/api-key.ts";
+import { type ProductList, type PutProducts, SkuSchema } from "../../shared/schemas/commerce.ts";
 import {
   type AiSettings,
   type CreatedCreation,
@@ -54,6 +55,7 @@ import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
 import { ApiKeyRing } from "./api-keys.ts";
+import { Catalog, type Offer } from "./catalog.ts";
 import type { MeterAccess } from "./metering/access.ts";
 import { CreationMetering } from "./metering/creation-metering.ts";
 import type { TrackOutcome } from "./metering/meter.ts";
@@ -85,6 +87,7 @@ export class CreationDO extends Actor {
     },
   });
 
+  private readonly catalog = new Catalog(this.ctx.storage.sql);
   private readonly metering = new CreationMetering({
     storage: this.ctx.storage,
     require: () => this.require(),
@@ -193,13 +196,15 @@ export class CreationDO extends Actor {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, ai = ?,
-           revision = revision + 1, updated_at = ?`,
+           permissions = ?, creator_share_pct = ?, revision = revision + 1, updated_at = ?`,
         changes.name === undefined ? row.name : changes.name,
         changes.allow_anonymous === undefined
           ? row.allow_anonymous
           : Number(changes.allow_anonymous),
         changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
         ai,
+        changes.permissions === undefined ? row.permissions : JSON.stringify(changes.permissions),
+        changes.entitlement_creator_share_pct ?? row.creator_share_pct,
         clock.now(),
       );
       this.scheduleProjection();
@@ -338,6 +343,25 @@ export class CreationDO extends Actor {
     };
   }
 
+  // ── products (catalog.ts) ──
+
+  putProducts(caller: Principal, input: PutProducts): ProductList {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "service"]);
+    this.ctx.storage.transactionSync(() => this.catalog.replace(input));
+    return this.catalog.list(row);
+  }
+
+  /** What the creation sells, for anyone (seed 000's listProducts). */
+  listProducts(): ProductList {
+    return this.catalog.list(this.require());
+  }
+
+  /** The product a buyer's wallet is about to sell, with the creation's terms of sale. */
+  offer(sku: string): Offer {
+    return this.catalog.offer(this.require(), v.parse(SkuSchema, sku));
+  }
+
   // ── usage metering (metering/creation-metering.ts) ──
 
   putTiers(caller: Principal, input: PutTiers): TierList {
@@ -468,6 +492,9 @@ refusalsAsValues<CreationDO, Actor>(CreationDO, {
   deleteSecret: true,
   secretValue: true,
   regenerateKey: true,
+  putProducts: true,
+  listProducts: true,
+  offer: true,
   putTiers: true,
   listTiers: true,
   trackUsage: true,

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { CreateCreationSchema, CreationIdSchema } from "../../shared/schemas/creation.ts";
 import type { Migration } from "../migrations.ts";
 import { SECRETS_MIGRATION } from "../secrets/vault.ts";
+import { CATALOG_MIGRATION } from "./catalog.ts";
 import { METERING_MIGRATION } from "./metering/schema.ts";
 
 export const CREATION_MIGRATIONS: readonly Migration[] = [
@@ -67,6 +68,7 @@ export const CREATION_MIGRATIONS: readonly Migration[] = [
     sql: "ALTER TABLE creation ADD COLUMN ai TEXT;",
   },
   METERING_MIGRATION,
+  CATALOG_MIGRATION,
 ];
 
 export type CreationRow = {
@@ -82,6 +84,9 @@ export type CreationRow = {
   ai: string | null;
   /** JSON Tier[], or null for seed 002's defaults (metering/tiers.ts). */
   tiers: string | null;
+  /** JSON string[] (catalog.ts). */
+  permissions: string;
+  creator_share_pct: number;
   /** Bumped by every change of the settings; orders writes to the D1 projection. */
   revision: number;
   created_at: number;

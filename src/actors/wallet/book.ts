@@ -37,7 +37,7 @@ export interface BookHost {
 type BucketKind = "welcome" | "daily" | "bonus" | "paid";
 
 interface CreditEntry {
-  kind: "deposit" | "grant";
+  kind: "deposit" | "grant" | "sale";
   description?: string | null;
   reference_id?: string | null;
   grantKey?: string;

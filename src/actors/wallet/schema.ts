@@ -1,4 +1,6 @@
 import type { Migration } from "../migrations.ts";
+import { ENTITLEMENTS_MIGRATION } from "./entitlements.ts";
+import { SALES_MIGRATION } from "./sales.ts";
 
 // Money is integers. Buckets hold it; every movement is a posting against one bucket inside a
 // transaction, and a bucket's `remaining` always equals the sum of its postings (audit()).
@@ -133,6 +135,8 @@ export const WALLET_MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL CHECK (seq >= 1)
       );`,
   },
+  ENTITLEMENTS_MIGRATION,
+  SALES_MIGRATION,
 ];
 
 export type BucketRow = {

@@ -5,6 +5,7 @@
 // This file is the RPC surface; the changes are the table in mutations.ts, the money in book.ts.
 
 import * as v from "valibot";
+import { mintEntitlementToken } from "../../shared/access-tokens.ts";
 import { clock } from "../../shared/clock.ts";
 import { billingPackages } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
@@ -18,6 +19,14 @@ import {
   type ConsumeResponse,
   type SufficientCheckResponse,
 } from "../../shared/schemas/billing.ts";
+import {
+  type Entitlement,
+  type EntitlementPage,
+  type EntitlementScope,
+  type Purchase,
+  type Purchased,
+  PurchaseSchema,
+} from "../../shared/schemas/commerce.ts";
 import {
   isKeyPrincipal,
   type Principal,
@@ -40,6 +49,7 @@ import {
   type UsageRecord,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
+import { iso } from "../../shared/time.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { type KeyState, KeyStateSchema } from "../creation-credentials.ts";
@@ -56,8 +66,19 @@ import {
   WalletBook,
 } from "./book.ts";
 import { CreationKeys } from "./creation-keys.ts";
+import { type EntitlementRow, Entitlements, isActive, toEntitlement } from "./entitlements.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
+import { proofOfPurchase } from "./proof.ts";
+import {
+  buy,
+  cancelRenewal,
+  type PurchaseHost,
+  type PurchaseRecord,
+  RENEW_SUBSCRIPTION_TASK,
+  renew,
+} from "./purchases.ts";
+import { type SaleMessage, SaleMessageSchema, Sales } from "./sales.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
 import { CreationTokenVersion } from "./token-version.ts";
 import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
@@ -71,6 +92,15 @@ export class WalletDO extends Actor {
   private readonly creationKeys = new CreationKeys(this.ctx.storage.sql, this.env);
   /** A user's wallet refuses on-behalf spends while its user is disabled (user-status.ts). */
   private readonly userStatus = new UserStatusCopy(this.ctx.storage.sql);
+
+  /** A user's purchases (entitlements.ts, purchases.ts); a creation's sales (sales.ts). */
+  private readonly entitlements = new Entitlements(this.ctx.storage.sql);
+  private readonly sales = new Sales(this.ctx.storage.sql);
+  private readonly purchaseHost: PurchaseHost = {
+    enqueue: (binding, name, method, message) => this.enqueue(binding, name, method, message),
+    schedule: (request) => this.schedule(request),
+    cancel: (key) => this.cancel(key),
+  };
 
   private readonly book = new WalletBook({
     ctx: this.ctx,
@@ -88,6 +118,29 @@ export class WalletDO extends Actor {
         this.book.holds.release(hold_id, "expired", clock.now());
       }
     }),
+    [RENEW_SUBSCRIPTION_TASK]: task(
+      v.object({ entitlement_id: v.string() }),
+      async ({ entitlement_id }) => {
+        const account = await this.book.open(this.accountName());
+        const { outcome, outboxId } = this.ctx.storage.transactionSync(() =>
+          renew(
+            this.book,
+            this.entitlements,
+            this.purchaseHost,
+            account,
+            entitlement_id,
+            clock.now(),
+          ),
+        );
+        // The creator's share of a renewal now, as for a purchase; retried until it lands.
+        if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
+        if (outcome === "lapsed") {
+          console.log(
+            JSON.stringify({ level: "info", event: "subscription_lapsed", entitlement_id }),
+          );
+        }
+      },
+    ),
     // Wallets opened before the runtime kept idempotency records still hold this daily job.
     [PRUNE_TASK]: task(v.null(), () => this.idempotency.prune()),
   };
@@ -226,6 +279,155 @@ export class WalletDO extends Actor {
     return { transfer_id: message.transfer_id, balance: this.book.ledger.balance(clock.now()) };
   }
 
+  // ── commerce: purchases and entitlements (users), sales (creations) ────────────────────
+
+  /**
+   * Buys a creation's product (purchases.ts): once per client_operation_id, whose first answer
+   * a retry gets again. The creation's terms are read first; the check, the debit and the
+   * entitlement are then one synchronous step, so concurrent purchases cannot both pass.
+   */
+  async purchase(name: string, caller: Principal, input: Purchase): Promise<Replayable<Purchased>> {
+    const account = await this.opened(name, caller, ["owner"]);
+    requireUser(account);
+    const purchase = v.parse(PurchaseSchema, input);
+    const key = `purchase:${purchase.client_operation_id}`;
+    const request = ["purchase", purchase.scope_id, purchase.sku];
+    let result = this.idempotency.peek<PurchaseRecord>(key, request);
+    if (!result) {
+      this.userStatus.requireEnabled();
+      const offer = await actorByName(this.env.CREATION, purchase.scope_id).offer(purchase.sku);
+      let outboxId: string | null = null;
+      result = this.idempotency.run<PurchaseRecord>(key, request, () =>
+        this.book.ledger.attributed(agentOf(caller), () => {
+          const now = clock.now();
+          const bought = buy(this.book, this.entitlements, this.purchaseHost, account, offer, now);
+          outboxId = bought.outboxId;
+          return bought.record;
+        }),
+      );
+      // The creator's share now, so the creation sees it at once; retried until it lands.
+      if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
+    }
+    return {
+      body: await proofOfPurchase(this.env, account.id, result.body),
+      replayed: result.replayed,
+    };
+  }
+
+  async listEntitlements(
+    name: string,
+    caller: Principal,
+    query: { limit: number; cursor?: string | undefined; scope_id?: string | undefined },
+  ): Promise<EntitlementPage> {
+    const account = await this.opened(name, caller, ["owner", "admin", "service"]);
+    requireUser(account);
+    const now = clock.now();
+    const rows = this.entitlements.page(query.limit, query.cursor, query.scope_id);
+    const page = rows.slice(0, query.limit);
+    return {
+      entitlements: page.map((row) => toEntitlement(row, now)),
+      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** Seed 000's checkEntitlement: whether the user has the sku at this creation now. */
+  async checkEntitlement(name: string, caller: Principal, scope: EntitlementScope) {
+    const account = await this.opened(name, caller, ["owner", "admin", "service"]);
+    requireUser(account);
+    const row = this.entitlements.find(scope.scope_id, scope.sku);
+    const now = clock.now();
+    if (!row) return { active: false, uses_remaining: null, expires_at: null };
+    const view = toEntitlement(row, now);
+    return {
+      active: view.active,
+      uses_remaining: view.uses_remaining,
+      expires_at: view.expires_at,
+    };
+  }
+
+  /** A fresh access token for an entitlement the user holds and may use now. */
+  async entitlementAccessToken(name: string, caller: Principal, scope: EntitlementScope) {
+    const account = await this.opened(name, caller, ["owner"]);
+    requireUser(account);
+    const row = this.entitlements.find(scope.scope_id, scope.sku);
+    if (!row) {
+      throw new ApiError("ENTITLEMENT_NOT_FOUND", "The user has not bought this product here.");
+    }
+    requireUsable(row, clock.now());
+    const access = await mintEntitlementToken(this.env.TOKEN_SECRET, {
+      userId: account.id,
+      creationId: row.creation_id,
+      sku: row.sku,
+      entitlementId: row.id,
+    });
+    return { access_token: access.token, expires_at: iso(access.expiresAt * 1000) };
+  }
+
+  /** Stops a subscription renewing; it runs to the end of the period paid for. */
+  async cancelEntitlement(name: string, caller: Principal, id: string): Promise<Entitlement> {
+    const account = await this.opened(name, caller, ["owner"]);
+    requireUser(account);
+    const row = this.ctx.storage.transactionSync(() =>
+      cancelRenewal(this.entitlements, this.purchaseHost, id, clock.now()),
+    );
+    return toEntitlement(row, clock.now());
+  }
+
+  /** The entitlement an access token names, as its creation may see it (for the token's
+   *  verification, after the router opened the token); null when it is not that creation's. */
+  entitlementForCreation(name: string, entitlementId: string, creationId: string) {
+    this.requireUserWallet(name);
+    const row = this.entitlements.get(entitlementId);
+    if (!row || row.creation_id !== creationId) return null;
+    return toEntitlement(row, clock.now());
+  }
+
+  /** Uses one use of a consumable, atomically (ENTITLEMENT_EXHAUSTED when none are left); a
+   *  retry with the same key gets the first answer. */
+  consumeEntitlement(
+    name: string,
+    entitlementId: string,
+    creationId: string,
+    key?: string,
+  ): Entitlement {
+    this.requireUserWallet(name);
+    const consumeKey = key === undefined ? undefined : `consume:${creationId}:${key}`;
+    return this.idempotency.run(consumeKey, ["consume", entitlementId], () => {
+      const row = this.entitlements.get(entitlementId);
+      if (!row || row.creation_id !== creationId) {
+        throw new ApiError("ENTITLEMENT_NOT_FOUND", "No such entitlement at this creation.");
+      }
+      return toEntitlement(this.entitlements.consume(entitlementId, clock.now()), clock.now());
+    }).body;
+  }
+
+  /** A creation's sales in [from, to) (ms): gross, shares, per sku, refunds. */
+  async salesSummary(name: string, caller: Principal, range: { from: number; to: number }) {
+    const account = await this.admitted(name, caller);
+    this.check(caller, account, RULES.read);
+    if (account.kind !== "creation") throw new Error(`${name} is not a creation's wallet.`);
+    return this.sales.summary(range.from, range.to);
+  }
+
+  /** Outbox receiver: the creator's share of a sale, credited and recorded exactly once. */
+  async receiveSale(envelope: OutboxEnvelope<SaleMessage>): Promise<{ sale_id: string }> {
+    const message = this.messageOf(envelope, SaleMessageSchema);
+    await this.book.open(message.to);
+    this.receiveOnce(envelope, () => {
+      // Once per sale too, whatever envelope brings it (a refund may have recorded it first).
+      if (this.sales.has(message.sale_id)) return;
+      if (message.creator_share > 0) {
+        this.book.credit("paid", message.creator_share, clock.now(), {
+          kind: "sale",
+          description: message.description,
+          reference_id: message.sale_id,
+        });
+      }
+      this.sales.record(message);
+    });
+    return { sale_id: message.sale_id };
+  }
+
   // ── seed 001: AI time in seconds ───────────────────────────────────────────────────────
 
   async billingBalance(name: string, caller: Principal): Promise<BalanceResponse> {
@@ -272,6 +474,15 @@ export class WalletDO extends Actor {
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** The account this wallet was opened as (its jobs run only in opened wallets). */
+  private accountName(): string {
+    const stored = this.ctx.storage.sql
+      .exec<{ name: string }>("SELECT name FROM account")
+      .toArray()[0];
+    if (!stored) throw new Error("A wallet job ran in a wallet that was never opened.");
+    return stored.name;
+  }
 
   /** Calls from the creation's actor name the wallet they mean; a mix-up is a bug. */
   private requireCreationWallet(name: string): void {
@@ -363,6 +574,24 @@ export class WalletDO extends Actor {
   }
 }
 
+function requireUser(account: Opened): void {
+  if (account.kind !== "user") throw new Error(`${account.name} is not a user's wallet.`);
+}
+
+/** An entitlement a token may be minted for: active now (a spent consumable says so). */
+function requireUsable(row: EntitlementRow, now: number): void {
+  if (isActive(row, now)) return;
+  const view = toEntitlement(row, now);
+  if (view.status === "exhausted") {
+    throw new ApiError("ENTITLEMENT_EXHAUSTED", "The entitlement has no uses left.", {
+      uses_remaining: 0,
+    });
+  }
+  throw new ApiError("ENTITLEMENT_NOT_ACTIVE", `The entitlement is ${view.status}.`, {
+    status: view.status,
+  });
+}
+
 /** The agent acting for a user, whose id every transaction of the change carries. */
 const agentOf = (caller: Principal) => (caller.type === "user" ? (caller.agent?.id ?? null) : null);
 
@@ -388,6 +617,15 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   revokeBudget: true,
   transferToCreation: true,
   receiveTransfer: true,
+  purchase: true,
+  receiveSale: true,
+  listEntitlements: true,
+  checkEntitlement: true,
+  entitlementAccessToken: true,
+  cancelEntitlement: true,
+  entitlementForCreation: true,
+  consumeEntitlement: true,
+  salesSummary: true,
   billingBalance: true,
   checkSufficient: true,
   consume: true,

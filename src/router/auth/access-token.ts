@@ -51,6 +51,12 @@ export async function userBehindAccessToken(
   }
   const claim = await readAccessToken(env.TOKEN_SECRET, token);
   if (!claim) throw new ApiError("AUTH_TOKEN_INVALID", "The access token is not genuine.");
+  if (claim.kind !== "budget") {
+    throw new ApiError(
+      "ACCESS_TOKEN_WRONG_KIND",
+      "This is an entitlement's access token: it proves a purchase to /v1/entitlements/verify. To spend for a user, send their budget access token (POST /v1/me/access-tokens).",
+    );
+  }
   if (claim.expiresAt * 1000 <= clock.now()) {
     throw new ApiError(
       "AUTH_TOKEN_EXPIRED",

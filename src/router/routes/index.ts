@@ -10,11 +10,15 @@ import { creationWalletRoutes } from "./creation-wallet.ts";
 import { creationRoutes } from "./creations.ts";
 import { devAuthRoutes } from "./dev-auth.ts";
 import { developerRoutes } from "./developer.ts";
+import { entitlementRoutes } from "./entitlements.ts";
 import { healthRoutes } from "./health.ts";
 import { llmToolRoutes } from "./llm-tools.ts";
 import { meRoutes } from "./me.ts";
+import { productRoutes } from "./products.ts";
+import { receiptRoutes } from "./receipts.ts";
 import { registryRoutes } from "./registry.ts";
 import { roomRoutes } from "./rooms.ts";
+import { salesRoutes } from "./sales.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { secretRoutes } from "./secrets.ts";
 import { subdomainRoutes } from "./subdomains.ts";
@@ -33,6 +37,10 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...apiKeyRoutes,
   ...usageRoutes,
   ...developerRoutes,
+  ...productRoutes,
+  ...entitlementRoutes,
+  ...receiptRoutes,
+  ...salesRoutes,
   ...secretRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,

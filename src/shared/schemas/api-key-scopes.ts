@@ -19,6 +19,8 @@ export const API_KEY_SCOPES = [
   "usage:track",
   "usage:read",
   "plans:write",
+  "sales:read",
+  "entitlements:consume",
 ] as const;
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -61,6 +61,9 @@ export const AiSettingsPatchSchema = v.strictObject({
   ),
 });
 
+/** What a creation may do besides the basics (seed 000's config.permissions). */
+export const CreationPermissionSchema = v.picklist(["payments"]);
+
 export const UpdateCreationSchema = v.strictObject({
   name: v.optional(CreationNameSchema),
   /** Whether visitors without an account may join the creation's rooms. */
@@ -68,6 +71,17 @@ export const UpdateCreationSchema = v.strictObject({
   /** Default webhook URL of the creation's backend; null clears it. */
   webhook_url: v.optional(v.nullable(WebhookUrlSchema)),
   ai: v.optional(AiSettingsPatchSchema),
+  /** The whole list; ["payments"] lets the creation sell products and take payments. */
+  permissions: v.optional(
+    v.pipe(
+      v.array(CreationPermissionSchema),
+      v.check((list) => new Set(list).size === list.length, "must not repeat a permission"),
+    ),
+  ),
+  /** Percent of each sale credited to the creation's wallet (seed 000's default 100). */
+  entitlement_creator_share_pct: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)),
+  ),
 });
 
 export const CreationSchema = v.object({
@@ -78,6 +92,8 @@ export const CreationSchema = v.object({
   webhook_url: v.nullable(v.string()),
   token_version: v.number(),
   ai: AiSettingsSchema,
+  permissions: v.array(v.string()),
+  entitlement_creator_share_pct: v.number(),
   created_at: v.string(),
   updated_at: v.string(),
 });

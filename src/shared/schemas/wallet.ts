@@ -173,6 +173,10 @@ export const TransactionKindSchema = v.picklist([
   "transfer_out",
   /** A record of metered use that cost nothing (an AI reply on a creation's own key): amount 0. */
   "usage",
+  /** A user bought (or renewed) a creation's product: out of the buyer's wallet. */
+  "purchase",
+  /** The creator's share of a purchase or payment: into the creation's wallet. */
+  "sale",
 ]);
 
 export const TransactionSchema = v.object({

@@ -1,0 +1,239 @@
+// Commerce money paths under failure and time: the creator's share credited exactly once when
+// the message is redelivered and when the buyer's wallet is evicted between the debit and the
+// credit; subscriptions renewed, carried through a grace and lapsed, with the clock under test
+// control; the sales summary adding up.
+
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { buy } from "../src/actors/wallet/purchases.ts";
+import type { WalletDO } from "../src/actors/wallet/wallet-do.ts";
+import { clock, setTestClock } from "../src/shared/clock.ts";
+import {
+  buyerWalletName,
+  creationWalletName,
+  money,
+  type PurchasedBody,
+  purchase,
+  sellingCreation,
+} from "./commerce-helpers.ts";
+import { api, asCreation, bearer, jsonInit } from "./helpers.ts";
+import { asService, creationWallet } from "./wallet-helpers.ts";
+
+const START_BALANCE = 3000 + 900;
+
+async function salesOf(creationId: string, owner: string) {
+  const response = await api(`/v1/creations/${creationId}/sales/summary`, {
+    headers: await bearer({ sub: owner }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+describe("the creator's share", () => {
+  it("is credited once when the sale message is delivered again", async () => {
+    const creation = await sellingCreation("redeliver-owner", {
+      entitlement_creator_share_pct: 80,
+    });
+    const bought = (await (
+      await purchase("again", creation.id, "premium")
+    ).json()) as PurchasedBody;
+    const envelope = {
+      id: crypto.randomUUID(),
+      message: {
+        to: creationWalletName(creation.id),
+        from: buyerWalletName("again"),
+        sale_id: bought.transaction_id,
+        kind: "purchase",
+        sku: "premium",
+        gross: 50,
+        creator_share: 40,
+        sold_at: clock.now(),
+        description: "Sale of Premium Mode (premium)",
+      },
+    } as const;
+    // The sale delivered again, in its own envelope and in another (as after a lost
+    // acknowledgement, or a refund that recorded it first): once in effect.
+    const wallet = creationWallet(creation.id);
+    await wallet.receiveSale(envelope);
+    await wallet.receiveSale(envelope);
+    await wallet.receiveSale({ ...envelope, id: crypto.randomUUID() });
+    expect(await money("again", creation.id)).toEqual({ buyer: START_BALANCE - 50, creation: 40 });
+    expect(await salesOf(creation.id, "redeliver-owner")).toMatchObject({
+      count: 1,
+      gross: 50,
+      creator_share: 40,
+    });
+  });
+
+  it("is credited once when the buyer's wallet is evicted between the debit and the credit", async () => {
+    const creation = await sellingCreation("evict-owner", { entitlement_creator_share_pct: 60 });
+    const offer = await env.CREATION.getByName(creation.id).offer("premium");
+    const buyer = env.WALLET.getByName(buyerWalletName("evicted"));
+    // The purchase's transaction, committed, and nothing delivered yet.
+    await runInDurableObject(buyer, async (instance: WalletDO) => {
+      const wallet = instance as unknown as {
+        book: { open(name: string): Promise<never> };
+        entitlements: never;
+        purchaseHost: never;
+        ctx: DurableObjectState;
+      };
+      const account = await wallet.book.open(buyerWalletName("evicted"));
+      wallet.ctx.storage.transactionSync(() =>
+        buy(
+          wallet.book as never,
+          wallet.entitlements,
+          wallet.purchaseHost,
+          account,
+          offer as never,
+          clock.now(),
+        ),
+      );
+    });
+    expect(await money("evicted", creation.id)).toEqual({ buyer: START_BALANCE - 50, creation: 0 });
+    await evictDurableObject(buyer);
+    // The outbox's delivery job runs after the eviction, on the wallet's alarm.
+    await runDurableObjectAlarm(buyer);
+    expect(await money("evicted", creation.id)).toEqual({
+      buyer: START_BALANCE - 50,
+      creation: 30,
+    });
+    await evictDurableObject(buyer);
+    await runDurableObjectAlarm(buyer);
+    expect(await money("evicted", creation.id)).toEqual({
+      buyer: START_BALANCE - 50,
+      creation: 30,
+    });
+    expect(await salesOf(creation.id, "evict-owner")).toMatchObject({
+      count: 1,
+      gross: 50,
+      creator_share: 30,
+      platform_share: 20,
+    });
+  });
+});
+
+/** A subscription dearer than the daily gift (900), so a renewal the wallet cannot pay is not
+ *  paid by the next day's gift either. */
+const PREMIUM_SUBSCRIPTION = [
+  { sku: "pro", name: "Pro Monthly", price: 1000, type: "subscription", interval: "month" },
+];
+
+describe("subscriptions", () => {
+  it("renew every interval on the wallet's scheduler, then lapse after the grace when unpaid", async () => {
+    const creation = await sellingCreation("sub-owner", {}, PREMIUM_SUBSCRIPTION);
+    const user = "subscriber";
+    const bought = (await (await purchase(user, creation.id, "pro")).json()) as PurchasedBody;
+    const firstEnd = Date.parse(bought.entitlement.expires_at ?? "");
+    const wallet = env.WALLET.getByName(buyerWalletName(user));
+
+    setTestClock(firstEnd + 1_000);
+    await runDurableObjectAlarm(wallet);
+    const check = async () =>
+      (await (
+        await api(`/v1/me/entitlements/check?scope_type=creation&scope_id=${creation.id}&sku=pro`, {
+          headers: await bearer({ sub: user }),
+        })
+      ).json()) as { active: boolean; expires_at: string | null };
+    const renewed = await check();
+    expect(renewed.active).toBe(true);
+    const secondEnd = Date.parse(renewed.expires_at ?? "");
+    expect(secondEnd).toBeGreaterThan(firstEnd + 27 * 86_400_000);
+    expect(await money(user, creation.id)).toMatchObject({ creation: 2000 });
+
+    // Spend everything, so the next renewal cannot be paid.
+    const balance = (await money(user, creation.id)).buyer;
+    const drained = await api(
+      "/v1/me/credits/spend",
+      jsonInit("POST", { amount: balance, type: "drain" }, await bearer({ sub: user })),
+    );
+    expect(drained.status).toBe(200);
+    setTestClock(secondEnd + 1_000);
+    await runDurableObjectAlarm(wallet);
+    expect((await check()).active).toBe(true); // in its grace, retrying
+    setTestClock(secondEnd + 3 * 86_400_000 + 1_000);
+    await runDurableObjectAlarm(wallet);
+    await runDurableObjectAlarm(wallet);
+    expect((await check()).active).toBe(false);
+    const list = await api(`/v1/me/entitlements?scope_id=${creation.id}`, {
+      headers: await bearer({ sub: user }),
+    });
+    const [entitlement] = ((await list.json()) as { entitlements: Record<string, unknown>[] })
+      .entitlements;
+    expect(entitlement).toMatchObject({ status: "lapsed", active: false, auto_renew: false });
+    expect(entitlement?.lapse_reason).toBe(
+      "The renewal of 1000 credits could not be paid (insufficient credits) within the 72 h grace.",
+    );
+    expect(await money(user, creation.id)).toMatchObject({ creation: 2000 });
+  });
+
+  it("stops renewing when cancelled, and stays active to the period's end", async () => {
+    const creation = await sellingCreation("cancel-owner", {}, PREMIUM_SUBSCRIPTION);
+    const bought = (await (
+      await purchase("canceller", creation.id, "pro")
+    ).json()) as PurchasedBody;
+    const cancelled = await api(`/v1/me/entitlements/${bought.entitlement.id}/cancel`, {
+      method: "POST",
+      headers: await bearer({ sub: "canceller" }),
+    });
+    expect(await cancelled.json()).toMatchObject({ active: true, auto_renew: false });
+    const end = Date.parse(bought.entitlement.expires_at ?? "");
+    setTestClock(end + 1_000);
+    const wallet = env.WALLET.getByName(buyerWalletName("canceller"));
+    await runDurableObjectAlarm(wallet);
+    // Not charged again: the creation got the one payment; no renewal is waiting.
+    expect(await money("canceller", creation.id)).toMatchObject({ creation: 1000 });
+    const jobs = await wallet.listSchedules();
+    expect(jobs.filter((job) => job.task === "renew-subscription")).toEqual([]);
+    const check = await api(
+      `/v1/me/entitlements/check?scope_type=creation&scope_id=${creation.id}&sku=pro`,
+      {
+        headers: await bearer({ sub: "canceller" }),
+      },
+    );
+    expect(await check.json()).toMatchObject({ active: false });
+  });
+});
+
+describe("the sales summary", () => {
+  it("adds up gross, shares and counts per sku for the owner, the creation and its keys", async () => {
+    const creation = await sellingCreation("summary-seller", { entitlement_creator_share_pct: 75 });
+    await purchase("s1", creation.id, "premium");
+    await purchase("s2", creation.id, "premium");
+    await purchase("s1", creation.id, "hints");
+    const byToken = await api(`/v1/creations/${creation.id}/sales/summary`, {
+      headers: asCreation(creation.token),
+    });
+    const summary = (await byToken.json()) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      creation_id: creation.id,
+      gross: 120,
+      creator_share: 37 + 37 + 15,
+      platform_share: 120 - 89,
+      count: 3,
+      refunds: { count: 0, gross: 0, creator_share: 0 },
+    });
+    expect(summary.by_sku).toEqual([
+      {
+        sku: "premium",
+        kind: "purchase",
+        count: 2,
+        gross: 100,
+        creator_share: 74,
+        platform_share: 26,
+      },
+      { sku: "hints", kind: "purchase", count: 1, gross: 20, creator_share: 15, platform_share: 5 },
+    ]);
+    const future = new Date(clock.now() + 86_400_000).toISOString();
+    const none = await api(`/v1/creations/${creation.id}/sales/summary?from=${future}`, {
+      headers: asCreation(creation.token),
+    });
+    expect(await none.json()).toMatchObject({ count: 0, gross: 0, by_sku: [] });
+    const stranger = await api(`/v1/creations/${creation.id}/sales/summary`, {
+      headers: await bearer({ sub: "eve" }),
+    });
+    expect(stranger.status).toBe(403);
+    const platform = await asService("GET", `/v1/creations/${creation.id}/sales/summary`);
+    expect(await platform.json()).toMatchObject({ count: 3, gross: 120 });
+  });
+});
