@@ -237,3 +237,102 @@ describe("the sales summary", () => {
     expect(await platform.json()).toMatchObject({ count: 3, gross: 120 });
   });
 });
+
+describe("refunds", () => {
+  // Each call signed apart (a verbatim copy of a signed request is refused as a replay).
+  let signed = 0;
+  const refund = (transactionId: string) =>
+    asService("POST", `/v1/purchases/${transactionId}/refund`, undefined, {
+      nowSeconds: Math.floor(clock.now() / 1000) - (signed++ % 200),
+    });
+
+  it("return the price, end the entitlement and take the creator's share back, once", async () => {
+    const creation = await sellingCreation("refund-owner", { entitlement_creator_share_pct: 70 });
+    const bought = (await (
+      await purchase("refunded", creation.id, "premium")
+    ).json()) as PurchasedBody;
+    expect(await money("refunded", creation.id)).toEqual({
+      buyer: START_BALANCE - 50,
+      creation: 35,
+    });
+    const [first, second] = await Promise.all([
+      refund(bought.transaction_id),
+      refund(bought.transaction_id),
+    ]);
+    expect([first?.status, second?.status]).toEqual([200, 200]);
+    const body = (await first?.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      transaction: { kind: "refund", amount: 50, refund_of: bought.transaction_id },
+      balance: START_BALANCE,
+      entitlement: { status: "refunded", active: false },
+      creator_share_returned: 35,
+    });
+    expect(await money("refunded", creation.id)).toEqual({ buyer: START_BALANCE, creation: 0 });
+    const later = await refund(bought.transaction_id);
+    expect(later.status).toBe(200);
+    expect(later.headers.get("idempotent-replayed")).toBe("true");
+    expect(await money("refunded", creation.id)).toEqual({ buyer: START_BALANCE, creation: 0 });
+    const verify = await api(`/v1/entitlements/verify?token=${bought.access_token}`);
+    expect(await verify.json()).toEqual({ valid: false, reason: "refunded" });
+    expect(await salesOf(creation.id, "refund-owner")).toMatchObject({
+      count: 1,
+      gross: 50,
+      refunds: { count: 1, gross: 50, creator_share: 35 },
+    });
+    // Refunded, a one-time product can be bought again.
+    expect((await purchase("refunded", creation.id, "premium")).status).toBe(201);
+  });
+
+  it("are refused, moving nothing, when the creation has spent its share", async () => {
+    const creation = await sellingCreation("spent-owner");
+    const bought = (await (
+      await purchase("unlucky", creation.id, "premium")
+    ).json()) as PurchasedBody;
+    const spent = await api(
+      `/v1/creations/${creation.id}/wallet/spend`,
+      jsonInit("POST", { amount: 45, type: "llm" }, asCreation(creation.token)),
+    );
+    expect(spent.status).toBe(200);
+    const refused = await refund(bought.transaction_id);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: "CREATION_FUNDS_SHORT_FOR_REFUND",
+      balance: 5,
+      required: 50,
+      shortfall: 45,
+    });
+    expect(await money("unlucky", creation.id)).toEqual({ buyer: START_BALANCE - 50, creation: 5 });
+    const check = await api(
+      `/v1/me/entitlements/check?scope_type=creation&scope_id=${creation.id}&sku=premium`,
+      {
+        headers: await bearer({ sub: "unlucky" }),
+      },
+    );
+    expect(await check.json()).toMatchObject({ active: true });
+  });
+
+  it("are for the platform only, and only of purchases", async () => {
+    const creation = await sellingCreation("refund-guard");
+    const bought = (await (
+      await purchase("guarded", creation.id, "premium")
+    ).json()) as PurchasedBody;
+    const asUser = await api(`/v1/purchases/${bought.transaction_id}/refund`, {
+      method: "POST",
+      headers: await bearer({ sub: "guarded" }),
+    });
+    expect(asUser.status).toBe(403);
+    const asCreationToken = await api(`/v1/purchases/${bought.transaction_id}/refund`, {
+      method: "POST",
+      headers: asCreation(creation.token),
+    });
+    expect(asCreationToken.status).toBe(403);
+    for (const id of ["txn_123", "pur_x.0", "pur_Z3VhcmRlZA.00000000000000000000000000000000"]) {
+      const missing = await refund(id);
+      expect(missing.status, id).toBe(404);
+    }
+    expect(await money("guarded", creation.id)).toEqual({
+      buyer: START_BALANCE - 50,
+      creation: 50,
+    });
+  });
+});

@@ -68,6 +68,7 @@ describe("/openapi.json", () => {
       "GET /v1/purchase-receipts/verify verifyReceipt",
       "POST /v1/purchase-receipts/verify verifyReceiptPost",
       "GET /v1/creations/{id}/sales/summary salesSummary",
+      "POST /v1/purchases/{transaction_id}/refund refundPurchase",
       "GET /v1/creations/{id}/secrets listCreationSecrets",
       "PUT /v1/creations/{id}/secrets/{name} putCreationSecret",
       "DELETE /v1/creations/{id}/secrets/{name} deleteCreationSecret",

@@ -234,6 +234,29 @@ export class Entitlements {
     return this.require(id);
   }
 
+  purchase(transactionId: string): PurchaseRow | null {
+    return (
+      this.sql
+        .exec<PurchaseRow>("SELECT * FROM purchases WHERE transaction_id = ?", transactionId)
+        .toArray()[0] ?? null
+    );
+  }
+
+  /** A refunded purchase ends its entitlement (and a subscription's renewals). */
+  markRefunded(purchase: PurchaseRow, now: number): void {
+    this.sql.exec(
+      "UPDATE purchases SET refunded_at = ? WHERE transaction_id = ?",
+      now,
+      purchase.transaction_id,
+    );
+    this.sql.exec(
+      `UPDATE entitlements SET status = 'refunded', auto_renew = CASE WHEN auto_renew IS NULL
+         THEN NULL ELSE 0 END, grace_until = NULL, updated_at = ? WHERE id = ?`,
+      now,
+      purchase.entitlement_id,
+    );
+  }
+
   recordPurchase(purchase: {
     transaction_id: string;
     entitlement_id: string;
@@ -256,6 +279,17 @@ export class Entitlements {
     );
   }
 }
+
+export type PurchaseRow = {
+  transaction_id: string;
+  entitlement_id: string;
+  creation_id: string;
+  sku: string;
+  amount: number;
+  creator_share: number;
+  purchased_at: number;
+  refunded_at: number | null;
+};
 
 /** Whether the entitlement grants access now. */
 export function isActive(row: EntitlementRow, now: number): boolean {

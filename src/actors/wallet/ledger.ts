@@ -22,6 +22,8 @@ export interface Posting {
 
 /** What a transaction says about itself; amounts and balances are filled in by record(). */
 export interface Entry {
+  /** The transaction's id when the kind names its own (purchases: see purchase-ids.ts). */
+  id?: string;
   kind: Transaction["kind"];
   amount: number;
   type?: string | null;
@@ -178,7 +180,7 @@ export class Ledger {
            reference_id, on_behalf_of_user_id, creation_id, authorization_id, hold_id, refund_of,
            agent_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        `txn_${crypto.randomUUID()}`,
+        entry.id ?? `txn_${crypto.randomUUID()}`,
         entry.kind,
         entry.amount,
         delta,

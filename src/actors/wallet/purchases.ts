@@ -16,8 +16,10 @@ import {
   addInterval,
   type EntitlementRow,
   type Entitlements,
+  type PurchaseRow,
   toEntitlement,
 } from "./entitlements.ts";
+import { newPurchaseId } from "./purchase-ids.ts";
 import type { SaleMessage } from "./sales.ts";
 
 export const RENEW_SUBSCRIPTION_TASK = "renew-subscription";
@@ -102,6 +104,7 @@ function charge(
   const transaction = book.debit(
     account,
     {
+      id: newPurchaseId(account.id),
       kind: "purchase",
       amount: product.price,
       type: product.type,
@@ -238,3 +241,33 @@ export function cancelRenewal(
   host.cancel(renewalJobKey(id));
   return entitlements.require(id);
 }
+
+/**
+ * The buyer's side of a refund (after the creation's wallet gave its share back): the price
+ * returns to the buckets it came from, the entitlement ends, and the purchase is marked.
+ */
+export function refundToBuyer(
+  book: WalletBook,
+  entitlements: Entitlements,
+  host: PurchaseHost,
+  purchase: PurchaseRow,
+  now: number,
+) {
+  const transaction = book.refunds.refund(
+    { transaction_id: purchase.transaction_id, description: `Refund of ${purchase.sku}` },
+    `refund:${purchase.transaction_id}`,
+    now,
+    ["purchase"],
+  );
+  entitlements.markRefunded(purchase, now);
+  host.cancel(renewalJobKey(purchase.entitlement_id));
+  const entitlement = entitlements.require(purchase.entitlement_id);
+  return {
+    ...book.result(transaction),
+    entitlement: toEntitlement(entitlement, now),
+    creator_share_returned: purchase.creator_share,
+  };
+}
+
+/** What the refund's answer says, stored under the refund's key so a retry gets it again. */
+export type RefundRecord = ReturnType<typeof refundToBuyer>;

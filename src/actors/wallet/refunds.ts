@@ -13,8 +13,15 @@ export class Refunds {
     private readonly holds: Holds,
   ) {}
 
-  refund(request: Refund, referenceId: string | undefined, now: number): TransactionRow {
-    const original = this.refundable(request.transaction_id);
+  /** `kinds`: what may be refunded this way; purchases and payments only through their own
+   *  refund (purchases.ts), which also takes the creator's share back and ends the entitlement. */
+  refund(
+    request: Refund,
+    referenceId: string | undefined,
+    now: number,
+    kinds: readonly string[] = ["spend", "capture"],
+  ): TransactionRow {
+    const original = this.refundable(request.transaction_id, kinds);
     const amount = request.amount ?? original.amount;
     if (amount > original.amount) {
       throw new ApiError(
@@ -42,11 +49,13 @@ export class Refunds {
     );
   }
 
-  private refundable(id: string): TransactionRow {
+  private refundable(id: string, kinds: readonly string[]): TransactionRow {
     const original = this.ledger.transaction(id);
     if (!original) throw new ApiError("TRANSACTION_NOT_FOUND", `No transaction ${id}.`);
-    if (original.kind !== "spend" && original.kind !== "capture") {
-      throw new ApiError("NOT_REFUNDABLE", `A ${original.kind} cannot be refunded.`);
+    if (!kinds.includes(original.kind)) {
+      throw new ApiError("NOT_REFUNDABLE", `A ${original.kind} cannot be refunded this way.`, {
+        kind: original.kind,
+      });
     }
     if (original.refunded) {
       throw new ApiError("ALREADY_REFUNDED", `${original.id} was already refunded.`);
@@ -56,7 +65,7 @@ export class Refunds {
 
   /** What a spend or capture took from each bucket, in burn order. */
   private consumedBy(transaction: TransactionRow): Posting[] {
-    if (transaction.kind === "spend") return this.ledger.postingsOf(transaction.seq);
+    if (transaction.kind !== "capture") return this.ledger.postingsOf(transaction.seq);
     const hold = this.holds.get(transaction.hold_id ?? "");
     const returned = new Map<number, number>();
     for (const { bucketId, delta } of this.ledger.postingsOf(transaction.seq)) {

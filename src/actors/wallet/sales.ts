@@ -37,6 +37,21 @@ export type SaleMessage = v.InferInput<typeof SaleMessageSchema>;
 export class Sales {
   constructor(private readonly sql: SqlStorage) {}
 
+  get(saleId: string): { creator_share: number; refunded_at: number | null } | null {
+    return (
+      this.sql
+        .exec<{ creator_share: number; refunded_at: number | null }>(
+          "SELECT creator_share, refunded_at FROM sales WHERE sale_id = ?",
+          saleId,
+        )
+        .toArray()[0] ?? null
+    );
+  }
+
+  markRefunded(saleId: string, now: number): void {
+    this.sql.exec("UPDATE sales SET refunded_at = ? WHERE sale_id = ?", now, saleId);
+  }
+
   has(saleId: string): boolean {
     return this.sql.exec("SELECT 1 FROM sales WHERE sale_id = ?", saleId).toArray().length > 0;
   }

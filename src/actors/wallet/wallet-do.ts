@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { mintEntitlementToken } from "../../shared/access-tokens.ts";
 import { clock } from "../../shared/clock.ts";
 import { billingPackages } from "../../shared/config.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { ApiError, asApiError } from "../../shared/errors.ts";
 import type { Authorization, CreateBudget } from "../../shared/schemas/authorization.ts";
 import { CreateBudgetSchema } from "../../shared/schemas/authorization.ts";
 import {
@@ -56,7 +56,7 @@ import { type KeyState, KeyStateSchema } from "../creation-credentials.ts";
 import type { Replayable } from "../idempotency.ts";
 import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
-import { parseAccount } from "./account.ts";
+import { creationAccount, parseAccount } from "./account.ts";
 import { billingView, sufficiency } from "./billing.ts";
 import {
   EXPIRE_BUCKET_TASK,
@@ -76,6 +76,8 @@ import {
   type PurchaseHost,
   type PurchaseRecord,
   RENEW_SUBSCRIPTION_TASK,
+  type RefundRecord,
+  refundToBuyer,
   renew,
 } from "./purchases.ts";
 import { type SaleMessage, SaleMessageSchema, Sales } from "./sales.ts";
@@ -409,6 +411,67 @@ export class WalletDO extends Actor {
     return this.sales.summary(range.from, range.to);
   }
 
+  /**
+   * The platform refunds a purchase: the creation's wallet gives its share back first (refused,
+   * moving nothing, when it cannot: CREATION_FUNDS_SHORT_FOR_REFUND), then the buyer gets the
+   * price back and the entitlement ends. Once per purchase: a retry gets the first answer, and a
+   * retry after a failure between the two steps finishes the refund without taking twice.
+   */
+  async refundPurchase(
+    name: string,
+    caller: Principal,
+    transactionId: string,
+  ): Promise<Replayable<RefundRecord>> {
+    const account = await this.opened(name, caller, RULES.refund);
+    requireUser(account);
+    const key = `refund:${transactionId}`;
+    const request = ["refund-purchase", transactionId];
+    const prior = this.idempotency.peek<RefundRecord>(key, request);
+    if (prior) return prior;
+    const purchase = this.entitlements.purchase(transactionId);
+    if (!purchase) throw new ApiError("TRANSACTION_NOT_FOUND", `No purchase ${transactionId}.`);
+    if (purchase.refunded_at !== null) {
+      throw new ApiError("ALREADY_REFUNDED", `${transactionId} was already refunded.`);
+    }
+    const creation = creationAccount(purchase.creation_id);
+    await actorByName(this.env.WALLET, creation).takeBackSale(creation, {
+      to: creation,
+      from: account.name,
+      sale_id: purchase.transaction_id,
+      kind: "purchase",
+      sku: purchase.sku,
+      gross: purchase.amount,
+      creator_share: purchase.creator_share,
+      sold_at: purchase.purchased_at,
+      description: `Sale of ${purchase.sku}`,
+    });
+    return this.idempotency.run(key, request, () =>
+      refundToBuyer(this.book, this.entitlements, this.purchaseHost, purchase, clock.now()),
+    );
+  }
+
+  /** A refund takes the creator's share of a sale back, once per sale; a sale not delivered
+   *  yet is recorded as refunded, so its delivery later credits nothing. */
+  async takeBackSale(name: string, input: SaleMessage): Promise<{ returned: number }> {
+    this.requireCreationWallet(name);
+    const sale = v.parse(SaleMessageSchema, input);
+    const account = await this.book.open(name);
+    return this.ctx.storage.transactionSync(() => {
+      const now = clock.now();
+      const recorded = this.sales.get(sale.sale_id);
+      if (recorded && recorded.refunded_at !== null) return { returned: 0 };
+      if (!recorded) {
+        this.sales.record(sale);
+        this.sales.markRefunded(sale.sale_id, now);
+        return { returned: 0 };
+      }
+      if (recorded.creator_share > 0)
+        takeBack(this.book, account, sale, recorded.creator_share, now);
+      this.sales.markRefunded(sale.sale_id, now);
+      return { returned: recorded.creator_share };
+    });
+  }
+
   /** Outbox receiver: the creator's share of a sale, credited and recorded exactly once. */
   async receiveSale(envelope: OutboxEnvelope<SaleMessage>): Promise<{ sale_id: string }> {
     const message = this.messageOf(envelope, SaleMessageSchema);
@@ -574,6 +637,37 @@ export class WalletDO extends Actor {
   }
 }
 
+/** The creator's share of a refunded sale, out of the creation's wallet; a wallet that cannot
+ *  pay it refuses the whole refund. */
+function takeBack(
+  book: WalletBook,
+  account: Opened,
+  sale: { sale_id: string; sku: string | null },
+  amount: number,
+  now: number,
+): void {
+  try {
+    book.debit(
+      account,
+      {
+        kind: "sale_refund",
+        amount,
+        description: `Refund of ${sale.sku ?? "a payment"}`,
+        reference_id: sale.sale_id,
+      },
+      now,
+    );
+  } catch (error) {
+    const problem = asApiError(error);
+    if (problem?.code !== "INSUFFICIENT_CREATION_FUNDS") throw error;
+    throw new ApiError(
+      "CREATION_FUNDS_SHORT_FOR_REFUND",
+      `The creation's wallet cannot give back its share of ${amount}; nothing was refunded.`,
+      problem.extensions,
+    );
+  }
+}
+
 function requireUser(account: Opened): void {
   if (account.kind !== "user") throw new Error(`${account.name} is not a user's wallet.`);
 }
@@ -619,6 +713,8 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   receiveTransfer: true,
   purchase: true,
   receiveSale: true,
+  refundPurchase: true,
+  takeBackSale: true,
   listEntitlements: true,
   checkEntitlement: true,
   entitlementAccessToken: true,

@@ -15,6 +15,7 @@ import { healthRoutes } from "./health.ts";
 import { llmToolRoutes } from "./llm-tools.ts";
 import { meRoutes } from "./me.ts";
 import { productRoutes } from "./products.ts";
+import { purchaseRoutes } from "./purchases.ts";
 import { receiptRoutes } from "./receipts.ts";
 import { registryRoutes } from "./registry.ts";
 import { roomRoutes } from "./rooms.ts";
@@ -41,6 +42,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...entitlementRoutes,
   ...receiptRoutes,
   ...salesRoutes,
+  ...purchaseRoutes,
   ...secretRoutes,
   ...creationWalletRoutes,
   ...userWalletRoutes,

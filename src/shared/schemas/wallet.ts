@@ -177,6 +177,8 @@ export const TransactionKindSchema = v.picklist([
   "purchase",
   /** The creator's share of a purchase or payment: into the creation's wallet. */
   "sale",
+  /** The creator's share of a refunded sale, taken back from the creation's wallet. */
+  "sale_refund",
 ]);
 
 export const TransactionSchema = v.object({
