@@ -336,3 +336,77 @@ describe("refunds", () => {
     });
   });
 });
+
+describe("freeform payments", () => {
+  it("move credits to the creation with its share, once per operation, with a receipt", async () => {
+    const creation = await sellingCreation("tip-owner", { entitlement_creator_share_pct: 90 });
+    const tip = (operation: string, amount = 25) =>
+      api(
+        "/v1/me/payments",
+        jsonInit(
+          "POST",
+          {
+            creation_id: creation.id,
+            amount,
+            description: "Thanks!",
+            client_operation_id: operation,
+          },
+          asUser,
+        ),
+      );
+    const asUser = await bearer({ sub: "tipper" });
+    const responses = await Promise.all([tip("tip-1"), tip("tip-1"), tip("tip-1")]);
+    expect(responses.map((response) => response.status)).toEqual([201, 201, 201]);
+    const bodies = await Promise.all(responses.map((response) => response.json()));
+    expect(new Set(bodies.map((body) => JSON.stringify(body))).size).toBe(1);
+    const paid = bodies[0] as { receipt: string; transaction_id: string };
+    expect(paid).toMatchObject({
+      creation_id: creation.id,
+      amount: 25,
+      creator_share: 22,
+      balance: START_BALANCE - 25,
+    });
+    expect(await money("tipper", creation.id)).toEqual({ buyer: START_BALANCE - 25, creation: 22 });
+    const verified = await api(`/v1/purchase-receipts/verify?token=${paid.receipt}`);
+    expect(await verified.json()).toMatchObject({
+      valid: true,
+      payload: { user_id: "tipper", sku: null, amount: 25, transaction_id: paid.transaction_id },
+    });
+    const reused = await tip("tip-1", 30);
+    expect(reused.status).toBe(422);
+    expect(await salesOf(creation.id, "tip-owner")).toMatchObject({
+      count: 1,
+      gross: 25,
+      creator_share: 22,
+      platform_share: 3,
+      by_sku: [{ sku: null, kind: "payment", count: 1, gross: 25 }],
+    });
+  });
+
+  it("are refused to a creation that takes no payments, and over the balance", async () => {
+    const closed = await sellingCreation("closed-tips", { permissions: [] });
+    const asUser = await bearer({ sub: "tipper-2" });
+    const refused = await api(
+      "/v1/me/payments",
+      jsonInit(
+        "POST",
+        { creation_id: closed.id, amount: 5, description: "x", client_operation_id: "a" },
+        asUser,
+      ),
+    );
+    expect((await refused.json()) as Record<string, unknown>).toMatchObject({
+      code: "PAYMENTS_NOT_ENABLED",
+    });
+    const open = await sellingCreation("open-tips");
+    const tooMuch = await api(
+      "/v1/me/payments",
+      jsonInit(
+        "POST",
+        { creation_id: open.id, amount: 10_000, description: "x", client_operation_id: "b" },
+        asUser,
+      ),
+    );
+    expect(tooMuch.status).toBe(402);
+    expect(await money("tipper-2", open.id)).toEqual({ buyer: START_BALANCE, creation: 0 });
+  });
+});

@@ -68,6 +68,12 @@ export class Catalog {
     };
   }
 
+  /** The creation's terms for a freeform payment: it must take payments. */
+  paymentTerms(row: CreationRow): { creation_id: string; creator_share_pct: number } {
+    requirePayments(row);
+    return { creation_id: row.id, creator_share_pct: row.creator_share_pct };
+  }
+
   /** The product on sale as `sku`, with the creation's terms; refused when it sells nothing. */
   offer(row: CreationRow, sku: string): Offer {
     requirePayments(row);

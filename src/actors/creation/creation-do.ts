@@ -357,6 +357,11 @@ export class CreationDO extends Actor {
     return this.catalog.list(this.require());
   }
 
+  /** What a buyer's wallet needs for a freeform payment to this creation. */
+  paymentTerms(): { creation_id: string; creator_share_pct: number } {
+    return this.catalog.paymentTerms(this.require());
+  }
+
   /** The product a buyer's wallet is about to sell, with the creation's terms of sale. */
   offer(sku: string): Offer {
     return this.catalog.offer(this.require(), v.parse(SkuSchema, sku));
@@ -495,6 +500,7 @@ refusalsAsValues<CreationDO, Actor>(CreationDO, {
   putProducts: true,
   listProducts: true,
   offer: true,
+  paymentTerms: true,
   putTiers: true,
   listTiers: true,
   trackUsage: true,

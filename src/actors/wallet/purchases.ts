@@ -271,3 +271,60 @@ export function refundToBuyer(
 
 /** What the refund's answer says, stored under the refund's key so a retry gets it again. */
 export type RefundRecord = ReturnType<typeof refundToBuyer>;
+
+/** What a freeform payment stores under its client_operation_id. */
+export interface PaymentRecord {
+  transaction_id: string;
+  creation_id: string;
+  amount: number;
+  creator_share: number;
+  balance: number;
+  description: string;
+  paid_at: string;
+}
+
+/** Seed 000's pay(): the debit and the creator's share on its way, no entitlement. */
+export function pay(
+  book: WalletBook,
+  host: PurchaseHost,
+  account: Opened,
+  terms: { creation_id: string; creator_share_pct: number },
+  payment: { amount: number; description: string },
+  now: number,
+): { record: PaymentRecord; outboxId: string } {
+  const transaction = book.debit(
+    account,
+    {
+      id: newPurchaseId(account.id),
+      kind: "payment",
+      amount: payment.amount,
+      description: payment.description,
+      creation_id: terms.creation_id,
+    },
+    now,
+  );
+  const creatorShare = creatorShareOf(payment.amount, terms.creator_share_pct);
+  const sale: SaleMessage = {
+    to: creationAccount(terms.creation_id),
+    from: account.name,
+    sale_id: transaction.id,
+    kind: "payment",
+    sku: null,
+    gross: payment.amount,
+    creator_share: creatorShare,
+    sold_at: now,
+    description: `Payment: ${payment.description}`,
+  };
+  return {
+    record: {
+      transaction_id: transaction.id,
+      creation_id: terms.creation_id,
+      amount: payment.amount,
+      creator_share: creatorShare,
+      balance: transaction.balance_after,
+      description: payment.description,
+      paid_at: iso(now),
+    },
+    outboxId: host.enqueue("WALLET", sale.to, "receiveSale", sale),
+  };
+}

@@ -9,6 +9,7 @@ import { mintEntitlementToken } from "../../shared/access-tokens.ts";
 import { clock } from "../../shared/clock.ts";
 import { billingPackages } from "../../shared/config.ts";
 import { ApiError, asApiError } from "../../shared/errors.ts";
+import { signReceipt } from "../../shared/receipts.ts";
 import type { Authorization, CreateBudget } from "../../shared/schemas/authorization.ts";
 import { CreateBudgetSchema } from "../../shared/schemas/authorization.ts";
 import {
@@ -23,6 +24,9 @@ import {
   type Entitlement,
   type EntitlementPage,
   type EntitlementScope,
+  type Paid,
+  type Payment,
+  PaymentSchema,
   type Purchase,
   type Purchased,
   PurchaseSchema,
@@ -73,8 +77,10 @@ import { proofOfPurchase } from "./proof.ts";
 import {
   buy,
   cancelRenewal,
+  type PaymentRecord,
   type PurchaseHost,
   type PurchaseRecord,
+  pay,
   RENEW_SUBSCRIPTION_TASK,
   type RefundRecord,
   refundToBuyer,
@@ -403,6 +409,22 @@ export class WalletDO extends Actor {
     }).body;
   }
 
+  /** The buyer uses one use of their consumable themselves (seed 000's bridge consume()). */
+  async useEntitlement(
+    name: string,
+    caller: Principal,
+    scope: EntitlementScope,
+    key?: string,
+  ): Promise<Entitlement> {
+    const account = await this.opened(name, caller, ["owner"]);
+    requireUser(account);
+    const row = this.entitlements.find(scope.scope_id, scope.sku);
+    if (!row) {
+      throw new ApiError("ENTITLEMENT_NOT_FOUND", "The user has not bought this product here.");
+    }
+    return this.consumeEntitlement(name, row.id, scope.scope_id, key);
+  }
+
   /** A creation's sales in [from, to) (ms): gross, shares, per sku, refunds. */
   async salesSummary(name: string, caller: Principal, range: { from: number; to: number }) {
     const account = await this.admitted(name, caller);
@@ -470,6 +492,40 @@ export class WalletDO extends Actor {
       this.sales.markRefunded(sale.sale_id, now);
       return { returned: recorded.creator_share };
     });
+  }
+
+  /** Seed 000's freeform pay(): credits to a creation (its share as for a sale), once per
+   *  client_operation_id, with a receipt. */
+  async pay(name: string, caller: Principal, input: Payment): Promise<Replayable<Paid>> {
+    const account = await this.opened(name, caller, ["owner"]);
+    requireUser(account);
+    const payment = v.parse(PaymentSchema, input);
+    const key = `payment:${payment.client_operation_id}`;
+    const request = ["payment", payment.creation_id, payment.amount, payment.description];
+    let result = this.idempotency.peek<PaymentRecord>(key, request);
+    if (!result) {
+      this.userStatus.requireEnabled();
+      const terms = await actorByName(this.env.CREATION, payment.creation_id).paymentTerms();
+      let outboxId: string | null = null;
+      result = this.idempotency.run<PaymentRecord>(key, request, () =>
+        this.book.ledger.attributed(agentOf(caller), () => {
+          const paid = pay(this.book, this.purchaseHost, account, terms, payment, clock.now());
+          outboxId = paid.outboxId;
+          return paid.record;
+        }),
+      );
+      if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
+    }
+    const { description: _description, paid_at, ...record } = result.body;
+    const receipt = await signReceipt(this.env, {
+      user_id: account.id,
+      creation_id: record.creation_id,
+      transaction_id: record.transaction_id,
+      sku: null,
+      amount: record.amount,
+      purchased_at: paid_at,
+    });
+    return { body: { ...record, receipt }, replayed: result.replayed };
   }
 
   /** Outbox receiver: the creator's share of a sale, credited and recorded exactly once. */
@@ -712,6 +768,7 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   transferToCreation: true,
   receiveTransfer: true,
   purchase: true,
+  pay: true,
   receiveSale: true,
   refundPurchase: true,
   takeBackSale: true,
@@ -721,6 +778,7 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   cancelEntitlement: true,
   entitlementForCreation: true,
   consumeEntitlement: true,
+  useEntitlement: true,
   salesSummary: true,
   billingBalance: true,
   checkSufficient: true,

@@ -161,6 +161,30 @@ export const entitlementRoutes = [
   defineRoute(
     {
       method: "post",
+      path: "/v1/me/entitlements/use",
+      operationId: "useMyEntitlement",
+      summary: "Use one use of the caller's consumable (seed 000's consume(), from the page)",
+      description:
+        "Atomic, like the creation's consume; 409 ENTITLEMENT_EXHAUSTED when none are left. An Idempotency-Key makes a retry use nothing more.",
+      tag,
+      auth: ["user"],
+      body: EntitlementQuerySchema,
+      responses: {
+        200: { description: "The entitlement after the use", schema: EntitlementSchema },
+        409: { description: "ENTITLEMENT_EXHAUSTED" },
+      },
+    },
+    async (c, { principal, body }) => {
+      const key = parseInput("header", IdempotencyHeaderSchema, {
+        "idempotency-key": c.req.header("idempotency-key"),
+      })["idempotency-key"];
+      const name = userAccount(principal.id);
+      return c.json(await walletOf(c.env, principal.id).useEntitlement(name, principal, body, key));
+    },
+  ),
+  defineRoute(
+    {
+      method: "post",
       path: "/v1/me/entitlements/consume/:token",
       operationId: "consumeEntitlement",
       summary: "Use one use of a consumable, with the buyer's access token in the path",

@@ -7,7 +7,7 @@ import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
 import { buyerOfPurchase } from "../../actors/wallet/purchase-ids.ts";
 import { ApiError } from "../../shared/errors.ts";
-import { EntitlementSchema } from "../../shared/schemas/commerce.ts";
+import { EntitlementSchema, PaidSchema, PaymentSchema } from "../../shared/schemas/commerce.ts";
 import { TransactionSchema } from "../../shared/schemas/wallet.ts";
 import { reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
@@ -24,6 +24,24 @@ const RefundedSchema = v.object({
 });
 
 export const purchaseRoutes = [
+  defineRoute(
+    {
+      method: "post",
+      path: "/v1/me/payments",
+      operationId: "payCreation",
+      summary: "Pay a creation credits: a tip or one-off charge, no entitlement (seed 000's pay())",
+      description:
+        "Once per client_operation_id: a retry gets the first answer. The creator's share (entitlement_creator_share_pct) reaches the creation's wallet through the outbox; the receipt is a signed JWS like a purchase's, with \"sku\": null. 402 INSUFFICIENT_CREDITS; 403 PAYMENTS_NOT_ENABLED.",
+      tag: "commerce",
+      auth: ["user"],
+      body: PaymentSchema,
+      responses: { 201: { description: "Paid", schema: PaidSchema } },
+    },
+    async (c, { principal, body }) => {
+      const name = userAccount(principal.id);
+      return reply(c, await actorByName(c.env.WALLET, name).pay(name, principal, body), 201);
+    },
+  ),
   defineRoute(
     {
       method: "post",

@@ -202,7 +202,8 @@ export const ReceiptPayloadSchema = v.object({
   user_id: v.string(),
   creation_id: v.string(),
   transaction_id: v.string(),
-  sku: v.string(),
+  /** null for a freeform payment. */
+  sku: v.nullable(v.string()),
   amount: v.number(),
   purchased_at: v.string(),
 });
@@ -260,3 +261,22 @@ export const SalesSummarySchema = v.object({
   /** Sales in the range refunded since (their amounts are in the totals above too). */
   refunds: v.object({ count: v.number(), gross: v.number(), creator_share: v.number() }),
 });
+
+/** Seed 000's freeform pay(): credits to a creation, no entitlement. */
+export const PaymentSchema = v.strictObject({
+  creation_id: CreationIdSchema,
+  amount: whole(1, PRODUCT_PRICE_MAX),
+  description: lineSchema(PRODUCT_NAME_MAX_CHARS),
+  client_operation_id: ClientOperationIdSchema,
+});
+export type Payment = v.InferOutput<typeof PaymentSchema>;
+
+export const PaidSchema = v.object({
+  transaction_id: v.string(),
+  creation_id: v.string(),
+  amount: v.number(),
+  creator_share: v.number(),
+  balance: v.number(),
+  receipt: v.string(),
+});
+export type Paid = v.InferOutput<typeof PaidSchema>;

@@ -175,6 +175,8 @@ export const TransactionKindSchema = v.picklist([
   "usage",
   /** A user bought (or renewed) a creation's product: out of the buyer's wallet. */
   "purchase",
+  /** A user paid a creation (seed 000's freeform pay()): out of the buyer's wallet. */
+  "payment",
   /** The creator's share of a purchase or payment: into the creation's wallet. */
   "sale",
   /** The creator's share of a refunded sale, taken back from the creation's wallet. */
