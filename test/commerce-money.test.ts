@@ -72,18 +72,18 @@ describe("the creator's share", () => {
     const buyer = env.WALLET.getByName(buyerWalletName("evicted"));
     // The purchase's transaction, committed, and nothing delivered yet.
     await runInDurableObject(buyer, async (instance: WalletDO) => {
+      // The wallet's own parts, reached inside the actor (TypeScript's private is not runtime).
       const wallet = instance as unknown as {
         book: { open(name: string): Promise<never> };
-        entitlements: never;
-        purchaseHost: never;
+        commerce: { entitlements: never; host: { purchases: never } };
         ctx: DurableObjectState;
       };
       const account = await wallet.book.open(buyerWalletName("evicted"));
       wallet.ctx.storage.transactionSync(() =>
         buy(
           wallet.book as never,
-          wallet.entitlements,
-          wallet.purchaseHost,
+          wallet.commerce.entitlements,
+          wallet.commerce.host.purchases,
           account,
           offer as never,
           clock.now(),

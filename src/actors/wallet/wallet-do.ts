@@ -5,11 +5,9 @@
 // This file is the RPC surface; the changes are the table in mutations.ts, the money in book.ts.
 
 import * as v from "valibot";
-import { mintEntitlementToken } from "../../shared/access-tokens.ts";
 import { clock } from "../../shared/clock.ts";
 import { billingPackages } from "../../shared/config.ts";
-import { ApiError, asApiError } from "../../shared/errors.ts";
-import { signReceipt } from "../../shared/receipts.ts";
+import { ApiError } from "../../shared/errors.ts";
 import type { Authorization, CreateBudget } from "../../shared/schemas/authorization.ts";
 import { CreateBudgetSchema } from "../../shared/schemas/authorization.ts";
 import {
@@ -20,17 +18,6 @@ import {
   type ConsumeResponse,
   type SufficientCheckResponse,
 } from "../../shared/schemas/billing.ts";
-import {
-  type Entitlement,
-  type EntitlementPage,
-  type EntitlementScope,
-  type Paid,
-  type Payment,
-  PaymentSchema,
-  type Purchase,
-  type Purchased,
-  PurchaseSchema,
-} from "../../shared/schemas/commerce.ts";
 import {
   isKeyPrincipal,
   type Principal,
@@ -53,14 +40,13 @@ import {
   type UsageRecord,
   type Wallet,
 } from "../../shared/schemas/wallet.ts";
-import { iso } from "../../shared/time.ts";
 import { authorize, type Owned, type Role } from "../access.ts";
 import { Actor, type OutboxEnvelope, task } from "../actor.ts";
 import { type KeyState, KeyStateSchema } from "../creation-credentials.ts";
 import type { Replayable } from "../idempotency.ts";
 import { assertOwnName } from "../own-name.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
-import { creationAccount, parseAccount } from "./account.ts";
+import { parseAccount } from "./account.ts";
 import { billingView, sufficiency } from "./billing.ts";
 import {
   EXPIRE_BUCKET_TASK,
@@ -69,24 +55,11 @@ import {
   PRUNE_TASK,
   WalletBook,
 } from "./book.ts";
+import { WalletCommerce } from "./commerce.ts";
 import { CreationKeys } from "./creation-keys.ts";
-import { type EntitlementRow, Entitlements, isActive, toEntitlement } from "./entitlements.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
-import { proofOfPurchase } from "./proof.ts";
-import {
-  buy,
-  cancelRenewal,
-  type PaymentRecord,
-  type PurchaseHost,
-  type PurchaseRecord,
-  pay,
-  RENEW_SUBSCRIPTION_TASK,
-  type RefundRecord,
-  refundToBuyer,
-  renew,
-} from "./purchases.ts";
-import { type SaleMessage, SaleMessageSchema, Sales } from "./sales.ts";
+import { RENEW_SUBSCRIPTION_TASK } from "./purchases.ts";
 import { WALLET_MIGRATIONS } from "./schema.ts";
 import { CreationTokenVersion } from "./token-version.ts";
 import { type TransferMessage, TransferMessageSchema, transferOut } from "./transfers.ts";
@@ -101,20 +74,32 @@ export class WalletDO extends Actor {
   /** A user's wallet refuses on-behalf spends while its user is disabled (user-status.ts). */
   private readonly userStatus = new UserStatusCopy(this.ctx.storage.sql);
 
-  /** A user's purchases (entitlements.ts, purchases.ts); a creation's sales (sales.ts). */
-  private readonly entitlements = new Entitlements(this.ctx.storage.sql);
-  private readonly sales = new Sales(this.ctx.storage.sql);
-  private readonly purchaseHost: PurchaseHost = {
-    enqueue: (binding, name, method, message) => this.enqueue(binding, name, method, message),
-    schedule: (request) => this.schedule(request),
-    cancel: (key) => this.cancel(key),
-  };
-
   private readonly book = new WalletBook({
     ctx: this.ctx,
     env: this.env,
     schedule: (request) => this.schedule(request),
     cancel: (key) => this.cancel(key),
+  });
+
+  /** Purchases, payments, entitlements and refunds (users); sales (creations). */
+  private readonly commerce: WalletCommerce = new WalletCommerce({
+    env: this.env,
+    storage: this.ctx.storage,
+    book: this.book,
+    idempotency: this.idempotency,
+    purchases: {
+      enqueue: (binding, name, method, message) => this.enqueue(binding, name, method, message),
+      schedule: (request) => this.schedule(request),
+      cancel: (key) => this.cancel(key),
+    },
+    opened: (name, caller, allowed) => this.opened(name, caller, allowed),
+    accountName: () => this.accountName(),
+    requireUserEnabled: () => this.userStatus.requireEnabled(),
+    requireUserWallet: (name) => this.requireUserWallet(name),
+    requireCreationWallet: (name) => this.requireCreationWallet(name),
+    deliver: (outboxId) => this.outbox.deliver(outboxId),
+    messageOf: (envelope, schema) => this.messageOf(envelope as never, schema),
+    receiveOnce: (envelope, apply) => this.receiveOnce(envelope, apply),
   });
 
   protected override readonly tasks = {
@@ -128,26 +113,7 @@ export class WalletDO extends Actor {
     }),
     [RENEW_SUBSCRIPTION_TASK]: task(
       v.object({ entitlement_id: v.string() }),
-      async ({ entitlement_id }) => {
-        const account = await this.book.open(this.accountName());
-        const { outcome, outboxId } = this.ctx.storage.transactionSync(() =>
-          renew(
-            this.book,
-            this.entitlements,
-            this.purchaseHost,
-            account,
-            entitlement_id,
-            clock.now(),
-          ),
-        );
-        // The creator's share of a renewal now, as for a purchase; retried until it lands.
-        if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
-        if (outcome === "lapsed") {
-          console.log(
-            JSON.stringify({ level: "info", event: "subscription_lapsed", entitlement_id }),
-          );
-        }
-      },
+      ({ entitlement_id }) => this.commerce.renewSubscription(entitlement_id),
     ),
     // Wallets opened before the runtime kept idempotency records still hold this daily job.
     [PRUNE_TASK]: task(v.null(), () => this.idempotency.prune()),
@@ -287,264 +253,58 @@ export class WalletDO extends Actor {
     return { transfer_id: message.transfer_id, balance: this.book.ledger.balance(clock.now()) };
   }
 
-  // ── commerce: purchases and entitlements (users), sales (creations) ────────────────────
+  // ── commerce (commerce.ts): purchases and entitlements (users), sales (creations) ──────
 
-  /**
-   * Buys a creation's product (purchases.ts): once per client_operation_id, whose first answer
-   * a retry gets again. The creation's terms are read first; the check, the debit and the
-   * entitlement are then one synchronous step, so concurrent purchases cannot both pass.
-   */
-  async purchase(name: string, caller: Principal, input: Purchase): Promise<Replayable<Purchased>> {
-    const account = await this.opened(name, caller, ["owner"]);
-    requireUser(account);
-    const purchase = v.parse(PurchaseSchema, input);
-    const key = `purchase:${purchase.client_operation_id}`;
-    const request = ["purchase", purchase.scope_id, purchase.sku];
-    let result = this.idempotency.peek<PurchaseRecord>(key, request);
-    if (!result) {
-      this.userStatus.requireEnabled();
-      const offer = await actorByName(this.env.CREATION, purchase.scope_id).offer(purchase.sku);
-      let outboxId: string | null = null;
-      result = this.idempotency.run<PurchaseRecord>(key, request, () =>
-        this.book.ledger.attributed(agentOf(caller), () => {
-          const now = clock.now();
-          const bought = buy(this.book, this.entitlements, this.purchaseHost, account, offer, now);
-          outboxId = bought.outboxId;
-          return bought.record;
-        }),
-      );
-      // The creator's share now, so the creation sees it at once; retried until it lands.
-      if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
-    }
-    return {
-      body: await proofOfPurchase(this.env, account.id, result.body),
-      replayed: result.replayed,
-    };
+  purchase(...args: Parameters<WalletCommerce["purchase"]>) {
+    return this.commerce.purchase(...args);
   }
 
-  async listEntitlements(
-    name: string,
-    caller: Principal,
-    query: { limit: number; cursor?: string | undefined; scope_id?: string | undefined },
-  ): Promise<EntitlementPage> {
-    const account = await this.opened(name, caller, ["owner", "admin", "service"]);
-    requireUser(account);
-    const now = clock.now();
-    const rows = this.entitlements.page(query.limit, query.cursor, query.scope_id);
-    const page = rows.slice(0, query.limit);
-    return {
-      entitlements: page.map((row) => toEntitlement(row, now)),
-      next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+  listEntitlements(...args: Parameters<WalletCommerce["listEntitlements"]>) {
+    return this.commerce.listEntitlements(...args);
   }
 
-  /** Seed 000's checkEntitlement: whether the user has the sku at this creation now. */
-  async checkEntitlement(name: string, caller: Principal, scope: EntitlementScope) {
-    const account = await this.opened(name, caller, ["owner", "admin", "service"]);
-    requireUser(account);
-    const row = this.entitlements.find(scope.scope_id, scope.sku);
-    const now = clock.now();
-    if (!row) return { active: false, uses_remaining: null, expires_at: null };
-    const view = toEntitlement(row, now);
-    return {
-      active: view.active,
-      uses_remaining: view.uses_remaining,
-      expires_at: view.expires_at,
-    };
+  checkEntitlement(...args: Parameters<WalletCommerce["checkEntitlement"]>) {
+    return this.commerce.checkEntitlement(...args);
   }
 
-  /** A fresh access token for an entitlement the user holds and may use now. */
-  async entitlementAccessToken(name: string, caller: Principal, scope: EntitlementScope) {
-    const account = await this.opened(name, caller, ["owner"]);
-    requireUser(account);
-    const row = this.entitlements.find(scope.scope_id, scope.sku);
-    if (!row) {
-      throw new ApiError("ENTITLEMENT_NOT_FOUND", "The user has not bought this product here.");
-    }
-    requireUsable(row, clock.now());
-    const access = await mintEntitlementToken(this.env.TOKEN_SECRET, {
-      userId: account.id,
-      creationId: row.creation_id,
-      sku: row.sku,
-      entitlementId: row.id,
-    });
-    return { access_token: access.token, expires_at: iso(access.expiresAt * 1000) };
+  entitlementAccessToken(...args: Parameters<WalletCommerce["entitlementAccessToken"]>) {
+    return this.commerce.entitlementAccessToken(...args);
   }
 
-  /** Stops a subscription renewing; it runs to the end of the period paid for. */
-  async cancelEntitlement(name: string, caller: Principal, id: string): Promise<Entitlement> {
-    const account = await this.opened(name, caller, ["owner"]);
-    requireUser(account);
-    const row = this.ctx.storage.transactionSync(() =>
-      cancelRenewal(this.entitlements, this.purchaseHost, id, clock.now()),
-    );
-    return toEntitlement(row, clock.now());
+  cancelEntitlement(...args: Parameters<WalletCommerce["cancelEntitlement"]>) {
+    return this.commerce.cancelEntitlement(...args);
   }
 
-  /** The entitlement an access token names, as its creation may see it (for the token's
-   *  verification, after the router opened the token); null when it is not that creation's. */
-  entitlementForCreation(name: string, entitlementId: string, creationId: string) {
-    this.requireUserWallet(name);
-    const row = this.entitlements.get(entitlementId);
-    if (!row || row.creation_id !== creationId) return null;
-    return toEntitlement(row, clock.now());
+  entitlementForCreation(...args: Parameters<WalletCommerce["entitlementForCreation"]>) {
+    return this.commerce.entitlementForCreation(...args);
   }
 
-  /** Uses one use of a consumable, atomically (ENTITLEMENT_EXHAUSTED when none are left); a
-   *  retry with the same key gets the first answer. */
-  consumeEntitlement(
-    name: string,
-    entitlementId: string,
-    creationId: string,
-    key?: string,
-  ): Entitlement {
-    this.requireUserWallet(name);
-    const consumeKey = key === undefined ? undefined : `consume:${creationId}:${key}`;
-    return this.idempotency.run(consumeKey, ["consume", entitlementId], () => {
-      const row = this.entitlements.get(entitlementId);
-      if (!row || row.creation_id !== creationId) {
-        throw new ApiError("ENTITLEMENT_NOT_FOUND", "No such entitlement at this creation.");
-      }
-      return toEntitlement(this.entitlements.consume(entitlementId, clock.now()), clock.now());
-    }).body;
+  consumeEntitlement(...args: Parameters<WalletCommerce["consumeEntitlement"]>) {
+    return this.commerce.consumeEntitlement(...args);
   }
 
-  /** The buyer uses one use of their consumable themselves (seed 000's bridge consume()). */
-  async useEntitlement(
-    name: string,
-    caller: Principal,
-    scope: EntitlementScope,
-    key?: string,
-  ): Promise<Entitlement> {
-    const account = await this.opened(name, caller, ["owner"]);
-    requireUser(account);
-    const row = this.entitlements.find(scope.scope_id, scope.sku);
-    if (!row) {
-      throw new ApiError("ENTITLEMENT_NOT_FOUND", "The user has not bought this product here.");
-    }
-    return this.consumeEntitlement(name, row.id, scope.scope_id, key);
+  useEntitlement(...args: Parameters<WalletCommerce["useEntitlement"]>) {
+    return this.commerce.useEntitlement(...args);
   }
 
-  /** A creation's sales in [from, to) (ms): gross, shares, per sku, refunds. */
-  async salesSummary(name: string, caller: Principal, range: { from: number; to: number }) {
-    const account = await this.admitted(name, caller);
-    this.check(caller, account, RULES.read);
-    if (account.kind !== "creation") throw new Error(`${name} is not a creation's wallet.`);
-    return this.sales.summary(range.from, range.to);
+  salesSummary(...args: Parameters<WalletCommerce["salesSummary"]>) {
+    return this.commerce.salesSummary(...args);
   }
 
-  /**
-   * The platform refunds a purchase: the creation's wallet gives its share back first (refused,
-   * moving nothing, when it cannot: CREATION_FUNDS_SHORT_FOR_REFUND), then the buyer gets the
-   * price back and the entitlement ends. Once per purchase: a retry gets the first answer, and a
-   * retry after a failure between the two steps finishes the refund without taking twice.
-   */
-  async refundPurchase(
-    name: string,
-    caller: Principal,
-    transactionId: string,
-  ): Promise<Replayable<RefundRecord>> {
-    const account = await this.opened(name, caller, RULES.refund);
-    requireUser(account);
-    const key = `refund:${transactionId}`;
-    const request = ["refund-purchase", transactionId];
-    const prior = this.idempotency.peek<RefundRecord>(key, request);
-    if (prior) return prior;
-    const purchase = this.entitlements.purchase(transactionId);
-    if (!purchase) throw new ApiError("TRANSACTION_NOT_FOUND", `No purchase ${transactionId}.`);
-    if (purchase.refunded_at !== null) {
-      throw new ApiError("ALREADY_REFUNDED", `${transactionId} was already refunded.`);
-    }
-    const creation = creationAccount(purchase.creation_id);
-    await actorByName(this.env.WALLET, creation).takeBackSale(creation, {
-      to: creation,
-      from: account.name,
-      sale_id: purchase.transaction_id,
-      kind: "purchase",
-      sku: purchase.sku,
-      gross: purchase.amount,
-      creator_share: purchase.creator_share,
-      sold_at: purchase.purchased_at,
-      description: `Sale of ${purchase.sku}`,
-    });
-    return this.idempotency.run(key, request, () =>
-      refundToBuyer(this.book, this.entitlements, this.purchaseHost, purchase, clock.now()),
-    );
+  refundPurchase(...args: Parameters<WalletCommerce["refundPurchase"]>) {
+    return this.commerce.refundPurchase(...args);
   }
 
-  /** A refund takes the creator's share of a sale back, once per sale; a sale not delivered
-   *  yet is recorded as refunded, so its delivery later credits nothing. */
-  async takeBackSale(name: string, input: SaleMessage): Promise<{ returned: number }> {
-    this.requireCreationWallet(name);
-    const sale = v.parse(SaleMessageSchema, input);
-    const account = await this.book.open(name);
-    return this.ctx.storage.transactionSync(() => {
-      const now = clock.now();
-      const recorded = this.sales.get(sale.sale_id);
-      if (recorded && recorded.refunded_at !== null) return { returned: 0 };
-      if (!recorded) {
-        this.sales.record(sale);
-        this.sales.markRefunded(sale.sale_id, now);
-        return { returned: 0 };
-      }
-      if (recorded.creator_share > 0)
-        takeBack(this.book, account, sale, recorded.creator_share, now);
-      this.sales.markRefunded(sale.sale_id, now);
-      return { returned: recorded.creator_share };
-    });
+  takeBackSale(...args: Parameters<WalletCommerce["takeBackSale"]>) {
+    return this.commerce.takeBackSale(...args);
   }
 
-  /** Seed 000's freeform pay(): credits to a creation (its share as for a sale), once per
-   *  client_operation_id, with a receipt. */
-  async pay(name: string, caller: Principal, input: Payment): Promise<Replayable<Paid>> {
-    const account = await this.opened(name, caller, ["owner"]);
-    requireUser(account);
-    const payment = v.parse(PaymentSchema, input);
-    const key = `payment:${payment.client_operation_id}`;
-    const request = ["payment", payment.creation_id, payment.amount, payment.description];
-    let result = this.idempotency.peek<PaymentRecord>(key, request);
-    if (!result) {
-      this.userStatus.requireEnabled();
-      const terms = await actorByName(this.env.CREATION, payment.creation_id).paymentTerms();
-      let outboxId: string | null = null;
-      result = this.idempotency.run<PaymentRecord>(key, request, () =>
-        this.book.ledger.attributed(agentOf(caller), () => {
-          const paid = pay(this.book, this.purchaseHost, account, terms, payment, clock.now());
-          outboxId = paid.outboxId;
-          return paid.record;
-        }),
-      );
-      if (outboxId) await this.outbox.deliver(outboxId).catch(() => null);
-    }
-    const { description: _description, paid_at, ...record } = result.body;
-    const receipt = await signReceipt(this.env, {
-      user_id: account.id,
-      creation_id: record.creation_id,
-      transaction_id: record.transaction_id,
-      sku: null,
-      amount: record.amount,
-      purchased_at: paid_at,
-    });
-    return { body: { ...record, receipt }, replayed: result.replayed };
+  pay(...args: Parameters<WalletCommerce["pay"]>) {
+    return this.commerce.pay(...args);
   }
 
-  /** Outbox receiver: the creator's share of a sale, credited and recorded exactly once. */
-  async receiveSale(envelope: OutboxEnvelope<SaleMessage>): Promise<{ sale_id: string }> {
-    const message = this.messageOf(envelope, SaleMessageSchema);
-    await this.book.open(message.to);
-    this.receiveOnce(envelope, () => {
-      // Once per sale too, whatever envelope brings it (a refund may have recorded it first).
-      if (this.sales.has(message.sale_id)) return;
-      if (message.creator_share > 0) {
-        this.book.credit("paid", message.creator_share, clock.now(), {
-          kind: "sale",
-          description: message.description,
-          reference_id: message.sale_id,
-        });
-      }
-      this.sales.record(message);
-    });
-    return { sale_id: message.sale_id };
+  receiveSale(...args: Parameters<WalletCommerce["receiveSale"]>) {
+    return this.commerce.receiveSale(...args);
   }
 
   // ── seed 001: AI time in seconds ───────────────────────────────────────────────────────
@@ -691,55 +451,6 @@ export class WalletDO extends Actor {
         : { owner: account.owner, creationId: null };
     authorize(caller, resource, allowed);
   }
-}
-
-/** The creator's share of a refunded sale, out of the creation's wallet; a wallet that cannot
- *  pay it refuses the whole refund. */
-function takeBack(
-  book: WalletBook,
-  account: Opened,
-  sale: { sale_id: string; sku: string | null },
-  amount: number,
-  now: number,
-): void {
-  try {
-    book.debit(
-      account,
-      {
-        kind: "sale_refund",
-        amount,
-        description: `Refund of ${sale.sku ?? "a payment"}`,
-        reference_id: sale.sale_id,
-      },
-      now,
-    );
-  } catch (error) {
-    const problem = asApiError(error);
-    if (problem?.code !== "INSUFFICIENT_CREATION_FUNDS") throw error;
-    throw new ApiError(
-      "CREATION_FUNDS_SHORT_FOR_REFUND",
-      `The creation's wallet cannot give back its share of ${amount}; nothing was refunded.`,
-      problem.extensions,
-    );
-  }
-}
-
-function requireUser(account: Opened): void {
-  if (account.kind !== "user") throw new Error(`${account.name} is not a user's wallet.`);
-}
-
-/** An entitlement a token may be minted for: active now (a spent consumable says so). */
-function requireUsable(row: EntitlementRow, now: number): void {
-  if (isActive(row, now)) return;
-  const view = toEntitlement(row, now);
-  if (view.status === "exhausted") {
-    throw new ApiError("ENTITLEMENT_EXHAUSTED", "The entitlement has no uses left.", {
-      uses_remaining: 0,
-    });
-  }
-  throw new ApiError("ENTITLEMENT_NOT_ACTIVE", `The entitlement is ${view.status}.`, {
-    status: view.status,
-  });
 }
 
 /** The agent acting for a user, whose id every transaction of the change carries. */
