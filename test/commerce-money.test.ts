@@ -410,3 +410,100 @@ describe("freeform payments", () => {
     expect(await money("tipper-2", open.id)).toEqual({ buyer: START_BALANCE, creation: 0 });
   });
 });
+
+describe("deposits", () => {
+  async function openDeposit(user: string, creationId: string, amount: number, ttl = 600) {
+    const response = await api(
+      "/v1/me/deposits",
+      jsonInit(
+        "POST",
+        {
+          creation_id: creationId,
+          amount,
+          ttl_seconds: ttl,
+          client_operation_id: crypto.randomUUID(),
+        },
+        await bearer({ sub: user }),
+      ),
+    );
+    return response;
+  }
+  const settle = (
+    creation: { id: string; token: string },
+    depositId: string,
+    action: string,
+    body = {},
+  ) =>
+    api(
+      `/v1/creations/${creation.id}/deposits/${depositId}/${action}`,
+      jsonInit("POST", body, asCreation(creation.token)),
+    );
+
+  it("hold credits the creation captures up to, its share credited, the rest returned", async () => {
+    const creation = await sellingCreation("deposit-owner", { entitlement_creator_share_pct: 50 });
+    const opened = await openDeposit("depositor", creation.id, 100);
+    expect(opened.status).toBe(201);
+    const deposit = (await opened.json()) as { deposit_id: string; balance: number };
+    expect(deposit).toMatchObject({
+      amount: 100,
+      status: "active",
+      captured: null,
+      balance: START_BALANCE - 100,
+    });
+    expect(deposit.deposit_id).toMatch(/^dep_/);
+
+    const [first, again] = await Promise.all([
+      settle(creation, deposit.deposit_id, "capture", { amount: 60 }),
+      settle(creation, deposit.deposit_id, "capture", { amount: 60 }),
+    ]);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(await first.json()).toMatchObject({
+      status: "captured",
+      captured: 60,
+      creator_share: 30,
+    });
+    expect(await money("depositor", creation.id)).toEqual({
+      buyer: START_BALANCE - 60,
+      creation: 30,
+    });
+    const late = await settle(creation, deposit.deposit_id, "release");
+    expect(late.status).toBe(409);
+    expect(await salesOf(creation.id, "deposit-owner")).toMatchObject({
+      count: 1,
+      gross: 60,
+      creator_share: 30,
+    });
+  });
+
+  it("are released by the creation or by their expiry, and refused to strangers and past the hold", async () => {
+    const creation = await sellingCreation("deposit-owner-2");
+    const released = (await (await openDeposit("d2", creation.id, 40)).json()) as {
+      deposit_id: string;
+    };
+    expect(await (await settle(creation, released.deposit_id, "release")).json()).toMatchObject({
+      status: "released",
+    });
+    const expiring = (await (await openDeposit("d2", creation.id, 70, 30)).json()) as {
+      deposit_id: string;
+    };
+    const tooMuch = await settle(creation, expiring.deposit_id, "capture", { amount: 71 });
+    expect(tooMuch.status).toBe(422);
+    const other = await sellingCreation("deposit-thief");
+    const stolen = await settle(other, expiring.deposit_id, "capture");
+    expect(stolen.status).toBe(404);
+    expect(await money("d2", creation.id)).toEqual({ buyer: START_BALANCE - 70, creation: 0 });
+    setTestClock(clock.now() + 31_000);
+    await runDurableObjectAlarm(env.WALLET.getByName(buyerWalletName("d2")));
+    expect(await money("d2", creation.id)).toEqual({ buyer: START_BALANCE, creation: 0 });
+    const afterExpiry = await settle(creation, expiring.deposit_id, "capture");
+    expect(afterExpiry.status).toBe(409);
+    const forged = await settle(
+      creation,
+      "dep_bm9ib2R5.hold_00000000-0000-0000-0000-000000000000",
+      "capture",
+    );
+    expect(forged.status).toBe(404);
+    const short = await openDeposit("d2", creation.id, 100_000);
+    expect(short.status).toBe(402);
+  });
+});

@@ -152,6 +152,18 @@ export const CALLS: Record<
     status: 403,
     code: "ENTITLEMENT_TOKEN_INVALID",
   }),
+  captureDeposit: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/deposits/dep_bm9ib2R5.hold_00000000-0000-0000-0000-000000000000/capture`,
+    init: json("POST", {}),
+    status: 404,
+    code: "DEPOSIT_NOT_FOUND",
+  }),
+  releaseDeposit: ({ creation }) => ({
+    path: `/v1/creations/${creation.id}/deposits/dep_bm9ib2R5.hold_00000000-0000-0000-0000-000000000000/release`,
+    init: json("POST", {}),
+    status: 404,
+    code: "DEPOSIT_NOT_FOUND",
+  }),
   salesSummary: ({ creation }) => ({
     path: `/v1/creations/${creation.id}/sales/summary`,
     status: 200,

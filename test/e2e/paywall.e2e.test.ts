@@ -185,6 +185,25 @@ describe("paywall example: a day pass and a hint pack, bought and used from the 
     ]);
   });
 
+  it("lets a visitor who did not sign in read the free cipher, with offers to sign in and buy", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(`${baseUrl}/examples/puzzle/?creation=${creationId}`);
+    await page.click("#sign-in [data-anonymous]");
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.textContent("[data-status]")).toBe("browsing without signing in");
+    expect(await page.isHidden("#wallet")).toBe(true);
+    expect(await page.locator("#archive [data-solution]").count()).toBe(0);
+    expect(await page.textContent("#buy-pass")).toBe(`Sign in to buy · ${PASS_PRICE} credits`);
+    await page.fill("#answer-text", "The old lighthouse!"); // the free cipher works for everyone
+    await page.click("#answer button[type=submit]");
+    expect(await page.textContent("#verdict")).toMatch(/^Solved! The note reads: MEET ME/);
+    await page.click("#buy-pass"); // forgets "without signing in" and asks who you are
+    await page.waitForSelector("#sign-in [name=user]");
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it("explains a purchase the wallet cannot pay for, and unlocks nothing", async () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -1,4 +1,5 @@
 import type { Migration } from "../migrations.ts";
+import { DEPOSITS_MIGRATION } from "./deposits.ts";
 import { ENTITLEMENTS_MIGRATION } from "./entitlements.ts";
 import { SALES_MIGRATION } from "./sales.ts";
 
@@ -137,6 +138,7 @@ export const WALLET_MIGRATIONS: readonly Migration[] = [
   },
   ENTITLEMENTS_MIGRATION,
   SALES_MIGRATION,
+  DEPOSITS_MIGRATION,
 ];
 
 export type BucketRow = {

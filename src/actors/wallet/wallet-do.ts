@@ -303,6 +303,18 @@ export class WalletDO extends Actor {
     return this.commerce.pay(...args);
   }
 
+  openDeposit(...args: Parameters<WalletCommerce["openDeposit"]>) {
+    return this.commerce.openDeposit(...args);
+  }
+
+  captureDeposit(...args: Parameters<WalletCommerce["captureDeposit"]>) {
+    return this.commerce.captureDeposit(...args);
+  }
+
+  releaseDeposit(...args: Parameters<WalletCommerce["releaseDeposit"]>) {
+    return this.commerce.releaseDeposit(...args);
+  }
+
   receiveSale(...args: Parameters<WalletCommerce["receiveSale"]>) {
     return this.commerce.receiveSale(...args);
   }
@@ -481,6 +493,9 @@ refusalsAsValues<WalletDO, Actor>(WalletDO, {
   purchase: true,
   pay: true,
   receiveSale: true,
+  openDeposit: true,
+  captureDeposit: true,
+  releaseDeposit: true,
   refundPurchase: true,
   takeBackSale: true,
   listEntitlements: true,

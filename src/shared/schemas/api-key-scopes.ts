@@ -21,6 +21,7 @@ export const API_KEY_SCOPES = [
   "plans:write",
   "sales:read",
   "entitlements:consume",
+  "deposits:settle",
 ] as const;
 
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import {
   CLIENT_OPERATION_ID_MAX_CHARS,
+  DEPOSIT_TTL_MAX_SECONDS,
   ENTITLEMENTS_PAGE_MAX,
   PRODUCT_DESCRIPTION_MAX_CHARS,
   PRODUCT_NAME_MAX_CHARS,
@@ -280,3 +281,38 @@ export const PaidSchema = v.object({
   receipt: v.string(),
 });
 export type Paid = v.InferOutput<typeof PaidSchema>;
+
+/** Seed 000's holdDeposit(): credits held for a creation, which captures or releases them. */
+export const OpenDepositSchema = v.strictObject({
+  creation_id: CreationIdSchema,
+  amount: whole(1, PRODUCT_PRICE_MAX),
+  ttl_seconds: whole(1, DEPOSIT_TTL_MAX_SECONDS),
+  description: v.optional(lineSchema(PRODUCT_NAME_MAX_CHARS)),
+  client_operation_id: ClientOperationIdSchema,
+});
+export type OpenDeposit = v.InferOutput<typeof OpenDepositSchema>;
+
+export const DepositParamsSchema = v.object({
+  id: CreationIdSchema,
+  deposit_id: v.pipe(v.string(), v.maxLength(300)),
+});
+
+export const CaptureDepositSchema = v.strictObject({
+  /** Credits to keep, up to the amount held (default: all); the rest goes back to the user. */
+  amount: v.optional(whole(1, PRODUCT_PRICE_MAX)),
+  description: v.optional(lineSchema(PRODUCT_NAME_MAX_CHARS)),
+});
+export type CaptureDeposit = v.InferOutput<typeof CaptureDepositSchema>;
+
+export const DepositViewSchema = v.object({
+  deposit_id: v.string(),
+  creation_id: v.string(),
+  amount: v.number(),
+  status: v.picklist(["active", "captured", "released", "expired"]),
+  captured: v.nullable(v.number()),
+  creator_share: v.nullable(v.number()),
+  expires_at: v.string(),
+  /** The user's balance after the change (their own answer only). */
+  balance: v.optional(v.number()),
+});
+export type DepositView = v.InferOutput<typeof DepositViewSchema>;
