@@ -183,7 +183,12 @@ describe("buying", () => {
         headers: await bearer({ sub: "short" }),
       },
     );
-    expect(await check.json()).toEqual({ active: false, uses_remaining: null, expires_at: null });
+    expect(await check.json()).toEqual({
+      active: false,
+      uses_total: null,
+      uses_remaining: null,
+      expires_at: null,
+    });
   });
 
   it("refuses an unknown sku, a malformed purchase and a creation token", async () => {
@@ -266,7 +271,21 @@ describe("entitlement types", () => {
         headers: await bearer({ sub: "thinker" }),
       },
     );
-    expect(await check.json()).toMatchObject({ active: true, uses_remaining: 5 });
+    expect(await check.json()).toMatchObject({ active: true, uses_total: 10, uses_remaining: 5 });
+    const dayPass = await purchase("thinker", creation.id, "day_pass");
+    expect(dayPass.status).toBe(201);
+    const notConsumable = await api(
+      "/v1/me/entitlements/use",
+      jsonInit(
+        "POST",
+        { scope_type: "creation", scope_id: creation.id, sku: "day_pass" },
+        await bearer({ sub: "thinker" }),
+      ),
+    );
+    expect(await problemOf(notConsumable)).toMatchObject({
+      code: "ENTITLEMENT_NOT_CONSUMABLE",
+      entitlement_type: "period",
+    });
     const other = await createCreation("other-owner");
     const foreign = await api(path, { method: "POST", headers: asCreation(other.token) });
     expect((await problemOf(foreign)).code).toBe("CREATION_SCOPE_MISMATCH");

@@ -169,6 +169,10 @@ export const ERROR_CATALOGUE = {
   KEY_NOT_ACTIVE: { status: 409, title: "The API key was already revoked or rolled" },
   ALREADY_PURCHASED: { status: 409, title: "The user already owns this one-time product" },
   ENTITLEMENT_EXHAUSTED: { status: 409, title: "The entitlement has no uses left" },
+  ENTITLEMENT_NOT_CONSUMABLE: {
+    status: 409,
+    title: "Only a consumable's uses can be used; this entitlement has none",
+  },
   ENTITLEMENT_NOT_ACTIVE: { status: 409, title: "The entitlement is not active" },
   CREATION_FUNDS_SHORT_FOR_REFUND: {
     status: 409,

@@ -24,7 +24,7 @@ describe("README walk-through", () => {
   it("runs top to bottom against the server, every request answered with a 2xx", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const blocks = [...readme.matchAll(WALKTHROUGH_BLOCK)].map((match) => match[1]);
-    expect(blocks.length).toBe(10);
+    expect(blocks.length).toBe(11);
     const run = spawnSync("bash", ["-c", PREAMBLE + blocks.join("\n")], {
       cwd: root,
       encoding: "utf8",
@@ -40,5 +40,8 @@ describe("README walk-through", () => {
     expect(run.stdout).toContain("the sixth call: 403");
     expect(run.stdout).toContain('"error":"Tier limit reached","usageCount":5,"limit":5');
     expect(run.stdout).toContain('"top_users":[{"user_id":"user_yyy","plan":"paid","count":6}]');
+    expect(run.stdout).toContain("verified offline: bob bought hints for 20");
+    expect(run.stdout).toContain('"sku":"hints","type":"consumable","uses_remaining":4');
+    expect(run.stdout).toContain('"gross":20,"creator_share":16,"platform_share":4,"count":1');
   });
 });

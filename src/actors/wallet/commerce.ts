@@ -307,13 +307,9 @@ export class WalletCommerce {
     requireUser(account);
     const row = this.entitlements.find(scope.scope_id, scope.sku);
     const now = clock.now();
-    if (!row) return { active: false, uses_remaining: null, expires_at: null };
-    const view = toEntitlement(row, now);
-    return {
-      active: view.active,
-      uses_remaining: view.uses_remaining,
-      expires_at: view.expires_at,
-    };
+    if (!row) return { active: false, uses_total: null, uses_remaining: null, expires_at: null };
+    const { active, uses_total, uses_remaining, expires_at } = toEntitlement(row, now);
+    return { active, uses_total, uses_remaining, expires_at };
   }
 
   /** A fresh access token for an entitlement the user holds and may use now. */

@@ -214,9 +214,11 @@ export class Entitlements {
   consume(id: string, now: number): EntitlementRow {
     const row = this.require(id);
     if (row.type !== "consumable") {
-      throw new ApiError("ENTITLEMENT_NOT_ACTIVE", "Only a consumable's uses can be consumed.", {
-        type: row.type,
-      });
+      throw new ApiError(
+        "ENTITLEMENT_NOT_CONSUMABLE",
+        `A ${row.type} entitlement has no uses to use; check it instead.`,
+        { entitlement_type: row.type },
+      );
     }
     if (row.status !== "active") {
       throw new ApiError("ENTITLEMENT_NOT_ACTIVE", `The entitlement is ${row.status}.`);

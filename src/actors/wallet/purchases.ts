@@ -230,7 +230,7 @@ export function cancelRenewal(
   const row = entitlements.require(id);
   if (row.type !== "subscription") {
     throw new ApiError("ENTITLEMENT_NOT_ACTIVE", "Only a subscription renews; nothing to cancel.", {
-      type: row.type,
+      entitlement_type: row.type,
     });
   }
   entitlements.sqlStorage.exec(

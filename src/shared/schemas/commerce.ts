@@ -156,6 +156,8 @@ export const EntitlementQuerySchema = v.object({
 
 export const EntitlementCheckSchema = v.object({
   active: v.boolean(),
+  /** Consumables: the uses bought, so a page can tell how many were used. */
+  uses_total: v.nullable(v.number()),
   uses_remaining: v.nullable(v.number()),
   expires_at: v.nullable(v.string()),
 });
