@@ -399,3 +399,61 @@ describe("receipts and access tokens", () => {
     expect(await garbage.json()).toEqual({ valid: false, reason: "not genuine" });
   });
 });
+
+describe("agents and expiry", () => {
+  it("lets an agent buy for its user, the purchase attributed to it", async () => {
+    const creation = await sellingCreation("agent-shop");
+    const agent = await bearer({
+      sub: "principal",
+      claims: { agent_id: "principal/shopper", name: "Shopper" },
+    });
+    const bought = await api(
+      "/v1/me/entitlements/purchase",
+      jsonInit(
+        "POST",
+        {
+          scope_type: "creation",
+          scope_id: creation.id,
+          sku: "premium",
+          client_operation_id: "agent-1",
+        },
+        agent,
+      ),
+    );
+    expect(bought.status).toBe(201);
+    const { transaction_id } = (await bought.json()) as PurchasedBody;
+    const page = await api("/v1/me/wallet/transactions?limit=5", {
+      headers: await bearer({ sub: "principal" }),
+    });
+    const { transactions } = (await page.json()) as { transactions: Record<string, unknown>[] };
+    expect(transactions.find((t) => t.id === transaction_id)).toMatchObject({
+      kind: "purchase",
+      amount: 50,
+      agent_id: "principal/shopper",
+      creation_id: creation.id,
+    });
+  });
+
+  it("stops honouring an access token after its 30 minutes, until refreshed", async () => {
+    const creation = await sellingCreation("ttl-shop");
+    const bought = (await (await purchase("ttl", creation.id, "premium")).json()) as PurchasedBody;
+    setTestClock(clock.now() + 30 * 60 * 1000 + 1_000);
+    const stale = await api(
+      "/v1/entitlements/verify",
+      jsonInit("POST", { access_token: bought.access_token }),
+    );
+    expect(await stale.json()).toEqual({ valid: false, reason: "expired" });
+    const consume = await api(`/v1/me/entitlements/consume/${bought.access_token}`, {
+      method: "POST",
+      headers: asCreation(creation.token),
+    });
+    expect((await problemOf(consume)).code).toBe("ENTITLEMENT_TOKEN_EXPIRED");
+    const refreshed = await api(
+      `/v1/me/entitlements/access-token?scope_type=creation&scope_id=${creation.id}&sku=premium`,
+      { headers: await bearer({ sub: "ttl" }) },
+    );
+    const { access_token } = (await refreshed.json()) as { access_token: string };
+    const fresh = await api("/v1/entitlements/verify", jsonInit("POST", { access_token }));
+    expect(await fresh.json()).toMatchObject({ valid: true, sku: "premium" });
+  });
+});
