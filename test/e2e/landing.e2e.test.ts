@@ -57,7 +57,7 @@ describe("landing page in a real browser", () => {
     await page.close();
   });
 
-  it("links to the examples' index, which links to each of the five examples", async () => {
+  it("links to the examples' index, which links to each of the six examples", async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`);
     await page.click('a[href="/examples/"]');
@@ -71,6 +71,7 @@ describe("landing page in a real browser", () => {
       "/examples/whiteboard/",
       "/examples/game/",
       "/examples/ai-chat/",
+      "/examples/puzzle/",
     ]);
     for (const path of links) expect((await fetch(`${baseUrl}${path}`)).status).toBe(200);
     await page.close();
