@@ -55,8 +55,9 @@ import {
   PRUNE_TASK,
   WalletBook,
 } from "./book.ts";
-import { WalletCommerce } from "./commerce.ts";
+import { type CommerceHost, WalletCommerce } from "./commerce.ts";
 import { CreationKeys } from "./creation-keys.ts";
+import { WalletDeposits } from "./deposit-flow.ts";
 import { toTransaction } from "./ledger.ts";
 import { MUTATIONS, type Mutation, type MutationContext, RULES } from "./mutations.ts";
 import { RENEW_SUBSCRIPTION_TASK } from "./purchases.ts";
@@ -82,7 +83,7 @@ export class WalletDO extends Actor {
   });
 
   /** Purchases, payments, entitlements and refunds (users); sales (creations). */
-  private readonly commerce: WalletCommerce = new WalletCommerce({
+  private readonly commerceHost: CommerceHost = {
     env: this.env,
     storage: this.ctx.storage,
     book: this.book,
@@ -100,7 +101,9 @@ export class WalletDO extends Actor {
     deliver: (outboxId) => this.outbox.deliver(outboxId),
     messageOf: (envelope, schema) => this.messageOf(envelope as never, schema),
     receiveOnce: (envelope, apply) => this.receiveOnce(envelope, apply),
-  });
+  };
+  private readonly commerce: WalletCommerce = new WalletCommerce(this.commerceHost);
+  private readonly deposits: WalletDeposits = new WalletDeposits(this.commerceHost);
 
   protected override readonly tasks = {
     [EXPIRE_BUCKET_TASK]: task(v.object({ bucket_id: v.number() }), ({ bucket_id }) =>
@@ -303,16 +306,16 @@ export class WalletDO extends Actor {
     return this.commerce.pay(...args);
   }
 
-  openDeposit(...args: Parameters<WalletCommerce["openDeposit"]>) {
-    return this.commerce.openDeposit(...args);
+  openDeposit(...args: Parameters<WalletDeposits["openDeposit"]>) {
+    return this.deposits.openDeposit(...args);
   }
 
-  captureDeposit(...args: Parameters<WalletCommerce["captureDeposit"]>) {
-    return this.commerce.captureDeposit(...args);
+  captureDeposit(...args: Parameters<WalletDeposits["captureDeposit"]>) {
+    return this.deposits.captureDeposit(...args);
   }
 
-  releaseDeposit(...args: Parameters<WalletCommerce["releaseDeposit"]>) {
-    return this.commerce.releaseDeposit(...args);
+  releaseDeposit(...args: Parameters<WalletDeposits["releaseDeposit"]>) {
+    return this.deposits.releaseDeposit(...args);
   }
 
   receiveSale(...args: Parameters<WalletCommerce["receiveSale"]>) {
