@@ -8,15 +8,6 @@ import { rateLimitPerMinute } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
-import {
-  type ApiKeyPage,
-  type CreateApiKey,
-  CreateApiKeySchema,
-  type CreatedApiKey,
-  type PublishableKeyInfo,
-  type RollApiKey,
-  RollApiKeySchema,
-} from "../../shared/schemas/api-key.ts";
 import { type ProductList, type PutProducts, SkuSchema } from "../../shared/schemas/commerce.ts";
 import {
   type AiSettings,
@@ -25,7 +16,7 @@ import {
   type UpdateCreation,
   UpdateCreationSchema,
 } from "../../shared/schemas/creation.ts";
-import { isKeyPrincipal, type Principal } from "../../shared/schemas/principal.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
 import {
   type PutSchedule,
   type Schedule,
@@ -33,33 +24,18 @@ import {
   ScheduleNameSchema,
 } from "../../shared/schemas/schedule.ts";
 import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
-import type {
-  PlanSet,
-  PutPlan,
-  PutTiers,
-  TierList,
-  Track,
-  Usage,
-  UsageSummary,
-  UsageSummaryQuery,
-  UsageUserQuery,
-} from "../../shared/schemas/usage.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
-import type { KeyState } from "../creation-credentials.ts";
 import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
 import { actorByName, refusalsAsValues } from "../refusal.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
-import { ApiKeyRing } from "./api-keys.ts";
 import { Catalog, type Offer } from "./catalog.ts";
-import type { MeterAccess } from "./metering/access.ts";
+import { CreationKeyDesk } from "./key-desk.ts";
 import { CreationMetering } from "./metering/creation-metering.ts";
-import type { TrackOutcome } from "./metering/meter.ts";
-import type { StripePlanChange, StripePlanOutcome } from "./metering/stripe-plans.ts";
 import { ScheduleBook } from "./schedule-book.ts";
 import { checkWebhookUrl } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK } from "./schedules.ts";
@@ -79,12 +55,12 @@ export class CreationDO extends Actor {
     job: (key) => this.scheduler.get(key),
     localhostAllowed: this.env.ALLOW_LOCALHOST_WEBHOOKS === "true",
   });
-  private readonly keys = new ApiKeyRing(this.ctx.storage.sql, this.env.TOKEN_SECRET, {
-    // The wallet checks secret keys itself: it is told a key's end before this actor commits.
-    endInWallet: (keyId, state) => {
-      const account = creationAccount(this.require().id);
-      return actorByName(this.env.WALLET, account).endCreationKey(account, keyId, state);
-    },
+  private readonly keyDesk = new CreationKeyDesk({
+    sql: this.ctx.storage.sql,
+    env: this.env,
+    require: () => this.require(),
+    owned: (row) => this.owned(row),
+    credentialChanges: this.credentialChanges,
   });
 
   private readonly catalog = new Catalog(this.ctx.storage.sql);
@@ -268,79 +244,42 @@ export class CreationDO extends Actor {
     return this.schedules.failures(this.listDeadLetters());
   }
 
-  // ── API keys (api-keys.ts) ──────────────────────────────────────────────────────────────
+  // ── API keys (key-desk.ts) ──
 
-  async createKey(caller: Principal, input: CreateApiKey): Promise<CreatedApiKey> {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    return this.keys.create(row.id, v.parse(CreateApiKeySchema, input), clock.now());
+  createKey(...args: Parameters<CreationKeyDesk["create"]>) {
+    return this.keyDesk.create(...args);
   }
 
-  listKeys(caller: Principal, query: { limit: number; cursor?: string | undefined }): ApiKeyPage {
-    authorize(caller, this.owned(this.require()), ["owner", "admin", "service"]);
-    return this.keys.page(query.limit, query.cursor, clock.now());
+  listKeys(...args: Parameters<CreationKeyDesk["list"]>) {
+    return this.keyDesk.list(...args);
   }
 
-  /** Ends a key at once (KEY_REVOKED from then on); a key in a roll's grace too. */
-  revokeKey(caller: Principal, keyId: string): Promise<void> {
-    return this.credentialChanges.run(async () => {
-      authorize(caller, this.owned(this.require()), ["owner", "service"]);
-      await this.keys.revoke(keyId, clock.now());
-    });
+  revokeKey(...args: Parameters<CreationKeyDesk["revoke"]>) {
+    return this.keyDesk.revoke(...args);
   }
 
-  /** A new key like the old one; the old one works until `grace_seconds` have passed. */
-  rollKey(caller: Principal, keyId: string, input: RollApiKey): Promise<CreatedApiKey> {
-    return this.credentialChanges.run(async () => {
-      const row = this.require();
-      authorize(caller, this.owned(row), ["owner", "service"]);
-      const { grace_seconds } = v.parse(RollApiKeySchema, input);
-      return this.keys.roll(row.id, keyId, grace_seconds, clock.now());
-    });
+  rollKey(...args: Parameters<CreationKeyDesk["roll"]>) {
+    return this.keyDesk.roll(...args);
   }
 
-  /** Seed 002's regenerate-key: the secret key calling replaces itself and ends at once. */
-  regenerateKey(caller: Principal): Promise<CreatedApiKey> {
-    return this.credentialChanges.run(async () => {
-      const row = this.require();
-      authorize(caller, this.owned(row), ["self"]);
-      if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
-        throw new ApiError("FORBIDDEN", "Send the secret key to replace as the bearer token.");
-      }
-      return this.keys.roll(row.id, caller.key_id, 0, clock.now());
-    });
+  regenerateKey(...args: Parameters<CreationKeyDesk["regenerate"]>) {
+    return this.keyDesk.regenerate(...args);
   }
 
-  /** What this creation's wallet learns of a key on its first use there (wallet/creation-keys.ts). */
-  keyState(keyId: string): KeyState | null {
-    return this.keys.state(keyId);
+  keyState(...args: Parameters<CreationKeyDesk["state"]>) {
+    return this.keyDesk.state(...args);
   }
 
-  /** The edge checks a secret key here for routes whose actor does not know the creation's
-   *  keys, and records the use (at most once a minute). */
-  useSecretKey(caller: Principal): void {
-    if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
-      throw new Error("useSecretKey takes a secret key's principal.");
-    }
-    authorize(caller, this.owned(this.require()), ["self"]);
-    this.keys.touch(caller.key_id, clock.now());
+  useSecretKey(...args: Parameters<CreationKeyDesk["useSecret"]>) {
+    return this.keyDesk.useSecret(...args);
   }
 
-  /** Records a use of a key the route's actor has checked (at most once a minute). */
-  touchKey(keyId: string): void {
-    this.keys.touch(keyId, clock.now());
+  touchKey(...args: Parameters<CreationKeyDesk["touch"]>) {
+    return this.keyDesk.touch(...args);
   }
 
-  /** Checks a publishable key and the page's origin; answers what the key tells a page. */
-  usePublishableKey(keyId: string, hash: string, origin: string | null): PublishableKeyInfo {
-    const row = this.require();
-    const key = this.keys.usePublishable(keyId, hash, origin, clock.now());
-    return {
-      key_id: key.id,
-      creation_id: row.id,
-      mode: key.mode,
-      creation: { name: row.name, allow_anonymous: row.allow_anonymous === 1 },
-    };
+  usePublishableKey(...args: Parameters<CreationKeyDesk["usePublishable"]>) {
+    return this.keyDesk.usePublishable(...args);
   }
 
   // ── products (catalog.ts) ──
@@ -369,38 +308,32 @@ export class CreationDO extends Actor {
 
   // ── usage metering (metering/creation-metering.ts) ──
 
-  putTiers(caller: Principal, input: PutTiers): TierList {
-    return this.metering.putTiers(caller, input);
+  putTiers(...args: Parameters<CreationMetering["putTiers"]>) {
+    return this.metering.putTiers(...args);
   }
 
-  /** The tiers; `caller` is null for a page the router let in with a publishable key. */
-  listTiers(caller: Principal | null): TierList {
-    return this.metering.listTiers(caller);
+  listTiers(...args: Parameters<CreationMetering["listTiers"]>) {
+    return this.metering.listTiers(...args);
   }
 
-  /** Counts one metered call for an end user, or says which limit refused it. */
-  trackUsage(access: MeterAccess, input: Track): TrackOutcome {
-    return this.metering.track(access, input);
+  trackUsage(...args: Parameters<CreationMetering["track"]>) {
+    return this.metering.track(...args);
   }
 
-  /** An end user's usage this month, counting nothing. */
-  userUsage(access: MeterAccess, userId: string, query: UsageUserQuery): Usage {
-    return this.metering.userUsage(access, userId, query);
+  userUsage(...args: Parameters<CreationMetering["userUsage"]>) {
+    return this.metering.userUsage(...args);
   }
 
-  /** Puts an end user on a tier: the month's count stays and the new limit applies (seed 002). */
-  setUserPlan(caller: Principal, userId: string, input: PutPlan): PlanSet {
-    return this.metering.setPlan(caller, userId, input);
+  setUserPlan(...args: Parameters<CreationMetering["setPlan"]>) {
+    return this.metering.setPlan(...args);
   }
 
-  /** The creation's usage in one month: per day, per tier, its top users (paged). */
-  usageSummary(caller: Principal, query: UsageSummaryQuery): UsageSummary {
-    return this.metering.summary(caller, query);
+  usageSummary(...args: Parameters<CreationMetering["summary"]>) {
+    return this.metering.summary(...args);
   }
 
-  /** A Stripe event that changes an end user's plan, applied once and newest first. */
-  applyStripePlan(change: StripePlanChange): StripePlanOutcome {
-    return this.metering.applyStripePlan(change);
+  applyStripePlan(...args: Parameters<CreationMetering["applyStripePlan"]>) {
+    return this.metering.applyStripePlan(...args);
   }
 
   private async fireSchedule(name: string, job: JobContext): Promise<void> {
@@ -451,7 +384,7 @@ export class CreationDO extends Actor {
     return {
       owner: row.owner,
       creationId: row.id,
-      credentials: { tokenVersion: row.token_version, key: (keyId) => this.keys.state(keyId) },
+      credentials: { tokenVersion: row.token_version, key: (keyId) => this.keyDesk.state(keyId) },
     };
   }
 
