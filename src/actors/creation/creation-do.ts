@@ -1,5 +1,7 @@
 // CreationDO: one per creation. Owns the creation's owner and settings, the version counter
-// behind its `rct_` tokens, its webhook secret, and its schedules (jobs on this actor's alarm).
+// behind its `rct_` tokens, its webhook secret, its schedules (jobs on this actor's alarm), and
+// hands to its parts: API keys (key-desk.ts), the catalog (catalog.ts), its end users' usage
+// (metering/), its secrets (../secrets/vault.ts).
 
 import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
