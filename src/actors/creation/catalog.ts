@@ -10,8 +10,12 @@ import {
   ProductSchema,
   type PutProducts,
   PutProductsSchema,
+  SkuSchema,
 } from "../../shared/schemas/commerce.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
+import { authorize } from "../access.ts";
 import type { Migration } from "../migrations.ts";
+import type { CreationHost } from "./host.ts";
 import type { CreationRow } from "./schema.ts";
 
 export const CATALOG_MIGRATION: Migration = {
@@ -37,9 +41,38 @@ export interface Offer {
 }
 
 export class Catalog {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly host: CreationHost) {}
 
-  replace(input: PutProducts): Product[] {
+  private get sql(): SqlStorage {
+    return this.host.storage.sql;
+  }
+
+  /** Replaces what the creation sells (its owner or the platform). */
+  put(caller: Principal, input: PutProducts): ProductList {
+    const row = this.host.require();
+    authorize(caller, this.host.owned(row), ["owner", "service"]);
+    this.host.storage.transactionSync(() => this.replace(input));
+    return this.listOf(row);
+  }
+
+  /** What the creation sells, for anyone (seed 000's listProducts). */
+  list(): ProductList {
+    return this.listOf(this.host.require());
+  }
+
+  /** What a buyer's wallet needs for a freeform payment to this creation. */
+  paymentTerms(): { creation_id: string; creator_share_pct: number } {
+    const row = this.host.require();
+    requirePayments(row);
+    return { creation_id: row.id, creator_share_pct: row.creator_share_pct };
+  }
+
+  /** The product a buyer's wallet is about to sell, with the creation's terms of sale. */
+  offer(sku: string): Offer {
+    return this.offerOf(this.host.require(), v.parse(SkuSchema, sku));
+  }
+
+  private replace(input: PutProducts): Product[] {
     const { products } = v.parse(PutProductsSchema, input);
     this.sql.exec("DELETE FROM products");
     products.forEach((product, position) => {
@@ -53,14 +86,14 @@ export class Catalog {
     return this.products();
   }
 
-  products(): Product[] {
+  private products(): Product[] {
     return this.sql
       .exec<{ body: string }>("SELECT body FROM products ORDER BY position")
       .toArray()
       .map((row) => v.parse(ProductSchema, JSON.parse(row.body)));
   }
 
-  list(row: CreationRow): ProductList {
+  private listOf(row: CreationRow): ProductList {
     return {
       creation_id: row.id,
       payments_enabled: paymentsEnabled(row),
@@ -68,14 +101,8 @@ export class Catalog {
     };
   }
 
-  /** The creation's terms for a freeform payment: it must take payments. */
-  paymentTerms(row: CreationRow): { creation_id: string; creator_share_pct: number } {
-    requirePayments(row);
-    return { creation_id: row.id, creator_share_pct: row.creator_share_pct };
-  }
-
   /** The product on sale as `sku`, with the creation's terms; refused when it sells nothing. */
-  offer(row: CreationRow, sku: string): Offer {
+  private offerOf(row: CreationRow, sku: string): Offer {
     requirePayments(row);
     const stored = this.sql
       .exec<{ body: string }>("SELECT body FROM products WHERE sku = ?", sku)

@@ -1,7 +1,7 @@
 // CreationDO: one per creation. Owns the creation's owner and settings, the version counter
 // behind its `rct_` tokens, its webhook secret, its schedules (jobs on this actor's alarm), and
-// hands to its parts: API keys (key-desk.ts), the catalog (catalog.ts), its end users' usage
-// (metering/), its secrets (../secrets/vault.ts).
+// hands to its parts: credentials (credential-desk.ts), the catalog (catalog.ts), its end users' usage
+// (metering/), its secrets (secrets-desk.ts).
 
 import * as v from "valibot";
 import { type CreationProjection, writeCreationProjection } from "../../projections/creations.ts";
@@ -10,7 +10,6 @@ import { rateLimitPerMinute } from "../../shared/config.ts";
 import { ApiError } from "../../shared/errors.ts";
 import { canonicalJson } from "../../shared/json.ts";
 import { CREATION_WEBHOOK_RETRY_BASE_MS } from "../../shared/limits.ts";
-import { type ProductList, type PutProducts, SkuSchema } from "../../shared/schemas/commerce.ts";
 import {
   type AiSettings,
   type CreatedCreation,
@@ -25,31 +24,26 @@ import {
   type ScheduleFailure,
   ScheduleNameSchema,
 } from "../../shared/schemas/schedule.ts";
-import type { PutSecret, SecretList, SecretWritten } from "../../shared/schemas/secret.ts";
 import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
 import { authorize, type Owned } from "../access.ts";
 import { Actor, type JobContext, type JobOutcome, task } from "../actor.ts";
 import { PROJECTION_TASK, projectionJob, projectionTask } from "../projection.ts";
-import { actorByName, refusalsAsValues } from "../refusal.ts";
-import { SecretVault } from "../secrets/vault.ts";
-import { Serial } from "../serial.ts";
-import { creationAccount } from "../wallet/account.ts";
-import { aiSettingsOf, patchedAiSettings } from "./ai-settings.ts";
-import { Catalog, type Offer } from "./catalog.ts";
-import { CreationKeyDesk } from "./key-desk.ts";
+import { refusalsAsValues } from "../refusal.ts";
+import { aiSettingsOf } from "./ai-settings.ts";
+import { Catalog } from "./catalog.ts";
+import { CreationCredentialDesk } from "./credential-desk.ts";
+import type { CreationHost } from "./host.ts";
 import { CreationMetering } from "./metering/creation-metering.ts";
 import { ScheduleBook } from "./schedule-book.ts";
-import { checkWebhookUrl } from "./schedule-rules.ts";
 import { FIRE_SCHEDULE_TASK } from "./schedules.ts";
 import { CREATION_MIGRATIONS, type CreationRow, InitializeSchema } from "./schema.ts";
+import { CreationSecrets } from "./secrets-desk.ts";
+import { settingsAfter } from "./settings.ts";
 import { toCreation } from "./view.ts";
 
 export class CreationDO extends Actor {
   static override readonly migrations = CREATION_MIGRATIONS;
 
-  /** Token rotations and key revocations and rolls, one at a time: each tells the wallet
-   *  before it commits here, and must not interleave with another doing the same. */
-  private readonly credentialChanges = new Serial();
   private readonly schedules = new ScheduleBook({
     storage: this.ctx.storage,
     schedule: (request) => this.schedule(request),
@@ -57,19 +51,18 @@ export class CreationDO extends Actor {
     job: (key) => this.scheduler.get(key),
     localhostAllowed: this.env.ALLOW_LOCALHOST_WEBHOOKS === "true",
   });
-  private readonly keyDesk = new CreationKeyDesk({
-    sql: this.ctx.storage.sql,
+  /** What its parts use of this actor (host.ts). */
+  private readonly host: CreationHost = {
+    storage: this.ctx.storage,
     env: this.env,
     require: () => this.require(),
     owned: (row) => this.owned(row),
-    credentialChanges: this.credentialChanges,
-  });
-
-  private readonly catalog = new Catalog(this.ctx.storage.sql);
+  };
+  private readonly credentials = new CreationCredentialDesk(this.host);
+  private readonly catalog = new Catalog(this.host);
+  private readonly secretsDesk = new CreationSecrets(this.host);
   private readonly metering = new CreationMetering({
-    storage: this.ctx.storage,
-    require: () => this.require(),
-    owned: (row) => this.owned(row),
+    ...this.host,
     rateLimitPerMinute: () => rateLimitPerMinute(this.env),
   });
 
@@ -167,22 +160,17 @@ export class CreationDO extends Actor {
   update(caller: Principal, patch: UpdateCreation): Creation {
     const row = this.require();
     authorize(caller, this.owned(row), ["owner", "service"]);
-    const changes = v.parse(UpdateCreationSchema, patch);
-    if (changes.webhook_url)
-      checkWebhookUrl(changes.webhook_url, this.env.ALLOW_LOCALHOST_WEBHOOKS === "true");
-    const ai = changes.ai === undefined ? row.ai : patchedAiSettings(this.env, row, changes.ai);
+    const next = settingsAfter(this.env, row, v.parse(UpdateCreationSchema, patch));
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `UPDATE creation SET name = ?, allow_anonymous = ?, webhook_url = ?, ai = ?,
            permissions = ?, creator_share_pct = ?, revision = revision + 1, updated_at = ?`,
-        changes.name === undefined ? row.name : changes.name,
-        changes.allow_anonymous === undefined
-          ? row.allow_anonymous
-          : Number(changes.allow_anonymous),
-        changes.webhook_url === undefined ? row.webhook_url : changes.webhook_url,
-        ai,
-        changes.permissions === undefined ? row.permissions : JSON.stringify(changes.permissions),
-        changes.entitlement_creator_share_pct ?? row.creator_share_pct,
+        next.name,
+        next.allow_anonymous,
+        next.webhook_url,
+        next.ai,
+        next.permissions,
+        next.creator_share_pct,
         clock.now(),
       );
       this.scheduleProjection();
@@ -190,122 +178,83 @@ export class CreationDO extends Actor {
     return toCreation(this.require());
   }
 
-  /**
-   * Bumps the version: every earlier `rct_` token fails on its next use, on every route. The
-   * wallet, which checks tokens without asking this actor, is told first; only then is the
-   * version committed here and the new token shown. A failure in between leaves the wallet
-   * refusing the old token early, never accepting it late (docs/architecture.md). Rotations run
-   * one at a time, so each gets its own version.
-   */
-  rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
-    return this.credentialChanges.run(async () => {
-      const row = this.require();
-      authorize(caller, this.owned(row), ["owner", "service"]);
-      const version = row.token_version + 1;
-      const account = creationAccount(row.id);
-      await actorByName(this.env.WALLET, account).raiseCreationTokenVersion(account, version);
-      this.sql.exec("UPDATE creation SET token_version = ?, updated_at = ?", version, clock.now());
-      return {
-        token_version: version,
-        token: await mintCreationToken(this.env.TOKEN_SECRET, row.id, version),
-      };
-    });
-  }
-
-  rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
-    authorize(caller, this.owned(this.require()), ["owner", "service"]);
-    const secret = newWebhookSecret();
-    this.sql.exec("UPDATE creation SET webhook_secret = ?, updated_at = ?", secret, clock.now());
-    return { webhook_secret: secret };
-  }
-
   /** Creates or replaces a schedule; `created` tells which. */
-  putSchedule(
-    caller: Principal,
-    name: string,
-    input: PutSchedule,
-  ): { created: boolean; schedule: Schedule } {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "self", "service"]);
-    return this.schedules.put(name, input, row.webhook_url);
+  putSchedule(caller: Principal, name: string, input: PutSchedule) {
+    return this.schedules.put(name, input, this.schedulingRow(caller).webhook_url);
   }
 
   listCreationSchedules(caller: Principal): Schedule[] {
-    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
+    this.schedulingRow(caller);
     return this.schedules.list();
   }
 
   deleteSchedule(caller: Principal, name: string): void {
-    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
+    this.schedulingRow(caller);
     this.schedules.delete(name);
   }
 
   /** Occurrences whose delivery failed every attempt, oldest first. */
   scheduleFailures(caller: Principal): ScheduleFailure[] {
-    authorize(caller, this.owned(this.require()), ["owner", "self", "service"]);
+    this.schedulingRow(caller);
     return this.schedules.failures(this.listDeadLetters());
   }
 
-  // ── API keys (key-desk.ts) ──
-
-  createKey(...args: Parameters<CreationKeyDesk["create"]>) {
-    return this.keyDesk.create(...args);
+  /** The creation, once `caller` may manage its schedules (its owner, itself, the platform). */
+  private schedulingRow(caller: Principal): CreationRow {
+    const row = this.require();
+    authorize(caller, this.owned(row), ["owner", "self", "service"]);
+    return row;
   }
 
-  listKeys(...args: Parameters<CreationKeyDesk["list"]>) {
-    return this.keyDesk.list(...args);
-  }
+  // ── credentials (credential-desk.ts): the rct_ token, the webhook secret, API keys ──
 
-  revokeKey(...args: Parameters<CreationKeyDesk["revoke"]>) {
-    return this.keyDesk.revoke(...args);
+  rotateToken(...args: Parameters<CreationCredentialDesk["rotateToken"]>) {
+    return this.credentials.rotateToken(...args);
   }
-
-  rollKey(...args: Parameters<CreationKeyDesk["roll"]>) {
-    return this.keyDesk.roll(...args);
+  rotateWebhookSecret(...args: Parameters<CreationCredentialDesk["rotateWebhookSecret"]>) {
+    return this.credentials.rotateWebhookSecret(...args);
   }
-
-  regenerateKey(...args: Parameters<CreationKeyDesk["regenerate"]>) {
-    return this.keyDesk.regenerate(...args);
+  createKey(...args: Parameters<CreationCredentialDesk["create"]>) {
+    return this.credentials.create(...args);
   }
-
-  keyState(...args: Parameters<CreationKeyDesk["state"]>) {
-    return this.keyDesk.state(...args);
+  listKeys(...args: Parameters<CreationCredentialDesk["list"]>) {
+    return this.credentials.list(...args);
   }
-
-  useSecretKey(...args: Parameters<CreationKeyDesk["useSecret"]>) {
-    return this.keyDesk.useSecret(...args);
+  revokeKey(...args: Parameters<CreationCredentialDesk["revoke"]>) {
+    return this.credentials.revoke(...args);
   }
-
-  touchKey(...args: Parameters<CreationKeyDesk["touch"]>) {
-    return this.keyDesk.touch(...args);
+  rollKey(...args: Parameters<CreationCredentialDesk["roll"]>) {
+    return this.credentials.roll(...args);
   }
-
-  usePublishableKey(...args: Parameters<CreationKeyDesk["usePublishable"]>) {
-    return this.keyDesk.usePublishable(...args);
+  regenerateKey(...args: Parameters<CreationCredentialDesk["regenerate"]>) {
+    return this.credentials.regenerate(...args);
+  }
+  keyState(...args: Parameters<CreationCredentialDesk["state"]>) {
+    return this.credentials.state(...args);
+  }
+  useSecretKey(...args: Parameters<CreationCredentialDesk["useSecret"]>) {
+    return this.credentials.useSecret(...args);
+  }
+  touchKey(...args: Parameters<CreationCredentialDesk["touch"]>) {
+    return this.credentials.touch(...args);
+  }
+  usePublishableKey(...args: Parameters<CreationCredentialDesk["usePublishable"]>) {
+    return this.credentials.usePublishable(...args);
   }
 
   // ── products (catalog.ts) ──
 
-  putProducts(caller: Principal, input: PutProducts): ProductList {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    this.ctx.storage.transactionSync(() => this.catalog.replace(input));
-    return this.catalog.list(row);
+  putProducts(...args: Parameters<Catalog["put"]>) {
+    return this.catalog.put(...args);
   }
-
-  /** What the creation sells, for anyone (seed 000's listProducts). */
-  listProducts(): ProductList {
-    return this.catalog.list(this.require());
+  listProducts(...args: Parameters<Catalog["list"]>) {
+    return this.catalog.list(...args);
   }
-
-  /** What a buyer's wallet needs for a freeform payment to this creation. */
-  paymentTerms(): { creation_id: string; creator_share_pct: number } {
-    return this.catalog.paymentTerms(this.require());
+  paymentTerms(...args: Parameters<Catalog["paymentTerms"]>) {
+    return this.catalog.paymentTerms(...args);
   }
-
-  /** The product a buyer's wallet is about to sell, with the creation's terms of sale. */
-  offer(sku: string): Offer {
-    return this.catalog.offer(this.require(), v.parse(SkuSchema, sku));
+  offer(...args: Parameters<Catalog["offer"]>) {
+    return this.catalog.offer(...args);
   }
 
   // ── usage metering (metering/creation-metering.ts) ──
@@ -313,27 +262,21 @@ export class CreationDO extends Actor {
   putTiers(...args: Parameters<CreationMetering["putTiers"]>) {
     return this.metering.putTiers(...args);
   }
-
   listTiers(...args: Parameters<CreationMetering["listTiers"]>) {
     return this.metering.listTiers(...args);
   }
-
   trackUsage(...args: Parameters<CreationMetering["track"]>) {
     return this.metering.track(...args);
   }
-
   userUsage(...args: Parameters<CreationMetering["userUsage"]>) {
     return this.metering.userUsage(...args);
   }
-
   setUserPlan(...args: Parameters<CreationMetering["setPlan"]>) {
     return this.metering.setPlan(...args);
   }
-
   usageSummary(...args: Parameters<CreationMetering["summary"]>) {
     return this.metering.summary(...args);
   }
-
   applyStripePlan(...args: Parameters<CreationMetering["applyStripePlan"]>) {
     return this.metering.applyStripePlan(...args);
   }
@@ -347,37 +290,19 @@ export class CreationDO extends Actor {
     if (outcome.task === FIRE_SCHEDULE_TASK) this.schedules.recordOutcome(outcome);
   }
 
-  // ── secrets (values are write-only: see ../secrets/vault.ts) ──
+  // ── secrets (secrets-desk.ts; values are write-only) ──
 
-  putSecret(caller: Principal, name: string, input: PutSecret): Promise<SecretWritten> {
-    return this.managedSecrets(caller).put(name, input);
+  putSecret(...args: Parameters<CreationSecrets["put"]>) {
+    return this.secretsDesk.put(...args);
   }
-
-  listSecrets(caller: Principal): SecretList {
-    return this.managedSecrets(caller).list();
+  listSecrets(...args: Parameters<CreationSecrets["list"]>) {
+    return this.secretsDesk.list(...args);
   }
-
-  deleteSecret(caller: Principal, name: string): void {
-    this.managedSecrets(caller).delete(name);
+  deleteSecret(...args: Parameters<CreationSecrets["delete"]>) {
+    return this.secretsDesk.delete(...args);
   }
-
-  /** This creation's own secret, and its owner to fall back on: for resolveCreationSecret only,
-   *  never behind a route. */
-  async secretValue(name: string): Promise<{ owner: string; value: string | null }> {
-    const row = this.require();
-    return { owner: row.owner, value: await this.secrets(row).value(name) };
-  }
-
-  /** The vault as its owner or the platform manage it (never the creation's own token). */
-  private managedSecrets(caller: Principal): SecretVault {
-    const row = this.require();
-    authorize(caller, this.owned(row), ["owner", "service"]);
-    return this.secrets(row);
-  }
-
-  /** Sealed under the creation's account name, so a row copied to another owner fails to open. */
-  private secrets(row: CreationRow): SecretVault {
-    return new SecretVault(this.sql, this.env.SECRETS_ENCRYPTION_KEY, creationAccount(row.id));
+  secretValue(...args: Parameters<CreationSecrets["value"]>) {
+    return this.secretsDesk.value(...args);
   }
 
   /** A creation is its own resource: its token version and keys are what its credentials are
@@ -386,7 +311,10 @@ export class CreationDO extends Actor {
     return {
       owner: row.owner,
       creationId: row.id,
-      credentials: { tokenVersion: row.token_version, key: (keyId) => this.keyDesk.state(keyId) },
+      credentials: {
+        tokenVersion: row.token_version,
+        key: (keyId) => this.credentials.state(keyId),
+      },
     };
   }
 

@@ -18,15 +18,15 @@ import type { Replayable } from "../idempotency.ts";
 import { actorByName } from "../refusal.ts";
 import { creationAccount, insufficientFunds } from "./account.ts";
 import { EXPIRE_HOLD_TASK, holdJobKey } from "./book.ts";
-import { type CommerceHost, requireUser } from "./commerce.ts";
 import { Deposits, depositId } from "./deposits.ts";
+import { requireUser, type WalletHost } from "./host.ts";
 import { creatorShareOf } from "./purchases.ts";
 import type { SaleMessage } from "./sales.ts";
 
 export class WalletDeposits {
   private readonly deposits: Deposits;
 
-  constructor(private readonly host: CommerceHost) {
+  constructor(private readonly host: WalletHost) {
     this.deposits = new Deposits(host.storage.sql);
   }
 
@@ -36,7 +36,7 @@ export class WalletDeposits {
     caller: Principal,
     input: OpenDeposit,
   ): Promise<Replayable<DepositView>> {
-    const account = await this.host.opened(name, caller, ["owner"]);
+    const account = await this.host.gate.opened(name, caller, ["owner"]);
     requireUser(account);
     const deposit = v.parse(OpenDepositSchema, input);
     const key = `deposit:${deposit.client_operation_id}`;
@@ -90,7 +90,7 @@ export class WalletDeposits {
     creationId: string,
     input: CaptureDeposit,
   ): Promise<Replayable<DepositView>> {
-    this.host.requireUserWallet(name);
+    this.host.gate.requireWallet(name, "user");
     // Before opening: an id naming no deposit must not open a wallet for whoever it names.
     this.deposits.require(holdId, creationId);
     const account = await this.host.book.open(name);
@@ -131,7 +131,7 @@ export class WalletDeposits {
 
   /** The creation gives the whole deposit back to the user. */
   async releaseDeposit(name: string, holdId: string, creationId: string): Promise<DepositView> {
-    this.host.requireUserWallet(name);
+    this.host.gate.requireWallet(name, "user");
     this.deposits.require(holdId, creationId);
     const account = await this.host.book.open(name);
     return this.host.storage.transactionSync(() => {

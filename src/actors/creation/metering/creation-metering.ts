@@ -23,7 +23,8 @@ import {
   type UsageUserQuery,
   UsageUserQuerySchema,
 } from "../../../shared/schemas/usage.ts";
-import { authorize, type Owned, type Role } from "../../access.ts";
+import { authorize, type Role } from "../../access.ts";
+import type { CreationHost } from "../host.ts";
 import type { CreationRow } from "../schema.ts";
 import { type MeterAccess, meterMode } from "./access.ts";
 import { type TrackOutcome, UsageMeter } from "./meter.ts";
@@ -32,11 +33,7 @@ import { applyStripePlan, type StripePlanChange, type StripePlanOutcome } from "
 import { usageSummary } from "./summary.ts";
 import { Tiers } from "./tiers.ts";
 
-export interface MeteringHost {
-  storage: DurableObjectStorage;
-  /** The creation's row; CREATION_NOT_FOUND when it does not exist. */
-  require(): CreationRow;
-  owned(row: CreationRow): Extract<Owned, { creationId: string }>;
+export interface MeteringHost extends CreationHost {
   /** The deployment's per-minute limit (RATE_LIMIT_PER_MINUTE). */
   rateLimitPerMinute(): number;
 }

@@ -1,6 +1,7 @@
-// A creation's API keys as its actor serves them (seed 003): who may create, list, revoke and
-// roll them, the secret key that replaces itself (seed 002), and the checks the edge asks for.
-// The keys themselves (their format, hashes and rows) are api-keys.ts.
+// A creation's credentials as its actor serves them: its `rct_` token's version and its webhook
+// secret, rotated; its API keys (seed 003) created, listed, revoked and rolled, the secret key
+// that replaces itself (seed 002), and the checks the edge asks for. The keys themselves (their
+// format, hashes and rows) are api-keys.ts.
 
 import * as v from "valibot";
 import { clock } from "../../shared/clock.ts";
@@ -15,35 +16,66 @@ import {
   RollApiKeySchema,
 } from "../../shared/schemas/api-key.ts";
 import { isKeyPrincipal, type Principal } from "../../shared/schemas/principal.ts";
-import { authorize, type Owned } from "../access.ts";
+import { mintCreationToken, newWebhookSecret } from "../../shared/tokens.ts";
+import { authorize } from "../access.ts";
 import type { KeyState } from "../creation-credentials.ts";
 import { actorByName } from "../refusal.ts";
-import type { Serial } from "../serial.ts";
+import { Serial } from "../serial.ts";
 import { creationAccount } from "../wallet/account.ts";
 import { ApiKeyRing } from "./api-keys.ts";
-import type { CreationRow } from "./schema.ts";
+import type { CreationHost } from "./host.ts";
 
-export interface KeyDeskHost {
-  sql: SqlStorage;
-  env: Env;
-  /** The creation's row; CREATION_NOT_FOUND when it does not exist. */
-  require(): CreationRow;
-  owned(row: CreationRow): Extract<Owned, { creationId: string }>;
-  /** Token rotations and key revocations and rolls, one at a time (see CreationDO). */
-  credentialChanges: Serial;
-}
-
-export class CreationKeyDesk {
+export class CreationCredentialDesk {
   private readonly ring: ApiKeyRing;
+  /** Token rotations and key revocations and rolls, one at a time: each tells the wallet
+   *  before it commits here, and must not interleave with another doing the same. */
+  private readonly credentialChanges = new Serial();
 
-  constructor(private readonly host: KeyDeskHost) {
-    this.ring = new ApiKeyRing(host.sql, host.env.TOKEN_SECRET, {
+  constructor(private readonly host: CreationHost) {
+    this.ring = new ApiKeyRing(host.storage.sql, host.env.TOKEN_SECRET, {
       // The wallet checks secret keys itself: it is told a key's end before this actor commits.
       endInWallet: (keyId, state) => {
         const account = creationAccount(host.require().id);
         return actorByName(host.env.WALLET, account).endCreationKey(account, keyId, state);
       },
     });
+  }
+
+  /**
+   * Bumps the version: every earlier `rct_` token fails on its next use, on every route. The
+   * wallet, which checks tokens without asking this actor, is told first; only then is the
+   * version committed here and the new token shown. A failure in between leaves the wallet
+   * refusing the old token early, never accepting it late (docs/architecture.md). Rotations run
+   * one at a time, so each gets its own version.
+   */
+  rotateToken(caller: Principal): Promise<{ token_version: number; token: string }> {
+    return this.credentialChanges.run(async () => {
+      const row = this.host.require();
+      authorize(caller, this.host.owned(row), ["owner", "service"]);
+      const version = row.token_version + 1;
+      const account = creationAccount(row.id);
+      await actorByName(this.host.env.WALLET, account).raiseCreationTokenVersion(account, version);
+      this.host.storage.sql.exec(
+        "UPDATE creation SET token_version = ?, updated_at = ?",
+        version,
+        clock.now(),
+      );
+      return {
+        token_version: version,
+        token: await mintCreationToken(this.host.env.TOKEN_SECRET, row.id, version),
+      };
+    });
+  }
+
+  rotateWebhookSecret(caller: Principal): { webhook_secret: string } {
+    authorize(caller, this.host.owned(this.host.require()), ["owner", "service"]);
+    const secret = newWebhookSecret();
+    this.host.storage.sql.exec(
+      "UPDATE creation SET webhook_secret = ?, updated_at = ?",
+      secret,
+      clock.now(),
+    );
+    return { webhook_secret: secret };
   }
 
   async create(caller: Principal, input: CreateApiKey): Promise<CreatedApiKey> {
@@ -59,7 +91,7 @@ export class CreationKeyDesk {
 
   /** Ends a key at once (KEY_REVOKED from then on); a key in a roll's grace too. */
   revoke(caller: Principal, keyId: string): Promise<void> {
-    return this.host.credentialChanges.run(async () => {
+    return this.credentialChanges.run(async () => {
       authorize(caller, this.host.owned(this.host.require()), ["owner", "service"]);
       await this.ring.revoke(keyId, clock.now());
     });
@@ -67,7 +99,7 @@ export class CreationKeyDesk {
 
   /** A new key like the old one; the old one works until `grace_seconds` have passed. */
   roll(caller: Principal, keyId: string, input: RollApiKey): Promise<CreatedApiKey> {
-    return this.host.credentialChanges.run(async () => {
+    return this.credentialChanges.run(async () => {
       const row = this.host.require();
       authorize(caller, this.host.owned(row), ["owner", "service"]);
       const { grace_seconds } = v.parse(RollApiKeySchema, input);
@@ -77,7 +109,7 @@ export class CreationKeyDesk {
 
   /** Seed 002's regenerate-key: the secret key calling replaces itself and ends at once. */
   regenerate(caller: Principal): Promise<CreatedApiKey> {
-    return this.host.credentialChanges.run(async () => {
+    return this.credentialChanges.run(async () => {
       const row = this.host.require();
       authorize(caller, this.host.owned(row), ["self"]);
       if (caller.type !== "creation" || !isKeyPrincipal(caller)) {
