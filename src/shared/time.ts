@@ -31,6 +31,20 @@ export function monthsAfter(ms: number, months: number): number {
   return first.getTime();
 }
 
+/** The instant `months` calendar months after `ms`, at the same time of day; a day the target
+ *  month lacks (a subscription from the 31st) becomes that month's last day. */
+export function sameDayMonthsAfter(ms: number, months: number): number {
+  const date = new Date(ms);
+  const lastDay = new Date(monthsAfter(ms, months + 1) - DAY_MS).getUTCDate();
+  const target = new Date(ms);
+  target.setUTCFullYear(
+    date.getUTCFullYear(),
+    date.getUTCMonth() + months,
+    Math.min(date.getUTCDate(), lastDay),
+  );
+  return target.getTime();
+}
+
 /** `YYYY-MM-DD` of the UTC day containing `ms`. */
 export function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

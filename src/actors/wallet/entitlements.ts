@@ -11,7 +11,7 @@ import {
   ProductSchema,
   type SubscriptionInterval,
 } from "../../shared/schemas/commerce.ts";
-import { iso, isoOrNull } from "../../shared/time.ts";
+import { DAY_MS, iso, isoOrNull, sameDayMonthsAfter } from "../../shared/time.ts";
 import type { Migration } from "../migrations.ts";
 
 export const ENTITLEMENTS_MIGRATION: Migration = {
@@ -69,47 +69,65 @@ export type EntitlementRow = {
   updated_at: number;
 };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** `ms` plus one `interval`; a month from the 31st ends on the next month's last day. */
 export function addInterval(ms: number, interval: SubscriptionInterval): number {
   if (interval === "day") return ms + DAY_MS;
   if (interval === "week") return ms + 7 * DAY_MS;
-  const date = new Date(ms);
-  const year = date.getUTCFullYear();
-  const month = date.getUTCMonth() + (interval === "month" ? 1 : 12);
-  const lastDay = new Date(0);
-  lastDay.setUTCFullYear(year, month + 1, 0); // day 0 of the month after: the target's last day
-  const target = new Date(ms);
-  target.setUTCFullYear(year, month, Math.min(date.getUTCDate(), lastDay.getUTCDate()));
-  return target.getTime();
+  return sameDayMonthsAfter(ms, interval === "month" ? 1 : 12);
 }
 
 export class Entitlements {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** For the changes purchases.ts makes to rows beside these (renewals, cancellations). */
-  get sqlStorage(): SqlStorage {
-    return this.sql;
+  /** A subscription's next period paid: it runs to `expiresAt`, out of any grace. */
+  renewed(id: string, expiresAt: number, now: number): void {
+    this.update(id, now, "expires_at = ?, grace_until = NULL", expiresAt);
   }
 
-  find(creationId: string, sku: string): EntitlementRow | null {
+  /** A renewal the wallet could not pay: the subscription stays active until `graceUntil`. */
+  inGrace(id: string, graceUntil: number, now: number): void {
+    this.update(id, now, "grace_until = ?", graceUntil);
+  }
+
+  /** The grace ran out unpaid: the subscription ends, saying why. */
+  lapse(id: string, reason: string, now: number): void {
+    this.update(
+      id,
+      now,
+      "status = 'lapsed', auto_renew = 0, grace_until = NULL, lapse_reason = ?",
+      reason,
+    );
+  }
+
+  /** The buyer cancelled: no more renewals; the period paid for runs to its end. */
+  stopRenewal(id: string, now: number): void {
+    this.update(id, now, "auto_renew = 0");
+  }
+
+  private update(id: string, now: number, assignments: string, ...values: SqlStorageValue[]) {
+    // `assignments` is always a constant of this file, never input.
+    this.sql.exec(
+      `UPDATE entitlements SET ${assignments}, updated_at = ? WHERE id = ?`,
+      ...values,
+      now,
+      id,
+    );
+  }
+
+  private one(where: string, ...values: SqlStorageValue[]): EntitlementRow | null {
     return (
       this.sql
-        .exec<EntitlementRow>(
-          "SELECT * FROM entitlements WHERE creation_id = ? AND sku = ?",
-          creationId,
-          sku,
-        )
+        .exec<EntitlementRow>(`SELECT * FROM entitlements WHERE ${where}`, ...values)
         .toArray()[0] ?? null
     );
   }
 
+  find(creationId: string, sku: string): EntitlementRow | null {
+    return this.one("creation_id = ? AND sku = ?", creationId, sku);
+  }
+
   get(id: string): EntitlementRow | null {
-    return (
-      this.sql.exec<EntitlementRow>("SELECT * FROM entitlements WHERE id = ?", id).toArray()[0] ??
-      null
-    );
+    return this.one("id = ?", id);
   }
 
   require(id: string): EntitlementRow {
@@ -168,46 +186,33 @@ export class Entitlements {
       product,
       now,
     );
-    const body = JSON.stringify(product);
-    if (existing) {
-      this.sql.exec(
-        `UPDATE entitlements SET type = ?, product = ?, creator_share_pct = ?, status = 'active',
-           expires_at = ?,
-           uses_total = ?, uses_remaining = ?, auto_renew = ?, grace_until = NULL,
-           lapse_reason = NULL, updated_at = ?
-         WHERE id = ?`,
+    // One statement for a first purchase and a repeat: the row is per creation and sku.
+    return this.sql
+      .exec<EntitlementRow>(
+        `INSERT INTO entitlements (id, creation_id, sku, type, product, creator_share_pct, status,
+           expires_at, uses_total, uses_remaining, auto_renew, grace_until, lapse_reason,
+           created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, NULL, NULL, ?, ?)
+         ON CONFLICT (creation_id, sku) DO UPDATE SET type = excluded.type,
+           product = excluded.product, creator_share_pct = excluded.creator_share_pct,
+           status = 'active', expires_at = excluded.expires_at, uses_total = excluded.uses_total,
+           uses_remaining = excluded.uses_remaining, auto_renew = excluded.auto_renew,
+           grace_until = NULL, lapse_reason = NULL, updated_at = excluded.updated_at
+         RETURNING *`,
+        `ent_${crypto.randomUUID().replaceAll("-", "")}`,
+        creationId,
+        product.sku,
         product.type,
-        body,
+        JSON.stringify(product),
         creatorSharePct,
         next.expires_at,
         next.uses_total,
         next.uses_remaining,
         next.auto_renew,
         now,
-        existing.id,
-      );
-      return this.require(existing.id);
-    }
-    const id = `ent_${crypto.randomUUID().replaceAll("-", "")}`;
-    this.sql.exec(
-      `INSERT INTO entitlements (id, creation_id, sku, type, product, creator_share_pct, status,
-         expires_at, uses_total, uses_remaining, auto_renew, grace_until, lapse_reason,
-         created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, NULL, NULL, ?, ?)`,
-      id,
-      creationId,
-      product.sku,
-      product.type,
-      body,
-      creatorSharePct,
-      next.expires_at,
-      next.uses_total,
-      next.uses_remaining,
-      next.auto_renew,
-      now,
-      now,
-    );
-    return this.require(id);
+        now,
+      )
+      .one();
   }
 
   /** Uses one of a consumable's uses, or says why not. */

@@ -172,7 +172,6 @@ export function renew(
     return { outcome: "nothing" };
   }
   const product = JSON.parse(row.product) as Extract<Product, { type: "subscription" }>;
-  const sql = entitlements.sqlStorage;
   let outboxId: string;
   try {
     outboxId = charge(
@@ -191,31 +190,19 @@ export function renew(
     const graceUntil =
       row.grace_until ?? (row.expires_at ?? now) + SUBSCRIPTION_GRACE_SECONDS * 1000;
     if (now < graceUntil) {
-      sql.exec(
-        "UPDATE entitlements SET grace_until = ?, updated_at = ? WHERE id = ?",
-        graceUntil,
-        now,
-        row.id,
-      );
+      entitlements.inGrace(row.id, graceUntil, now);
       scheduleRenewal(host, row, Math.min(now + SUBSCRIPTION_RETRY_SECONDS * 1000, graceUntil));
       return { outcome: "retrying" };
     }
-    sql.exec(
-      `UPDATE entitlements SET status = 'lapsed', auto_renew = 0, grace_until = NULL,
-         lapse_reason = ?, updated_at = ? WHERE id = ?`,
+    entitlements.lapse(
+      row.id,
       `The renewal of ${product.price} credits could not be paid (insufficient credits) within the ${SUBSCRIPTION_GRACE_SECONDS / 3600} h grace.`,
       now,
-      row.id,
     );
     return { outcome: "lapsed" };
   }
   const next = addInterval(row.expires_at ?? now, product.interval);
-  sql.exec(
-    "UPDATE entitlements SET expires_at = ?, grace_until = NULL, updated_at = ? WHERE id = ?",
-    next,
-    now,
-    row.id,
-  );
+  entitlements.renewed(row.id, next, now);
   scheduleRenewal(host, { ...row, expires_at: next });
   return { outcome: "renewed", outboxId };
 }
@@ -233,11 +220,7 @@ export function cancelRenewal(
       entitlement_type: row.type,
     });
   }
-  entitlements.sqlStorage.exec(
-    "UPDATE entitlements SET auto_renew = 0, updated_at = ? WHERE id = ?",
-    now,
-    id,
-  );
+  entitlements.stopRenewal(id, now);
   host.cancel(renewalJobKey(id));
   return entitlements.require(id);
 }

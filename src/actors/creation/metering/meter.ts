@@ -11,6 +11,7 @@ import { ApiError } from "../../../shared/errors.ts";
 import { canonicalJson } from "../../../shared/json.ts";
 import { USAGE_IDEMPOTENCY_RETENTION_MS, USAGE_RETENTION_MONTHS } from "../../../shared/limits.ts";
 import type { Tier, Usage, UsageMode } from "../../../shared/schemas/usage.ts";
+import { utcDate } from "../../../shared/time.ts";
 import { type Period, periodMonthsBefore, periodOf } from "./period.ts";
 import type { Tiers } from "./tiers.ts";
 
@@ -139,7 +140,7 @@ export class UsageMeter {
          ON CONFLICT (mode, meter, day, plan) DO UPDATE SET count = count + excluded.count`,
         mode,
         meter,
-        new Date(now).toISOString().slice(0, 10),
+        utcDate(now),
         tier.id,
         quantity,
       );

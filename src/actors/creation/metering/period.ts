@@ -2,7 +2,13 @@
 // its first day to its last, both as `YYYY-MM-DD`. A new month starts from zero on its own,
 // because counts are kept per period rather than reset in place.
 
-import { monthsAfter, nextUtcMonthStart, utcDate, utcMonthStart } from "../../../shared/time.ts";
+import {
+  DAY_MS,
+  monthsAfter,
+  nextUtcMonthStart,
+  utcDate,
+  utcMonthStart,
+} from "../../../shared/time.ts";
 
 export interface Period {
   /** `YYYY-MM` */
@@ -24,7 +30,7 @@ export function periodOf(ms: number): Period {
     end: utcDate(next - 1),
     days() {
       const days: string[] = [];
-      for (let day = first; day < next; day += 24 * 60 * 60 * 1000) days.push(utcDate(day));
+      for (let day = first; day < next; day += DAY_MS) days.push(utcDate(day));
       return days;
     },
   };
