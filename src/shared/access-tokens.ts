@@ -5,7 +5,11 @@
 import { EncryptJWT, errors, type JWTPayload, jwtDecrypt } from "jose";
 import { clock } from "./clock.ts";
 import { base64url, hmacSha256 } from "./crypto.ts";
-import { ACCESS_TOKEN_TTL_SECONDS, ENTITLEMENT_TOKEN_TTL_SECONDS } from "./limits.ts";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  BUYER_HANDLE_BYTES,
+  ENTITLEMENT_TOKEN_TTL_SECONDS,
+} from "./limits.ts";
 
 export const ACCESS_TOKEN_PREFIX = "rat_";
 const KEY_CONTEXT = "rat.v2:";
@@ -109,5 +113,5 @@ export async function readAccessToken(secret: string, token: string): Promise<Ac
  */
 export async function buyerHandle(secret: string, creationId: string, userId: string) {
   const tag = await hmacSha256(secret, `buyer.v1:${creationId}:${userId}`);
-  return `buyer_${base64url(tag.slice(0, 18))}`;
+  return `buyer_${base64url(tag.slice(0, BUYER_HANDLE_BYTES))}`;
 }

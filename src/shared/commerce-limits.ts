@@ -35,3 +35,21 @@ export const SUBSCRIPTION_RETRY_SECONDS = 24 * 60 * 60;
 
 /** Longest a deposit may hold a user's credits for a creation. */
 export const DEPOSIT_TTL_MAX_SECONDS = 7 * 24 * 60 * 60;
+
+/** Characters of the user id an id naming its wallet may carry (routed-ids.ts), in base64url. */
+export const ROUTED_ID_USER_MAX_CHARS = 200;
+
+/** Characters of an id in a path: a purchase's transaction id, a deposit's id. */
+export const COMMERCE_ID_MAX_CHARS = 300;
+
+/** Characters of an access token (`rat_…`) a route reads. */
+export const ACCESS_TOKEN_MAX_CHARS = 4_096;
+
+/** Characters of a receipt (a compact JWS) a route reads. */
+export const RECEIPT_MAX_CHARS = 8_192;
+
+/** Characters of an ISO 8601 instant in a query (from, to). */
+export const INSTANT_QUERY_MAX_CHARS = 40;
+
+/** Bytes of the HMAC a buyer handle keeps (`buyer_…`, 144 bits: no two buyers collide). */
+export const BUYER_HANDLE_BYTES = 18;

@@ -39,3 +39,12 @@ export const USAGE_TOP_USERS_PAGE_DEFAULT = 10;
 
 /** Months of usage a creation keeps; older periods are pruned when a new one starts. */
 export const USAGE_RETENTION_MONTHS = 25;
+
+/** Characters of a tier's name. */
+export const USAGE_TIER_NAME_MAX_CHARS = 64;
+
+/** Characters of a usage summary's cursor (base64url of a count and a user id). */
+export const USAGE_CURSOR_MAX_CHARS = 256;
+
+/** The per-user rate window: one UTC minute. */
+export const USAGE_RATE_WINDOW_SECONDS = 60;

@@ -7,7 +7,7 @@
 
 import { createLocalJWKSet, type JSONWebKeySet, type JWK, jwtVerify, SignJWT } from "jose";
 import * as v from "valibot";
-import { toHex } from "./crypto.ts";
+import { fromHex } from "./crypto.ts";
 import { type ReceiptPayload, ReceiptPayloadSchema } from "./schemas/commerce.ts";
 import { parseKeyring } from "./secret-box.ts";
 
@@ -15,7 +15,7 @@ import { parseKeyring } from "./secret-box.ts";
 export const RECEIPT_ISSUER = "troupe";
 const ALGORITHM = "EdDSA";
 /** The fixed DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows it. */
-const PKCS8_ED25519_PREFIX = "302e020100300506032b657004220420";
+const PKCS8_ED25519_PREFIX = fromHex("302e020100300506032b657004220420") as Uint8Array;
 
 interface SigningKeys {
   kid: string;
@@ -34,9 +34,7 @@ async function signingKeys(secret: string | undefined): Promise<SigningKeys> {
   const keys: JWK[] = [];
   let signing: CryptoKey | null = null;
   for (const { kid, raw } of entries) {
-    const pkcs8 = Uint8Array.from((PKCS8_ED25519_PREFIX + toHex(raw)).match(/../g) ?? [], (byte) =>
-      Number.parseInt(byte, 16),
-    );
+    const pkcs8 = new Uint8Array([...PKCS8_ED25519_PREFIX, ...raw]);
     const key = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, true, ["sign"]);
     const { kty, crv, x } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
     keys.push({ kty, crv, x, kid, alg: ALGORITHM, use: "sig" });

@@ -126,7 +126,7 @@ export class WalletCommerce {
       );
       if (outboxId) await this.host.deliver(outboxId).catch(() => null);
     }
-    const { description: _description, paid_at, ...record } = result.body;
+    const { paid_at, ...record } = result.body;
     const receipt = await signReceipt(this.host.env, {
       user_id: account.id,
       creation_id: record.creation_id,

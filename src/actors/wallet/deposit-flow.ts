@@ -18,9 +18,10 @@ import type { Replayable } from "../idempotency.ts";
 import { actorByName } from "../refusal.ts";
 import { creationAccount, insufficientFunds } from "./account.ts";
 import { EXPIRE_HOLD_TASK, holdJobKey } from "./book.ts";
-import { Deposits, depositId } from "./deposits.ts";
+import { Deposits } from "./deposits.ts";
 import { requireUser, type WalletHost } from "./host.ts";
 import { creatorShareOf } from "./purchases.ts";
+import { depositId } from "./routed-ids.ts";
 import type { SaleMessage } from "./sales.ts";
 
 export class WalletDeposits {

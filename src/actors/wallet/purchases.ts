@@ -19,7 +19,7 @@ import {
   type PurchaseRow,
   toEntitlement,
 } from "./entitlements.ts";
-import { newPurchaseId } from "./purchase-ids.ts";
+import { newPurchaseId } from "./routed-ids.ts";
 import type { SaleMessage } from "./sales.ts";
 
 export const RENEW_SUBSCRIPTION_TASK = "renew-subscription";
@@ -262,7 +262,6 @@ export interface PaymentRecord {
   amount: number;
   creator_share: number;
   balance: number;
-  description: string;
   paid_at: string;
 }
 
@@ -305,7 +304,6 @@ export function pay(
       amount: payment.amount,
       creator_share: creatorShare,
       balance: transaction.balance_after,
-      description: payment.description,
       paid_at: iso(now),
     },
     outboxId: host.enqueue("WALLET", sale.to, "receiveSale", sale),

@@ -8,6 +8,7 @@ import { buyerHandle, readAccessToken } from "../../shared/access-tokens.ts";
 import { clock } from "../../shared/clock.ts";
 import { ApiError } from "../../shared/errors.ts";
 import type { Entitlement } from "../../shared/schemas/commerce.ts";
+import type { CreationPrincipal } from "../../shared/schemas/principal.ts";
 
 export type OpenedEntitlement =
   | { ok: true; userId: string; creationId: string; entitlementId: string }
@@ -33,11 +34,51 @@ export async function openEntitlementToken(env: Env, token: string): Promise<Ope
 }
 
 /** The buyer's wallet, for the entitlement a token opened to. */
-export const buyerWallet = (env: Env, userId: string) =>
-  actorByName(env.WALLET, userAccount(userId));
+const buyerWallet = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
+
+/** Seed 000's verify: what the token grants now, or why it grants nothing. */
+export async function verifyEntitlementToken(env: Env, token: string) {
+  const opened = await openEntitlementToken(env, token);
+  if (!opened.ok) return { valid: false as const, reason: opened.reason };
+  const name = userAccount(opened.userId);
+  const entitlement = await buyerWallet(env, opened.userId).entitlementForCreation(
+    name,
+    opened.entitlementId,
+    opened.creationId,
+  );
+  if (!entitlement) return { valid: false as const, reason: "not genuine" };
+  if (!entitlement.active) return { valid: false as const, reason: entitlement.status };
+  return entitlementAnswer(env, opened, entitlement);
+}
+
+/** One use of the consumable a buyer's token names, by the creation it was issued for; a
+ *  retry with the same key uses nothing more. */
+export async function consumeWithToken(
+  env: Env,
+  caller: Pick<CreationPrincipal, "id">,
+  token: string,
+  key: string | undefined,
+) {
+  const opened = await openEntitlementToken(env, token);
+  if (!opened.ok) {
+    throw opened.reason === "expired"
+      ? new ApiError("ENTITLEMENT_TOKEN_EXPIRED", "The access token has expired.")
+      : new ApiError("ENTITLEMENT_TOKEN_INVALID", "The access token is not genuine.");
+  }
+  if (opened.creationId !== caller.id) {
+    throw new ApiError("CREATION_SCOPE_MISMATCH", "The access token is for another creation.");
+  }
+  const entitlement = await buyerWallet(env, opened.userId).consumeEntitlement(
+    userAccount(opened.userId),
+    opened.entitlementId,
+    opened.creationId,
+    key,
+  );
+  return entitlementAnswer(env, opened, entitlement);
+}
 
 /** What a creation is told about an entitlement (seed 000's verify answer). */
-export async function entitlementAnswer(
+async function entitlementAnswer(
   env: Env,
   opened: Extract<OpenedEntitlement, { ok: true }>,
   entitlement: Entitlement,

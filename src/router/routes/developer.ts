@@ -7,14 +7,15 @@ import * as v from "valibot";
 import { periodOf } from "../../actors/creation/metering/period.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { clock } from "../../shared/clock.ts";
-import { lineSchema } from "../../shared/schemas/text.ts";
-import { UsageSummarySchema } from "../../shared/schemas/usage.ts";
+import { USAGE_TOP_USERS_PAGE_DEFAULT } from "../../shared/limits.ts";
+import { CreationNameSchema } from "../../shared/schemas/creation.ts";
+import { DEFAULT_METER, UsageSummarySchema } from "../../shared/schemas/usage.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "developer";
 const creation = (env: Env, id: string) => actorByName(env.CREATION, id);
 
-const RegisterSchema = v.object({ name: v.optional(lineSchema(100)) });
+const RegisterSchema = v.object({ name: v.optional(CreationNameSchema) });
 
 const KeyIssuedSchema = v.object({
   success: v.literal(true),
@@ -112,8 +113,8 @@ export const developerRoutes = [
       c.json(
         await creation(c.env, principal.id).usageSummary(principal, {
           period: periodOf(clock.now()).id,
-          meter: "api_calls",
-          limit: 10,
+          meter: DEFAULT_METER,
+          limit: USAGE_TOP_USERS_PAGE_DEFAULT,
         }),
       ),
   ),

@@ -5,7 +5,7 @@
 
 import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
-import { ApiError } from "../../shared/errors.ts";
+import { invalidField } from "../../shared/errors.ts";
 import {
   AccessTokenAnswerSchema,
   ConsumeParamsSchema,
@@ -21,33 +21,27 @@ import {
   TokenInBodySchema,
   TokenInQuerySchema,
 } from "../../shared/schemas/commerce.ts";
-import { IdempotencyHeaderSchema } from "../../shared/schemas/wallet.ts";
-import { buyerWallet, entitlementAnswer, openEntitlementToken } from "../auth/entitlement-token.ts";
+import type { Principal } from "../../shared/schemas/principal.ts";
+import { consumeWithToken, verifyEntitlementToken } from "../auth/entitlement-token.ts";
 import type { AppContext } from "../context.ts";
-import { reply } from "../idempotency.ts";
-import { parseInput } from "../input.ts";
+import { idempotencyKey, reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "commerce";
-const walletOf = (env: Env, userId: string) => actorByName(env.WALLET, userAccount(userId));
 
 const VERIFY_EXEMPTION =
   "It checks a credential first (an encrypted token); creation Workers on Cloudflare all reach it from one address";
 
-/** Seed 000's verify: valid with what the creation may know, or why not. */
-async function verify(c: AppContext, token: string | undefined) {
-  if (!token)
-    throw new ApiError("INVALID_REQUEST", "Send the access token as token or access_token.");
-  const opened = await openEntitlementToken(c.env, token);
-  if (!opened.ok) return c.json({ valid: false, reason: opened.reason });
-  const entitlement = await buyerWallet(c.env, opened.userId).entitlementForCreation(
-    userAccount(opened.userId),
-    opened.entitlementId,
-    opened.creationId,
-  );
-  if (!entitlement) return c.json({ valid: false, reason: "not genuine" });
-  if (!entitlement.active) return c.json({ valid: false, reason: entitlement.status });
-  return c.json(await entitlementAnswer(c.env, opened, entitlement));
+/** The token a verify call sends, in the query or the body. */
+function requireToken(token: string | undefined, where: "query" | "body"): string {
+  if (!token) throw invalidField(where, "token", "send the access token as token or access_token");
+  return token;
+}
+
+/** The caller's own wallet: its name and stub. */
+function mine(c: AppContext, principal: Pick<Principal, "id">) {
+  const name = userAccount(principal.id);
+  return { name, wallet: actorByName(c.env.WALLET, name) };
 }
 
 export const entitlementRoutes = [
@@ -69,8 +63,8 @@ export const entitlementRoutes = [
       },
     },
     async (c, { principal, body }) => {
-      const name = userAccount(principal.id);
-      return reply(c, await walletOf(c.env, principal.id).purchase(name, principal, body), 201);
+      const { name, wallet } = mine(c, principal);
+      return reply(c, await wallet.purchase(name, principal, body), 201);
     },
   ),
   defineRoute(
@@ -84,14 +78,10 @@ export const entitlementRoutes = [
       query: EntitlementPageQuerySchema,
       responses: { 200: { description: "One page", schema: EntitlementPageSchema } },
     },
-    async (c, { principal, query }) =>
-      c.json(
-        await walletOf(c.env, principal.id).listEntitlements(
-          userAccount(principal.id),
-          principal,
-          query,
-        ),
-      ),
+    async (c, { principal, query }) => {
+      const { name, wallet } = mine(c, principal);
+      return c.json(await wallet.listEntitlements(name, principal, query));
+    },
   ),
   defineRoute(
     {
@@ -104,14 +94,10 @@ export const entitlementRoutes = [
       query: EntitlementQuerySchema,
       responses: { 200: { description: "The check", schema: EntitlementCheckSchema } },
     },
-    async (c, { principal, query }) =>
-      c.json(
-        await walletOf(c.env, principal.id).checkEntitlement(
-          userAccount(principal.id),
-          principal,
-          query,
-        ),
-      ),
+    async (c, { principal, query }) => {
+      const { name, wallet } = mine(c, principal);
+      return c.json(await wallet.checkEntitlement(name, principal, query));
+    },
   ),
   defineRoute(
     {
@@ -129,14 +115,10 @@ export const entitlementRoutes = [
         409: { description: "ENTITLEMENT_NOT_ACTIVE or ENTITLEMENT_EXHAUSTED" },
       },
     },
-    async (c, { principal, query }) =>
-      c.json(
-        await walletOf(c.env, principal.id).entitlementAccessToken(
-          userAccount(principal.id),
-          principal,
-          query,
-        ),
-      ),
+    async (c, { principal, query }) => {
+      const { name, wallet } = mine(c, principal);
+      return c.json(await wallet.entitlementAccessToken(name, principal, query));
+    },
   ),
   defineRoute(
     {
@@ -149,14 +131,10 @@ export const entitlementRoutes = [
       params: EntitlementParamsSchema,
       responses: { 200: { description: "The entitlement", schema: EntitlementSchema } },
     },
-    async (c, { principal, params }) =>
-      c.json(
-        await walletOf(c.env, principal.id).cancelEntitlement(
-          userAccount(principal.id),
-          principal,
-          params.entitlement_id,
-        ),
-      ),
+    async (c, { principal, params }) => {
+      const { name, wallet } = mine(c, principal);
+      return c.json(await wallet.cancelEntitlement(name, principal, params.entitlement_id));
+    },
   ),
   defineRoute(
     {
@@ -175,11 +153,10 @@ export const entitlementRoutes = [
       },
     },
     async (c, { principal, body }) => {
-      const key = parseInput("header", IdempotencyHeaderSchema, {
-        "idempotency-key": c.req.header("idempotency-key"),
-      })["idempotency-key"];
-      const name = userAccount(principal.id);
-      return c.json(await walletOf(c.env, principal.id).useEntitlement(name, principal, body, key));
+      const { name, wallet } = mine(c, principal);
+      return c.json(
+        await wallet.useEntitlement(name, principal, body, idempotencyKey(c, undefined)),
+      );
     },
   ),
   defineRoute(
@@ -199,27 +176,8 @@ export const entitlementRoutes = [
         409: { description: "ENTITLEMENT_EXHAUSTED" },
       },
     },
-    async (c, { principal, params }) => {
-      const opened = await openEntitlementToken(c.env, params.token);
-      if (!opened.ok) {
-        throw opened.reason === "expired"
-          ? new ApiError("ENTITLEMENT_TOKEN_EXPIRED", "The access token has expired.")
-          : new ApiError("ENTITLEMENT_TOKEN_INVALID", "The access token is not genuine.");
-      }
-      if (opened.creationId !== principal.id) {
-        throw new ApiError("CREATION_SCOPE_MISMATCH", "The access token is for another creation.");
-      }
-      const key = parseInput("header", IdempotencyHeaderSchema, {
-        "idempotency-key": c.req.header("idempotency-key"),
-      })["idempotency-key"];
-      const entitlement = await buyerWallet(c.env, opened.userId).consumeEntitlement(
-        userAccount(opened.userId),
-        opened.entitlementId,
-        opened.creationId,
-        key,
-      );
-      return c.json(await entitlementAnswer(c.env, opened, entitlement));
-    },
+    async (c, { principal, params }) =>
+      c.json(await consumeWithToken(c.env, principal, params.token, idempotencyKey(c, undefined))),
   ),
   defineRoute(
     {
@@ -233,7 +191,8 @@ export const entitlementRoutes = [
       query: TokenInQuerySchema,
       responses: { 200: { description: "valid, or why not", schema: EntitlementVerifiedSchema } },
     },
-    (c, { query }) => verify(c, query.token),
+    async (c, { query }) =>
+      c.json(await verifyEntitlementToken(c.env, requireToken(query.token, "query"))),
   ),
   defineRoute(
     {
@@ -247,6 +206,9 @@ export const entitlementRoutes = [
       body: TokenInBodySchema,
       responses: { 200: { description: "valid, or why not", schema: EntitlementVerifiedSchema } },
     },
-    (c, { body }) => verify(c, body.access_token ?? body.token),
+    async (c, { body }) =>
+      c.json(
+        await verifyEntitlementToken(c.env, requireToken(body.access_token ?? body.token, "body")),
+      ),
   ),
 ];

@@ -6,9 +6,9 @@
 import * as v from "valibot";
 import { actorByName } from "../../actors/refusal.ts";
 import { userAccount } from "../../actors/wallet/account.ts";
-import { readDepositId } from "../../actors/wallet/deposits.ts";
-import { buyerOfPurchase } from "../../actors/wallet/purchase-ids.ts";
+import { buyerOfPurchase, readDepositId } from "../../actors/wallet/routed-ids.ts";
 import { ApiError } from "../../shared/errors.ts";
+import { COMMERCE_ID_MAX_CHARS } from "../../shared/limits.ts";
 import {
   CaptureDepositSchema,
   DepositParamsSchema,
@@ -23,7 +23,7 @@ import { reply } from "../idempotency.ts";
 import { defineRoute } from "../route.ts";
 
 const PurchaseParamsSchema = v.object({
-  transaction_id: v.pipe(v.string(), v.maxLength(300)),
+  transaction_id: v.pipe(v.string(), v.maxLength(COMMERCE_ID_MAX_CHARS)),
 });
 
 const RefundedSchema = v.object({

@@ -2,23 +2,26 @@
 // the verify endpoint for creations that would rather ask.
 
 import * as v from "valibot";
-import { ApiError } from "../../shared/errors.ts";
+import { invalidField } from "../../shared/errors.ts";
+import { RECEIPT_MAX_CHARS } from "../../shared/limits.ts";
 import { receiptKeySet, verifyReceipt } from "../../shared/receipts.ts";
 import { ReceiptVerifiedSchema } from "../../shared/schemas/commerce.ts";
 import type { AppContext } from "../context.ts";
 import { defineRoute } from "../route.ts";
 
 const tag = "commerce";
-const ReceiptQuerySchema = v.object({ token: v.optional(v.pipe(v.string(), v.maxLength(8192))) });
+const ReceiptQuerySchema = v.object({
+  token: v.optional(v.pipe(v.string(), v.maxLength(RECEIPT_MAX_CHARS))),
+});
 const ReceiptBodySchema = v.strictObject({
-  token: v.optional(v.pipe(v.string(), v.maxLength(8192))),
-  receipt: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+  token: v.optional(v.pipe(v.string(), v.maxLength(RECEIPT_MAX_CHARS))),
+  receipt: v.optional(v.pipe(v.string(), v.maxLength(RECEIPT_MAX_CHARS))),
 });
 /** Public keys change only on rotation; creations may cache them this long. */
 const JWKS_MAX_AGE_SECONDS = 300;
 
 async function answer(c: AppContext, token: string | undefined) {
-  if (!token) throw new ApiError("INVALID_REQUEST", "Send the receipt as token.");
+  if (!token) throw invalidField("body", "token", "send the receipt as token (or ?token=)");
   const payload = await verifyReceipt(c.env, token);
   return c.json(payload ? { valid: true, payload } : { valid: false });
 }

@@ -5,6 +5,7 @@
 import type { TrackOutcome } from "../../actors/creation/metering/meter.ts";
 import { actorByName } from "../../actors/refusal.ts";
 import { ApiError } from "../../shared/errors.ts";
+import { USAGE_RATE_WINDOW_SECONDS } from "../../shared/limits.ts";
 import type { PublishableKeyInfo } from "../../shared/schemas/api-key.ts";
 import { CreationParamsSchema } from "../../shared/schemas/creation.ts";
 import type { Principal } from "../../shared/schemas/principal.ts";
@@ -21,6 +22,7 @@ import {
   UsageUserQuerySchema,
 } from "../../shared/schemas/usage.ts";
 import type { AppContext } from "../context.ts";
+import { reply } from "../idempotency.ts";
 import { type RateWindow, rateLimitExceeded, setRateLimitHeaders } from "../rate-limit-headers.ts";
 import { defineRoute } from "../route.ts";
 
@@ -42,7 +44,7 @@ function rateWindow(rate: Extract<TrackOutcome, { rate: unknown }>["rate"]): Rat
   return {
     policy: "user",
     limit: rate.limit,
-    windowSeconds: 60,
+    windowSeconds: USAGE_RATE_WINDOW_SECONDS,
     remaining: rate.remaining,
     resetSeconds: rate.reset_seconds,
   };
@@ -65,8 +67,7 @@ function trackAnswer(c: AppContext, outcome: TrackOutcome): Response {
       },
     );
   }
-  if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-  return c.json({ success: true, usage: outcome.usage });
+  return reply(c, { body: { success: true, usage: outcome.usage }, replayed: outcome.replayed });
 }
 
 const endUserNote =

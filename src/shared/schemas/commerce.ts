@@ -3,9 +3,12 @@
 
 import * as v from "valibot";
 import {
+  ACCESS_TOKEN_MAX_CHARS,
   CLIENT_OPERATION_ID_MAX_CHARS,
+  COMMERCE_ID_MAX_CHARS,
   DEPOSIT_TTL_MAX_SECONDS,
   ENTITLEMENTS_PAGE_MAX,
+  INSTANT_QUERY_MAX_CHARS,
   PRODUCT_DESCRIPTION_MAX_CHARS,
   PRODUCT_NAME_MAX_CHARS,
   PRODUCT_PERIOD_MAX_SECONDS,
@@ -17,6 +20,11 @@ import {
 import { CreationIdSchema } from "./creation.ts";
 import { pageLimitSchema } from "./meta.ts";
 import { lineSchema, textSchema } from "./text.ts";
+
+export const EntitlementIdSchema = v.pipe(
+  v.string(),
+  v.regex(/^ent_[0-9a-f]{32}$/, "must be an entitlement id"),
+);
 
 const whole = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
@@ -164,7 +172,8 @@ export const EntitlementCheckSchema = v.object({
 
 export const EntitlementPageQuerySchema = v.object({
   limit: pageLimitSchema(ENTITLEMENTS_PAGE_MAX),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** From the previous page's next_cursor: an entitlement id. */
+  cursor: v.optional(EntitlementIdSchema),
   scope_id: v.optional(CreationIdSchema),
 });
 
@@ -194,11 +203,11 @@ export const EntitlementVerifiedSchema = v.union([
 ]);
 
 export const TokenInBodySchema = v.strictObject({
-  access_token: v.optional(v.pipe(v.string(), v.maxLength(4096))),
-  token: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  access_token: v.optional(v.pipe(v.string(), v.maxLength(ACCESS_TOKEN_MAX_CHARS))),
+  token: v.optional(v.pipe(v.string(), v.maxLength(ACCESS_TOKEN_MAX_CHARS))),
 });
 export const TokenInQuerySchema = v.object({
-  token: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  token: v.optional(v.pipe(v.string(), v.maxLength(ACCESS_TOKEN_MAX_CHARS))),
 });
 
 export const ReceiptPayloadSchema = v.object({
@@ -217,18 +226,16 @@ export const ReceiptVerifiedSchema = v.union([
   v.object({ valid: v.literal(false) }),
 ]);
 
-export const EntitlementParamsSchema = v.object({
-  entitlement_id: v.pipe(v.string(), v.regex(/^ent_[0-9a-f]{32}$/, "must be an entitlement id")),
-});
+export const EntitlementParamsSchema = v.object({ entitlement_id: EntitlementIdSchema });
 
 export const ConsumeParamsSchema = v.object({
-  token: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)),
+  token: v.pipe(v.string(), v.minLength(1), v.maxLength(ACCESS_TOKEN_MAX_CHARS)),
 });
 
 /** An instant as ISO 8601 (a date, or a date and time with its zone). */
 const InstantQuerySchema = v.pipe(
   v.string(),
-  v.maxLength(40),
+  v.maxLength(INSTANT_QUERY_MAX_CHARS),
   v.check(
     (text) => /^\d{4}-\d{2}-\d{2}/.test(text) && Number.isFinite(Date.parse(text)),
     "must be an ISO 8601 date or time",
@@ -296,7 +303,7 @@ export type OpenDeposit = v.InferOutput<typeof OpenDepositSchema>;
 
 export const DepositParamsSchema = v.object({
   id: CreationIdSchema,
-  deposit_id: v.pipe(v.string(), v.maxLength(300)),
+  deposit_id: v.pipe(v.string(), v.maxLength(COMMERCE_ID_MAX_CHARS)),
 });
 
 export const CaptureDepositSchema = v.strictObject({

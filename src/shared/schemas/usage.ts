@@ -3,11 +3,13 @@
 
 import * as v from "valibot";
 import {
+  USAGE_CURSOR_MAX_CHARS,
   USAGE_IDEMPOTENCY_KEY_MAX_CHARS,
   USAGE_RATE_LIMIT_PER_MINUTE_MAX,
   USAGE_TIER_FEATURE_MAX_CHARS,
   USAGE_TIER_FEATURES_MAX,
   USAGE_TIER_LIMIT_MAX,
+  USAGE_TIER_NAME_MAX_CHARS,
   USAGE_TIER_PRICE_MAX,
   USAGE_TIERS_MAX,
   USAGE_TOP_USERS_PAGE_DEFAULT,
@@ -45,7 +47,7 @@ export type UsageMode = v.InferOutput<typeof UsageModeSchema>;
 
 export const TierSchema = v.object({
   id: TierIdSchema,
-  name: lineSchema(64),
+  name: lineSchema(USAGE_TIER_NAME_MAX_CHARS),
   /** What the tier costs, as the pricing page shows it (seed 002: dollars a month). */
   price: v.pipe(v.number(), v.minValue(0), v.maxValue(USAGE_TIER_PRICE_MAX)),
   /** Calls per UTC calendar month, per meter; null: unlimited. */
@@ -164,7 +166,7 @@ export const UsageSummaryQuerySchema = v.object({
     String(USAGE_TOP_USERS_PAGE_DEFAULT),
   ),
   /** From the previous page's next_cursor. */
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(USAGE_CURSOR_MAX_CHARS))),
 });
 export type UsageSummaryQuery = v.InferOutput<typeof UsageSummaryQuerySchema>;
 

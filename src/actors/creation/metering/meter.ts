@@ -9,7 +9,11 @@
 
 import { ApiError } from "../../../shared/errors.ts";
 import { canonicalJson } from "../../../shared/json.ts";
-import { USAGE_IDEMPOTENCY_RETENTION_MS, USAGE_RETENTION_MONTHS } from "../../../shared/limits.ts";
+import {
+  USAGE_IDEMPOTENCY_RETENTION_MS,
+  USAGE_RATE_WINDOW_SECONDS,
+  USAGE_RETENTION_MONTHS,
+} from "../../../shared/limits.ts";
 import type { Tier, Usage, UsageMode } from "../../../shared/schemas/usage.ts";
 import { utcDate } from "../../../shared/time.ts";
 import { type Period, periodMonthsBefore, periodOf } from "./period.ts";
@@ -36,7 +40,8 @@ export type TrackOutcome =
   | { outcome: "tier_limit"; usage: Usage; rate: RateState }
   | { outcome: "rate_limited"; rate: RateState };
 
-const MINUTE_MS = 60_000;
+/** The rate window, in ms (USAGE_RATE_WINDOW_SECONDS). */
+const MINUTE_MS = USAGE_RATE_WINDOW_SECONDS * 1000;
 /** Idempotency records deleted per call that stores one: old ones go a few at a time. */
 const EXPIRED_TRACKS_PER_CALL = 16;
 
