@@ -235,6 +235,23 @@ describe("the sales summary", () => {
     expect(stranger.status).toBe(403);
     const platform = await asService("GET", `/v1/creations/${creation.id}/sales/summary`);
     expect(await platform.json()).toMatchObject({ count: 3, gross: 120 });
+    const owner = await bearer({ sub: "summary-seller" });
+    const keyFor = async (scopes: string[]) => {
+      const created = await api(
+        `/v1/creations/${creation.id}/keys`,
+        jsonInit("POST", { kind: "secret", mode: "live", name: "books", scopes }, owner),
+      );
+      return ((await created.json()) as { key: string }).key;
+    };
+    const reader = await api(`/v1/creations/${creation.id}/sales/summary`, {
+      headers: { "x-api-key": await keyFor(["sales:read"]) },
+    });
+    expect(await reader.json()).toMatchObject({ count: 3, gross: 120, creator_share: 89 });
+    const unscoped = await api(`/v1/creations/${creation.id}/sales/summary`, {
+      headers: { "x-api-key": await keyFor(["usage:read"]) },
+    });
+    expect(unscoped.status).toBe(403);
+    expect(((await unscoped.json()) as { code: string }).code).toBe("KEY_SCOPE_DENIED");
   });
 });
 
@@ -321,14 +338,17 @@ describe("refunds", () => {
       headers: await bearer({ sub: "guarded" }),
     });
     expect(asUser.status).toBe(403);
+    expect(((await asUser.json()) as { code: string }).code).toBe("FORBIDDEN");
     const asCreationToken = await api(`/v1/purchases/${bought.transaction_id}/refund`, {
       method: "POST",
       headers: asCreation(creation.token),
     });
     expect(asCreationToken.status).toBe(403);
+    expect(((await asCreationToken.json()) as { code: string }).code).toBe("CREATION_SCOPE_DENIED");
     for (const id of ["txn_123", "pur_x.0", "pur_Z3VhcmRlZA.00000000000000000000000000000000"]) {
       const missing = await refund(id);
       expect(missing.status, id).toBe(404);
+      expect(((await missing.json()) as { code: string }).code).toBe("TRANSACTION_NOT_FOUND");
     }
     expect(await money("guarded", creation.id)).toEqual({
       buyer: START_BALANCE - 50,

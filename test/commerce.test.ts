@@ -86,7 +86,10 @@ describe("products", () => {
         jsonInit("PUT", { products }, owner),
       );
       expect(response.status, JSON.stringify(products)).toBe(400);
+      expect((await problemOf(response)).code).toBe("INVALID_REQUEST");
     }
+    const unchanged = await api(`/v1/creations/${creation.id}/products`);
+    expect(((await unchanged.json()) as { products: unknown[] }).products).toEqual([]);
     const stranger = await api(
       `/v1/creations/${creation.id}/products`,
       jsonInit("PUT", { products: CATALOG }, await bearer({ sub: "mallory" })),

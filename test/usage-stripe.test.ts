@@ -136,13 +136,22 @@ describe("Stripe events for a creation's end users (seed 002)", () => {
       applied: false,
       reason: 'the creation has no tier "gold"',
     });
-    expect(await ack(checkout(now(), { creation_id: creation.id, tier: "paid" }))).toMatchObject({
+    expect(await ack(checkout(now(), { creation_id: creation.id, tier: "paid" }))).toEqual({
+      received: true,
       applied: false,
+      reason: "metadata needs user_id (or client_reference_id)",
     });
     expect(
       await ack(checkout(now(), { creation_id: "__proto__", user_id: "u", tier: "paid" })),
-    ).toMatchObject({
+    ).toEqual({
+      received: true,
       applied: false,
+      reason: "metadata needs creation_id, and ids in their formats",
+    });
+    expect(await ack(checkout(now(), { creation_id: creation.id, user_id: "u" }))).toEqual({
+      received: true,
+      applied: false,
+      reason: "metadata needs tier",
     });
     expect(await usageOf(creation, "u")).toMatchObject({ plan: "free" });
   });
