@@ -20,6 +20,7 @@ export const CI_RUNS_BY_SUITE = {
   credentials: 300,
   metering: 60,
   commerce: 40,
+  "commerce inputs": 120,
 } as const;
 export type Suite = keyof typeof CI_RUNS_BY_SUITE;
 /** Cases across all fuzz files in a default run (about 80 s on two cores; each
